@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Set up formflow in ./.venv (idempotent; fast when nothing changed).
+#   scripts/setup.sh          the program
+#   scripts/setup.sh test     the program and what the test suite needs
+# Needs Python 3.11+. On Debian, when run as root (or with sudo), it installs python3-venv if missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extra="${1:-}"
+
+PY="${PYTHON:-python3}"
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+    echo "formflow 需要 Python 3.11 或更新版本 needs Python 3.11+ (found: $("$PY" --version 2>&1))" >&2
+    exit 1
+fi
+
+apt_install() {
+    # Install Debian packages when we may (root, or passwordless sudo); otherwise name them.
+    local missing=()
+    for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null; then
+        echo "请安装系统软件包 please install: ${missing[*]}" >&2; return 1
+    fi
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && { sudo -n true 2>/dev/null && sudo="sudo -n" || { echo "请以 root 安装 please run as root: apt-get install ${missing[*]}" >&2; return 1; }; }
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
+    apt_install python3-venv
+fi
+
+if [ ! -x .venv/bin/python ]; then
+    "$PY" -m venv .venv
+fi
+stamp=".venv/.formflow-installed-${extra:-run}"
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -U pip
+    if [ "$extra" = test ]; then
+        .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[test]"
+    else
+        .venv/bin/python -m pip install -q --disable-pip-version-check -e .
+    fi
+    touch "$stamp"
+fi

@@ -1,0 +1,5 @@
+import sys
+
+from formflow.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Definitions: load and validate the YAML of a workspace into frozen typed objects."""

@@ -1,0 +1,121 @@
+"""Turn JSON Schema errors into located, bilingual problems with a fix.
+
+jsonschema does the structural checks; the messages are ours, because a supervisor
+editing YAML needs the line, the key, what was expected, what came, and a fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from formflow.definitions.yamlsource import Document
+from formflow.errors import Problem
+
+_TYPE_NAMES = {
+    "string": "文字 text",
+    "integer": "整数 integer",
+    "number": "数字 number",
+    "boolean": "true/false",
+    "array": "列表 list",
+    "object": "映射 mapping (key: value)",
+    "null": "空 empty",
+}
+
+_validators: dict[int, Draft202012Validator] = {}
+
+
+def _validator(schema: dict) -> Draft202012Validator:
+    # Building a validator resolves $refs; do it once per schema per process.
+    key = id(schema)
+    if key not in _validators:
+        Draft202012Validator.check_schema(schema)
+        _validators[key] = Draft202012Validator(schema)
+    return _validators[key]
+
+
+def _got(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "空 empty"
+    if isinstance(value, dict):
+        return "映射 mapping"
+    if isinstance(value, list):
+        return "列表 list"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _expected_types(types: str | list[str]) -> str:
+    if isinstance(types, str):
+        types = [types]
+    return " 或 or ".join(_TYPE_NAMES.get(t, t) for t in types)
+
+
+def suggest(word: str, options: Iterable[str]) -> str:
+    """A 'did you mean' fix for ``word`` among ``options``, or ``""``."""
+    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f"是否应为 did you mean '{match[0]}'?" if match else ""
+
+
+def _problems(doc: Document, error: ValidationError) -> list[Problem]:
+    keys = tuple(error.absolute_path)
+    kind = error.validator
+    if kind == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        extra = [k for k in error.instance if k not in allowed]
+        return [
+            doc.problem((*keys, k), f"未知的键 unknown key '{k}'",
+                        suggest(k, allowed) or f"可用的键 allowed keys: {', '.join(allowed)}")
+            for k in extra
+        ]
+    if kind == "required":
+        missing = error.message.split("'")[1]
+        return [doc.problem(keys, f"缺少必填键 missing required key '{missing}'", f"添加 add '{missing}: ...'")]
+    if kind == "type":
+        return [doc.problem(keys, f"类型不对 wrong type (expected {_expected_types(error.validator_value)}, "
+                                  f"got {_got(error.instance)})")]
+    if kind == "enum":
+        options = [str(o) for o in error.validator_value]
+        return [doc.problem(keys, f"不是允许的值 not an allowed value (expected one of {', '.join(options)}, "
+                                  f"got {_got(error.instance)})", suggest(str(error.instance), options))]
+    if kind == "pattern" and keys and keys[-1] == "name" or kind == "pattern" and error.validator_value.startswith("^[a-z]"):
+        return [doc.problem(keys, f"名称格式不对 bad name (expected lower-case letters, digits and _, starting "
+                                  f"with a letter, got {_got(error.instance)})", "例如 e.g. 'unit_no'")]
+    if kind == "pattern":
+        return [doc.problem(keys, f"格式不对 bad format (expected to match {error.validator_value}, "
+                                  f"got {_got(error.instance)})")]
+    if kind == "propertyNames":
+        name = error.instance if isinstance(error.instance, str) else ""
+        return [doc.problem(keys, f"名称格式不对 bad name (expected lower-case letters, digits and _, got {name!r})")]
+    if kind in ("minimum", "maximum"):
+        word = "至少 at least" if kind == "minimum" else "至多 at most"
+        return [doc.problem(keys, f"数值超出范围 out of range (expected {word} {error.validator_value}, "
+                                  f"got {_got(error.instance)})")]
+    if kind in ("minItems", "minLength"):
+        return [doc.problem(keys, f"不能为空 must not be empty (expected at least {error.validator_value}, "
+                                  f"got {_got(error.instance)})")]
+    if kind == "uniqueItems":
+        return [doc.problem(keys, "列表中有重复项 the list has duplicates")]
+    if kind == "anyOf":
+        # Report the branch that got furthest, in our words, instead of "is not valid under any".
+        best = max(error.context or [], key=lambda e: len(e.absolute_path), default=None)
+        if best is not None and len(best.absolute_path) > len(error.absolute_path):
+            return _problems(doc, best)
+        return [doc.problem(keys, f"值不对 invalid value (got {_got(error.instance)}): {error.schema.get('description', '')}")]
+    return [doc.problem(keys, f"值不对 invalid value: {error.message}")]
+
+
+def check_schema(doc: Document, schema: dict) -> list[Problem]:
+    """Every structural problem of ``doc`` against ``schema``, in file order."""
+    if doc.data is None:
+        return [doc.problem((), "文件为空 the file is empty", "参考 formflow init 生成的示例 see the files `formflow init` writes")]
+    found: list[Problem] = []
+    for error in _validator(schema).iter_errors(doc.data):
+        found.extend(_problems(doc, error))
+    unique = {(p.line, p.column, p.keys, p.message): p for p in found}
+    return sorted(unique.values(), key=lambda p: (p.line, p.column))

@@ -1,0 +1,264 @@
+"""JSON Schemas of the definition files; each key's ``description`` is its documentation.
+
+These schemas are the reference of the form language: ``docs/reference.md`` is generated
+from them (``python -m formflow.definitions.reference``) and a test fails when a key has no
+description or the page is stale. They check structure only; meaning (duplicate names,
+unknown choice lists, expressions naming missing fields) is checked in ``forms.py``.
+"""
+
+from __future__ import annotations
+
+FIELD_TYPES = {
+    "text": "单行文字 one line of text",
+    "textarea": "多行文字 long text; wraps and continues across pages on paper",
+    "integer": "整数 whole number",
+    "decimal": "小数 decimal number (`decimals` places)",
+    "money": "金额 amount of money in yuan, at most 2 decimals",
+    "date": "日期 date, written YYYY-MM-DD",
+    "time": "时间 time of day, written HH:MM",
+    "datetime": "日期时间 date and time, written YYYY-MM-DD HH:MM (time zone of the office unless given)",
+    "yesno": "是/否 yes or no; accepts 是/否, true/false",
+    "choice": "单选 one option of `choices`",
+    "multichoice": "多选 several options of `choices`, as a list",
+    "mobile": "手机号 mainland mobile phone number: 11 digits starting with 1",
+    "id_number": "身份证号 18-character resident ID number, check digit verified",
+    "unit": "房号 unit number, checked against the settings' `unit_pattern` (and `choices` when given)",
+    "table": "表格 repeat group: rows of `columns` sub-fields, `min_rows`..`max_rows`",
+    "signature": "签字/盖章 signature or seal box; paper only, never filled digitally",
+    "note": "说明 static text printed on the form; holds no value",
+}
+
+#: Types that hold no data in a submission.
+PAPER_ONLY = frozenset({"signature", "note"})
+
+_NAME = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
+_EXPR = {"type": "string", "minLength": 1}
+
+_PRINT = {
+    "type": "object",
+    "description": "Hints for the printed (paper) version of the form; they never change validation.",
+    "additionalProperties": False,
+    "properties": {
+        "width": {
+            "enum": ["full", "1/2", "1/3", "2/3", "1/4"],
+            "description": "Share of the line this field takes on paper (default: `full` for long text and "
+            "tables, `1/2` otherwise). Fields sharing a line sit side by side.",
+        },
+        "page_break_before": {"type": "boolean", "description": "Start a new page before this field or section."},
+        "guidance": {
+            "type": "string",
+            "description": "Print-only instruction shown under the label on paper, e.g. 请用正楷填写.",
+        },
+        "lines": {
+            "type": "integer", "minimum": 1, "maximum": 40,
+            "description": "Blank writing lines on a blank paper form (long text, notes to write by hand).",
+        },
+        "rows": {
+            "type": "integer", "minimum": 1, "maximum": 40,
+            "description": "Blank rows a table prints on a blank paper form (default: `min_rows` or 3).",
+        },
+        "hidden": {"type": "boolean", "description": "Leave this field off paper entirely (digital-only fields)."},
+    },
+}
+
+_OPTION = {
+    "description": "One option: a plain string (stored and shown as is) or a mapping with a separate label.",
+    "anyOf": [
+        {"type": "string", "minLength": 1},
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["value"],
+            "properties": {
+                "value": {"type": ["string", "integer"], "description": "What is stored in the record."},
+                "label": {"type": "string", "description": "What a clerk sees (default: the value)."},
+                "label_en": {"type": "string", "description": "Optional English label."},
+            },
+        },
+    ],
+}
+
+
+def _field_schema(*, in_table: bool) -> dict:
+    types = [t for t in FIELD_TYPES if not (in_table and t in ("table", "note"))]
+    props: dict = {
+        "name": {**_NAME, "description": "Key of the field in data files and expressions: lower-case ASCII, "
+                 "digits and `_`, starting with a letter. Unique within the form (tables included)."},
+        "label": {"type": "string", "minLength": 1, "description": "Chinese label a clerk sees (标签)."},
+        "label_en": {"type": "string", "description": "Optional English label, printed after the Chinese one."},
+        "type": {"enum": types, "description": "Field type: " + "; ".join(f"`{k}` {v}" for k, v in FIELD_TYPES.items())
+                 + ("." if not in_table else ". Not `table` or `note` inside a table.")},
+        "required": {
+            "type": ["boolean", "string"],
+            "description": "`true` / `false` (default), or an expression: required only when it is true, "
+            "e.g. `${applicant_role} == '使用人'`.",
+        },
+        "show_if": {**_EXPR, "description": "Expression; the field applies only when it is true (on paper it is "
+                    "printed with the condition as an instruction). A value given while it is false is an error."},
+        "constraint": {**_EXPR, "description": "Expression that must hold for a filled value; `${.}` is this "
+                       "field's value, e.g. `${.} >= ${planned_start}`."},
+        "constraint_message": {"type": "string", "description": "Chinese message shown when `constraint` fails."},
+        "default": {"description": "Value used when the field is left empty. For date/time/datetime fields "
+                    "`today` / `now` mean the time the form is filled."},
+        "hint": {"type": "string", "description": "Short help shown under the field and in fill-in templates."},
+        "choices": {
+            "description": "Options of a `choice` / `multichoice` field (or a master list for `unit`): the name "
+            "of a list in `choices/*.yaml`, or the options inline.",
+            "anyOf": [{"type": "string", "minLength": 1}, {"type": "array", "minItems": 1, "items": _OPTION}],
+        },
+        "min": {"type": "number", "description": "Smallest allowed value of a number field."},
+        "max": {"type": "number", "description": "Largest allowed value of a number field."},
+        "decimals": {"type": "integer", "minimum": 0, "maximum": 6,
+                     "description": "Decimal places a `decimal` field keeps (default 2)."},
+        "unit_label": {"type": "string", "description": "Unit printed after a number, e.g. 元, 平方米, 度."},
+        "max_length": {"type": "integer", "minimum": 1, "description": "Most characters a text may have."},
+        "min_choices": {"type": "integer", "minimum": 0, "description": "Fewest options a `multichoice` needs."},
+        "max_choices": {"type": "integer", "minimum": 1, "description": "Most options a `multichoice` allows."},
+        "seal": {"type": "boolean", "description": "A `signature` box that takes a seal (盖章) rather than a name."},
+        "with_date": {"type": "boolean", "description": "A `signature` box with a date line (default true)."},
+        "text": {"type": "string", "description": "Text of a `note` field."},
+        "print": _PRINT,
+    }
+    if not in_table:
+        props.update({
+            "columns": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/column"},
+                        "description": "Sub-fields of each row of a `table` field."},
+            "min_rows": {"type": "integer", "minimum": 0, "description": "Fewest rows a `table` needs (default 0)."},
+            "max_rows": {"type": "integer", "minimum": 1, "description": "Most rows a `table` allows."},
+        })
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "label", "type"],
+        "properties": props,
+    }
+
+
+FORM_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Form definition (forms/*.yaml)",
+    "description": "One paper form of the office and the data it collects. The file name must be `<id>.yaml`.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["id", "title", "version", "number", "sections"],
+    "properties": {
+        "id": {**_NAME, "description": "Form id used in submissions (`form: complaint`) and file names."},
+        "title": {"type": "string", "minLength": 1, "description": "Chinese title, printed on the form (表单名称)."},
+        "title_en": {"type": "string", "description": "Optional English title."},
+        "version": {"type": "integer", "minimum": 1,
+                    "description": "Version of the definition; raise it by one with every change. Records and "
+                    "printed forms remember the version they were made with."},
+        "change_note": {"type": "string", "description": "What changed in this version (修订说明)."},
+        "description": {"type": "string", "description": "What the form is for; shown in `formflow forms`."},
+        "number": {
+            "type": "object",
+            "description": "How record numbers are made.",
+            "additionalProperties": False,
+            "required": ["pattern"],
+            "properties": {
+                "pattern": {"type": "string", "minLength": 1,
+                            "description": "Record-number pattern. Placeholders: `{station}` (the settings' station "
+                            "code), `{yyyy}` `{yy}` `{mm}` `{dd}` (date the record is created) and `{seq:04}` (serial, "
+                            "zero-padded to 4; required). Example: `TS-{yyyy}{mm}-{seq:04}`."},
+                "reset": {"enum": ["never", "yearly", "monthly", "daily"],
+                          "description": "When the serial restarts at 1 (default `yearly`). The pattern must show "
+                          "the date parts of the period, or numbers would repeat."},
+            },
+        },
+        "sections": {
+            "type": "array",
+            "minItems": 1,
+            "description": "The form's sections, in print order.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["title", "fields"],
+                "properties": {
+                    "title": {"type": "string", "minLength": 1, "description": "Chinese section heading."},
+                    "title_en": {"type": "string", "description": "Optional English heading."},
+                    "show_if": {**_EXPR, "description": "Expression; the whole section applies only when true."},
+                    "print": _PRINT,
+                    "fields": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/field"},
+                               "description": "The fields of the section, in order."},
+                },
+            },
+        },
+    },
+    "$defs": {"field": _field_schema(in_table=False), "column": _field_schema(in_table=True)},
+}
+
+CHOICES_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Shared choice lists (choices/*.yaml)",
+    "description": "Option lists any form may use by name, e.g. departments or the units of the estate.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["lists"],
+    "properties": {
+        "lists": {
+            "type": "object",
+            "description": "Choice lists by name (lower-case ASCII, digits, `_`). Names are unique across files.",
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+            "additionalProperties": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "label": {"type": "string", "description": "Chinese name of the list."},
+                    "options": {"type": "array", "minItems": 1, "items": _OPTION,
+                                "description": "The options, in order."},
+                    "csv": {"type": "string", "pattern": r"^[^/\\]+\.csv$",
+                            "description": "A CSV master list beside this file (UTF-8, header row with `value` "
+                            "and optional `label`), instead of `options`."},
+                },
+            },
+        },
+    },
+}
+
+SETTINGS_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Workspace settings (formflow.yaml)",
+    "description": "The office, its station code, time zone, calendar and staff roster.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["office", "station", "timezone", "roles", "staff"],
+    "properties": {
+        "office": {"type": "string", "minLength": 1, "description": "Office name printed on every page (管理处名称)."},
+        "company": {"type": "string", "description": "Property company name (物业公司)."},
+        "station": {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,5}$",
+                    "description": "Short code of this office (2–6 capitals/digits). Use `{station}` in number "
+                    "patterns so records of merged workspaces stay unique."},
+        "timezone": {"type": "string", "minLength": 1, "description": "IANA time zone, `Asia/Shanghai`."},
+        "calendar": {"type": "string", "description": "Business calendar file, relative to the workspace "
+                     "(default `calendar.yaml`)."},
+        "unit_pattern": {"type": "string", "minLength": 1,
+                         "description": "Regular expression a unit number (房号) must match (default: "
+                         "`^\\d{1,3}-\\d{1,2}-\\d{3,4}$`, building-entrance-room)."},
+        "unit_example": {"type": "string", "description": "Example unit number shown in hints and errors."},
+        "roles": {
+            "type": "object",
+            "description": "Roles by key, each with its Chinese name, e.g. `director: 管理处主任`.",
+            "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+            "additionalProperties": {"type": "string", "minLength": 1},
+        },
+        "departments": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
+                        "description": "Departments of the office (部门)."},
+        "staff": {
+            "type": "array",
+            "description": "The roster: who may sign submissions and actions.",
+            "items": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["name", "roles"],
+                "properties": {
+                    "name": {"type": "string", "minLength": 1, "description": "Full name, as written in `by:`."},
+                    "roles": {"type": "array", "minItems": 1, "items": {"type": "string"},
+                              "description": "Role keys from `roles`."},
+                    "department": {"type": "string", "description": "One of `departments`."},
+                    "phone": {"type": "string", "description": "Work phone (optional)."},
+                    "active": {"type": "boolean", "description": "`false` for staff who left (kept for history)."},
+                },
+            },
+        },
+    },
+}

@@ -1,0 +1,90 @@
+"""Workspace settings (formflow.yaml): the office, station code, time zone and staff roster."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.schema import SETTINGS_SCHEMA
+from formflow.definitions.yamlsource import Document
+from formflow.errors import Problem
+
+DEFAULT_UNIT_PATTERN = r"^\d{1,3}-\d{1,2}-\d{3,4}$"
+
+
+@dataclass(frozen=True)
+class Staff:
+    """One person on the roster."""
+
+    name: str
+    roles: tuple[str, ...]
+    department: str = ""
+    phone: str = ""
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The validated settings of a workspace."""
+
+    office: str
+    station: str
+    timezone: ZoneInfo
+    roles: dict[str, str]
+    staff: tuple[Staff, ...]
+    company: str = ""
+    calendar: str = "calendar.yaml"
+    departments: tuple[str, ...] = ()
+    unit_pattern: re.Pattern = re.compile(DEFAULT_UNIT_PATTERN)
+    unit_example: str = "3-2-1502"
+
+    def person(self, name: str) -> Staff | None:
+        """The active staff member called ``name``, if any."""
+        return next((s for s in self.staff if s.name == name and s.active), None)
+
+
+def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
+    """Settings from ``formflow.yaml``, with every problem found."""
+    problems = check_schema(doc, SETTINGS_SCHEMA)
+    if problems:
+        return None, problems
+    data = doc.data
+    try:
+        zone = ZoneInfo(data["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(doc.problem(("timezone",), f"未知的时区 unknown time zone {data['timezone']!r}",
+                                    "中国大陆使用 use 'Asia/Shanghai'"))
+        zone = None
+    try:
+        unit_pattern = re.compile(data.get("unit_pattern", DEFAULT_UNIT_PATTERN))
+    except re.error as exc:
+        problems.append(doc.problem(("unit_pattern",), f"正则表达式错误 bad regular expression: {exc}"))
+        unit_pattern = None
+    roles = data["roles"]
+    departments = tuple(data.get("departments", ()))
+    seen: set[str] = set()
+    staff = []
+    for i, person in enumerate(data["staff"]):
+        if person["name"] in seen:
+            problems.append(doc.problem(("staff", i, "name"), f"人员重名 duplicate staff name {person['name']!r}",
+                                        "同名时加以区分，如 李娜(客服) tell them apart, e.g. 李娜(客服)"))
+        seen.add(person["name"])
+        for j, role in enumerate(person["roles"]):
+            if role not in roles:
+                problems.append(doc.problem(("staff", i, "roles", j), f"未知的角色 unknown role {role!r} "
+                                            f"(expected one of {', '.join(roles)})", suggest(role, roles)))
+        department = person.get("department", "")
+        if department and departments and department not in departments:
+            problems.append(doc.problem(("staff", i, "department"), f"未知的部门 unknown department {department!r}",
+                                        suggest(department, departments) or "先在 departments 中添加 add it to departments"))
+        staff.append(Staff(person["name"], tuple(person["roles"]), department, person.get("phone", ""),
+                           person.get("active", True)))
+    if problems:
+        return None, problems
+    return Settings(
+        office=data["office"], station=data["station"], timezone=zone, roles=dict(roles), staff=tuple(staff),
+        company=data.get("company", ""), calendar=data.get("calendar", "calendar.yaml"), departments=departments,
+        unit_pattern=unit_pattern, unit_example=data.get("unit_example", "3-2-1502"),
+    ), []

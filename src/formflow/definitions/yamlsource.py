@@ -1,0 +1,173 @@
+"""Read YAML safely and remember where every key came from.
+
+PyYAML's composed nodes carry ``start_mark``; we walk them ourselves (instead of
+``yaml.safe_load``) so that every value gets a ``file:line:column`` for error messages,
+duplicate keys are reported instead of silently overwritten, and alias bombs are cut off.
+
+The result is JSON-like data only: ``str``, ``int``, ``float``, ``bool``, ``None``, ``list``
+and ``dict`` with ``str`` keys. Dates and times are given back as ISO strings, because
+fields do their own, stricter parsing and the schemas compare strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from formflow.errors import Problem
+
+KeyPath = tuple[str | int, ...]
+
+#: A document that expands to more nodes than this is refused (alias bombs: "billion laughs").
+MAX_NODES = 200_000
+
+
+def format_keys(keys: KeyPath) -> str:
+    """Render a key path the way error messages show it: ``sections[0].fields[2].type``."""
+    out = ""
+    for key in keys:
+        if isinstance(key, int):
+            out += f"[{key}]"
+        else:
+            out += f".{key}" if out else str(key)
+    return out
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document: its plain data and the position of each key path in the file."""
+
+    path: str
+    data: Any
+    marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict, compare=False)
+    index: int = 0
+
+    def where(self, keys: KeyPath) -> tuple[int, int]:
+        """Line and column (1-based) of ``keys``, or of its nearest located parent."""
+        keys = tuple(keys)
+        while keys:
+            if keys in self.marks:
+                return self.marks[keys]
+            keys = keys[:-1]
+        return self.marks.get((), (1, 1))
+
+    def problem(self, keys: KeyPath, message: str, fix: str = "", *, warning: bool = False) -> Problem:
+        """A :class:`Problem` located at ``keys`` in this document."""
+        line, column = self.where(keys)
+        return Problem(self.path, line, column, format_keys(keys), message, fix, warning)
+
+
+class YamlSyntaxError(Exception):
+    """The text is not YAML we accept; ``problem`` says where and why."""
+
+    def __init__(self, problem: Problem):
+        self.problem = problem
+        super().__init__(str(problem))
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, path: str):
+        self.loader = loader
+        self.path = path
+        self.marks: dict[KeyPath, tuple[int, int]] = {}
+        self.count = 0
+
+    def fail(self, node: yaml.Node, keys: KeyPath, message: str, fix: str = "") -> YamlSyntaxError:
+        line, column = _mark(node)
+        return YamlSyntaxError(Problem(self.path, line, column, format_keys(keys), message, fix))
+
+    def build(self, node: yaml.Node, keys: KeyPath) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise self.fail(node, keys, f"文档过大或别名嵌套过深（超过 {MAX_NODES} 个节点） document too large or alias bomb")
+        if isinstance(node, yaml.MappingNode):
+            self.loader.flatten_mapping(node)  # resolves "<<: *anchor" merge keys
+            out: dict[str, Any] = {}
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self.fail(key_node, keys, "键必须是简单文字 a key must be plain text")
+                key = self.scalar(key_node, keys)
+                key = key.isoformat() if isinstance(key, dt.date) else str(key)
+                if key in out:
+                    first = self.marks.get((*keys, key), (0, 0))[0]
+                    raise self.fail(
+                        key_node, (*keys, key),
+                        f"键重复 duplicate key '{key}'（第 {first} 行已出现 first at line {first}）",
+                        "删除或合并其中一个 remove or merge one of them",
+                    )
+                self.marks[(*keys, key)] = _mark(key_node)
+                out[key] = self.build(value_node, (*keys, key))
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            items = []
+            for i, item in enumerate(node.value):
+                self.marks[(*keys, i)] = _mark(item)
+                items.append(self.build(item, (*keys, i)))
+            return items
+        return self.scalar(node, keys)
+
+    def scalar(self, node: yaml.Node, keys: KeyPath) -> Any:
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            raise self.fail(node, keys, f"无法识别的值 cannot read value: {getattr(exc, 'problem', exc)}") from None
+        if isinstance(value, (dt.date, dt.datetime)):
+            return value.isoformat()
+        if isinstance(value, bytes):
+            raise self.fail(node, keys, "不支持二进制值 binary values are not accepted")
+        return value
+
+
+def _syntax_problem(path: str, exc: yaml.YAMLError) -> Problem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    what = getattr(exc, "problem", None) or str(exc)
+    if "could not determine a constructor" in str(exc):
+        what = "不允许的 YAML 标签 tag not allowed (only plain YAML is accepted)"
+    return Problem(path, line, column, "", f"YAML 格式错误 YAML syntax error: {what}",
+                   "检查缩进、冒号后的空格和引号是否成对 check indentation, the space after ':' and matching quotes")
+
+
+def parse_documents(text: str, path: str) -> Iterator[Document]:
+    """Parse every document of a YAML stream in ``text``; raise :class:`YamlSyntaxError` on the first bad one."""
+    loader = yaml.SafeLoader(text)
+    try:
+        index = 0
+        while loader.check_node():
+            node = loader.get_node()
+            builder = _Builder(loader, path)
+            builder.marks[()] = _mark(node)
+            data = builder.build(node, ())
+            yield Document(path, data, builder.marks, index)
+            index += 1
+    except yaml.YAMLError as exc:
+        raise YamlSyntaxError(_syntax_problem(path, exc)) from None
+    finally:
+        loader.dispose()
+
+
+def load_file(path: Path, display: str | None = None) -> Document:
+    """Load a single-document YAML file; an empty file gives ``data=None``."""
+    display = display or str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise YamlSyntaxError(Problem(display, 1, 1, "", f"文件不是 UTF-8 编码 file is not UTF-8 ({exc.reason})",
+                                      "用 UTF-8 编码另存此文件 save the file as UTF-8")) from None
+    docs = list(parse_documents(text, display))
+    if not docs:
+        return Document(display, None, {(): (1, 1)})
+    if len(docs) > 1:
+        line, column = docs[1].where(())
+        raise YamlSyntaxError(Problem(display, line, column, "", "定义文件只能包含一个文档 a definition file holds one document",
+                                      "删除多余的 '---' remove the extra '---'"))
+    return docs[0]

@@ -1,0 +1,1 @@
+"""Engine: pure functions over definitions, data and now (validation, expressions, numbering, deadlines)."""

@@ -1,0 +1,194 @@
+"""The small, safe expression language of show_if / required / constraint / guards.
+
+Syntax is a tiny subset of Python expressions, evaluated by ``simpleeval`` (an AST
+whitelist, never ``eval``). Fields are written ``${field}`` (or by bare name); ``${.}`` is
+the value of the field a constraint belongs to. Examples::
+
+    ${category} == '渗漏水'
+    ${applicant_role} == '使用人' and not ${structural_change}
+    ${.} >= ${planned_start}
+    len(${workers}) >= 1 and '卫生间(防水)' in ${items}
+
+Functions: ``len(x)``, ``filled(x)`` (not empty), ``today()``, ``date('2026-01-01')`` (or ``date(${a_datetime})``, its day),
+``days(a, b)`` (whole days from date ``a`` to ``b``). An empty field is ``None``; a
+comparison with an empty field is false rather than an error, so conditions on fields not
+yet filled read naturally.
+
+Every expression is compiled when definitions load, so a syntax error or a name that is
+not a field is caught by ``formflow check``, never while a clerk is working.
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import simpleeval
+
+THIS = "_this_"
+_REF = re.compile(r"\$\{\s*(\.|[A-Za-z_][A-Za-z0-9_]*)\s*\}")
+
+_ALLOWED_NODES = (
+    ast.Expression, ast.Expr, ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn, ast.Is, ast.IsNot,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Name, ast.Load, ast.Constant,
+    ast.Call, ast.List, ast.Tuple, ast.IfExp,
+)
+
+
+class ExpressionError(ValueError):
+    """An expression that cannot be compiled; the message is bilingual and names the problem."""
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and value != "" and value != [] and value != {}
+
+
+def _date(value: str | dt.date) -> dt.date:
+    # date('2026-01-01') makes a constant; date(${received_at}) takes the day of a datetime.
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value)
+
+
+def _days(a: dt.date, b: dt.date) -> int:
+    if isinstance(a, dt.datetime):
+        a = a.date()
+    if isinstance(b, dt.datetime):
+        b = b.date()
+    return (b - a).days
+
+
+FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "today": None}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A compiled expression: its source, the field names it reads, and its parsed tree."""
+
+    source: str
+    names: frozenset[str]
+    uses_this: bool
+    tree: Any = field(repr=False, compare=False, hash=False)
+
+    def __str__(self) -> str:
+        return self.source
+
+
+def compile_expression(source: str) -> Expression:
+    """Parse ``source``; raise :class:`ExpressionError` for bad syntax or anything outside the language."""
+    text = _REF.sub(lambda m: THIS if m.group(1) == "." else m.group(1), source.strip())
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as exc:
+        raise ExpressionError(f"表达式语法错误 expression syntax error: {source!r} ({exc.msg})") from None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExpressionError(f"表达式中不允许使用 not allowed in expressions: {type(node).__name__} in {source!r}")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
+                raise ExpressionError(
+                    f"未知的函数 unknown function in {source!r} (expected one of {', '.join(sorted(FUNCTIONS))})")
+        elif isinstance(node, ast.Name):
+            names.add(node.id)
+    func_names = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    names -= func_names
+    names -= {"True", "False", "None", "true", "false"}
+    uses_this = THIS in names
+    names.discard(THIS)
+    evaluator = simpleeval.EvalWithCompoundTypes()
+    return Expression(source, frozenset(names), uses_this, evaluator.parse(text))
+
+
+def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None) -> Any:
+    """Value of ``expr`` with ``values`` for the fields it names (missing ones are ``None``)."""
+    names = {n: values.get(n) for n in expr.names}
+    names.update({THIS: this, "True": True, "False": False, "None": None, "true": True, "false": False})
+    functions = dict(FUNCTIONS, today=lambda: today)
+    evaluator = simpleeval.EvalWithCompoundTypes(names=names, functions=functions)
+    return evaluator.eval("", previously_parsed=expr.tree)
+
+
+def holds(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None,
+          undecided: bool = False) -> bool:
+    """Truth of ``expr``; ``undecided`` when it cannot be judged (e.g. ``<`` with an empty field).
+
+    Conditions (show_if, required, guards) pass ``False``: a condition on an empty field is not
+    met. Constraints pass ``True``: a rule comparing with a field not filled in cannot be broken.
+    """
+    try:
+        return bool(evaluate(expr, values, this=this, today=today))
+    except (TypeError, ValueError, simpleeval.InvalidExpression, ZeroDivisionError, AttributeError):
+        return undecided
+
+
+_OPS = {ast.Eq: "为", ast.NotEq: "不为", ast.Lt: "小于", ast.LtE: "不大于", ast.Gt: "大于", ast.GtE: "不小于",
+        ast.Is: "为", ast.IsNot: "不为"}
+
+
+def describe(expr: Expression, labels: Mapping[str, str], this: str = "本项") -> str:
+    """``expr`` in plain Chinese with field labels, for paper instructions and error messages.
+
+    ``${category} == '渗漏水'`` reads 「维修类别」为“渗漏水”; anything unusual falls back to
+    the source text with labels substituted, which is still readable.
+    """
+    tree = expr.tree
+    node = tree.value if isinstance(tree, ast.Expr) else getattr(tree, "body", tree)
+    return _say(node, labels, this)
+
+
+def _say(node: ast.AST, labels: Mapping[str, str], this: str) -> str:
+    def say(n: ast.AST) -> str:
+        return _say(n, labels, this)
+
+    if isinstance(node, ast.Name):
+        if node.id == THIS:
+            return this
+        return f"「{labels.get(node.id, node.id)}」"
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, bool):
+            return "“是”" if node.value else "“否”"
+        if node.value is None:
+            return "空"
+        return f"“{node.value}”" if isinstance(node.value, str) else str(node.value)
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return "或".join(say(e) for e in node.elts)
+    if isinstance(node, ast.BoolOp):
+        joiner = "且" if isinstance(node.op, ast.And) else "或"
+        return joiner.join(_cond(v, labels, this) for v in node.values)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+        if isinstance(node.operand, ast.Name):
+            return f"{say(node.operand)}为“否”"
+        return f"不满足（{say(node.operand)}）"
+    if isinstance(node, ast.Compare) and len(node.ops) == 1:
+        left, op, right = node.left, node.ops[0], node.comparators[0]
+        if isinstance(op, (ast.In, ast.NotIn)):
+            word = "" if isinstance(op, ast.In) else "不"
+            if isinstance(right, (ast.List, ast.Tuple)):
+                return f"{say(left)}{word}为{say(right)}"
+            return f"{say(right)}{word}包含{say(left)}"
+        if type(op) in _OPS:
+            return f"{say(left)}{_OPS[type(op)]}{say(right)}"
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        args = [say(a) for a in node.args]
+        if node.func.id == "filled" and args:
+            return f"{args[0]}已填写"
+        if node.func.id == "len" and args:
+            return f"{args[0]}的项数"
+        if node.func.id == "today":
+            return "今天"
+        if node.func.id == "date" and args:
+            return args[0]
+    if isinstance(node, ast.Name) or not hasattr(ast, "unparse"):
+        return ""
+    text = ast.unparse(node)
+    for name, label in labels.items():
+        text = text.replace(name, f"「{label}」")
+    return text.replace(THIS, this)

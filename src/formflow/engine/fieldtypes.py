@@ -1,0 +1,217 @@
+"""Reading one field's raw value (from YAML, JSON or a web form) into a typed value.
+
+Each reader returns the typed value or raises :class:`BadValue` with a Chinese message a
+clerk can act on. Readers are lenient about how a person writes (全角 digits, ``2026/11/28``,
+``是``/``否``) and strict about what it means (a real date, a valid check digit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from formflow.definitions.forms import Field
+
+
+class BadValue(ValueError):
+    """A value that does not fit its field; ``str(exc)`` is the Chinese explanation."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool) or isinstance(value, (list, dict)):
+        raise BadValue(f"应为文字，填写的是 {_show(value)}")
+    # NFKC folds full-width digits and letters (１３８, Ｘ) that Chinese input methods produce.
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "一个列表"
+    if isinstance(value, dict):
+        return "一组键值"
+    text = str(value)
+    return f"“{text[:30]}…”" if len(text) > 30 else f"“{text}”"
+
+
+def is_empty(value: Any) -> bool:
+    """True for a value that counts as not filled in."""
+    return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
+
+
+def read_text(field: Field, value: Any) -> str:
+    text = _text(value) if field.type == "text" else str(value).strip("\n") if isinstance(value, str) else _text(value)
+    if field.max_length and len(text) > field.max_length:
+        raise BadValue(f"最多 {field.max_length} 个字，填写了 {len(text)} 个字")
+    return text
+
+
+def read_integer(field: Field, value: Any) -> int:
+    if isinstance(value, bool):
+        raise BadValue(f"应为整数，填写的是 {_show(value)}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        text = _text(value).replace(",", "")
+        if not re.fullmatch(r"[+-]?\d+", text):
+            raise BadValue(f"应为整数，填写的是 {_show(value)}")
+        value = int(text)
+    return _in_range(field, value)
+
+
+def read_decimal(field: Field, value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise BadValue(f"应为数字，填写的是 {_show(value)}")
+    text = _text(value).replace(",", "").removeprefix("¥").removesuffix("元").strip()
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise BadValue(f"应为数字，填写的是 {_show(value)}") from None
+    if not number.is_finite():
+        raise BadValue(f"应为数字，填写的是 {_show(value)}")
+    places = 2 if field.type == "money" else field.decimals
+    if -number.as_tuple().exponent > places:
+        what = "金额最多保留两位小数（分）" if field.type == "money" else f"最多保留 {places} 位小数"
+        raise BadValue(f"{what}，填写的是 {_show(value)}")
+    return _in_range(field, number.quantize(Decimal(1).scaleb(-places)))
+
+
+def _in_range(field: Field, number):
+    if field.min is not None and number < Decimal(str(field.min)):
+        raise BadValue(f"不能小于 {field.min:g}{field.unit_label}，填写的是 {number}")
+    if field.max is not None and number > Decimal(str(field.max)):
+        raise BadValue(f"不能大于 {field.max:g}{field.unit_label}，填写的是 {number}")
+    return number
+
+
+_DATE = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_TIME = re.compile(r"(\d{1,2})\s*[:：时点]\s*(\d{1,2})\s*(?:[:：分]\s*(\d{1,2})\s*秒?)?")
+
+
+def read_date(field: Field, value: Any) -> dt.date:
+    text = _text(value)
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise BadValue(f"日期格式不对，应写成 2026-11-28，填写的是 {_show(value)}")
+    try:
+        return dt.date(*map(int, match.groups()))
+    except ValueError:
+        raise BadValue(f"没有这一天，填写的是 {_show(value)}") from None
+
+
+def read_time(field: Field, value: Any) -> dt.time:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        # YAML 1.1 reads an unquoted 10:30 as the base-60 integer 630; give the clerk the time back.
+        value = f"{value // 60}:{value % 60:02d}"
+    text = _text(value)
+    match = _TIME.fullmatch(text)
+    try:
+        if not match:
+            raise ValueError
+        hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        return dt.time(hour, minute, second)
+    except ValueError:
+        raise BadValue(f"时间格式不对，应写成 14:30，填写的是 {_show(value)}") from None
+
+
+def read_datetime(field: Field, value: Any, zone: ZoneInfo) -> dt.datetime:
+    text = _text(value)
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        match = re.fullmatch(r"(.+?)[\sT]+(\d{1,2}\s*[:：时点].*)", text)
+        if not match:
+            raise BadValue(f"日期时间格式不对，应写成 2026-11-28 14:30，填写的是 {_show(value)}") from None
+        day = read_date(field, match.group(1))
+        moment = dt.datetime.combine(day, read_time(field, match.group(2)))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment.astimezone(zone)
+
+
+_YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+_NO = {"否", "无", "n", "no", "false", "0", "×", "✗"}
+
+
+def read_yesno(field: Field, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).lower()
+    if text in _YES:
+        return True
+    if text in _NO:
+        return False
+    raise BadValue(f"应填“是”或“否”，填写的是 {_show(value)}")
+
+
+def _option(field: Field, value: Any) -> str:
+    text = _text(value)
+    for option in field.choices.options:
+        if text in (option.value, option.label):
+            return option.value
+    shown = "、".join(field.choices.values[:12]) + ("…" if len(field.choices.values) > 12 else "")
+    raise BadValue(f"“{text}”不在选项中，可选：{shown}")
+
+
+def read_choice(field: Field, value: Any) -> str:
+    return _option(field, value)
+
+
+def read_multichoice(field: Field, value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value]
+    chosen = [_option(field, item) for item in items if not is_empty(item)]
+    if len(set(chosen)) != len(chosen):
+        raise BadValue("同一选项选了两次")
+    if field.min_choices is not None and len(chosen) < field.min_choices:
+        raise BadValue(f"至少选 {field.min_choices} 项，选了 {len(chosen)} 项")
+    if field.max_choices is not None and len(chosen) > field.max_choices:
+        raise BadValue(f"最多选 {field.max_choices} 项，选了 {len(chosen)} 项")
+    order = field.choices.values
+    return sorted(chosen, key=order.index)
+
+
+def read_mobile(field: Field, value: Any) -> str:
+    text = re.sub(r"[\s\-()（）]", "", _text(value))
+    text = re.sub(r"^(\+?86)(?=1\d{10}$)", "", text)
+    if not re.fullmatch(r"1[3-9]\d{9}", text):
+        raise BadValue(f"不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 {_show(value)}")
+    return text
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def id_check_digit(first17: str) -> str:
+    """The GB 11643-1999 check character of an ID number's first 17 digits."""
+    return _ID_CHECK[sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS)) % 11]
+
+
+def read_id_number(field: Field, value: Any) -> str:
+    text = _text(value).upper()
+    if not re.fullmatch(r"\d{17}[\dX]", text):
+        raise BadValue(f"身份证号应为 18 位（前 17 位为数字，最后一位为数字或 X），填写的是 {_show(value)}")
+    try:
+        dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        raise BadValue(f"身份证号中的出生日期 {text[6:14]} 不存在，请核对") from None
+    expected = id_check_digit(text[:17])
+    if text[17] != expected:
+        raise BadValue(f"身份证号校验位不对（最后一位应为 {expected}，填写的是 {text[17]}），请核对号码")
+    return text
+
+
+def read_unit(field: Field, value: Any, pattern: re.Pattern, example: str) -> str:
+    text = _text(value)
+    if field.choices is not None:
+        if text not in field.choices.values:
+            raise BadValue(f"房号“{text}”不在房号清单中，请核对")
+        return text
+    if not pattern.fullmatch(text):
+        raise BadValue(f"房号格式不对，应写成 {example}，填写的是 {_show(value)}")
+    return text

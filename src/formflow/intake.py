@@ -1,0 +1,93 @@
+"""Reading a submitted file (YAML or JSON, one or more documents) into checked submissions.
+
+This is the shared front door: ``formflow validate``, the inbox engine and the web desk all
+read files through :func:`read_file`, so a clerk sees the same Chinese messages everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from formflow.definitions.loader import Definitions
+from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
+from formflow.engine.submission import Submission, read_submission
+from formflow.engine.validate import DataProblem, Validated, validate_data
+
+#: Larger files are refused unread: no form is this big, and a huge file would stall the desk.
+MAX_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One document of a file: its envelope and, for a new record, its validated data."""
+
+    index: int
+    submission: Submission
+    validated: Validated | None
+
+
+def _doc_label(index: int, count: int) -> str:
+    return f"第{index + 1}份文档 document {index + 1}：" if count > 1 else ""
+
+
+def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
+    """Every document of ``path`` checked; the second list holds the problems in Chinese (empty if all good)."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return [], [f"无法读取文件：{exc.strerror}"]
+    if size > MAX_BYTES:
+        return [], [f"文件太大（{size / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB），不是一份表单"]
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return [], ["文件不是 UTF-8 编码的文字（可能是 GBK 编码或二进制文件），请用 UTF-8 编码另存后重新放入"]
+    if "\x00" in text:
+        return [], ["文件含有二进制内容，不是 YAML/JSON 表单"]
+    documents = []
+    if path.suffix.lower() == ".json":
+        try:
+            documents = [json.loads(text)]
+        except json.JSONDecodeError as exc:
+            return [], [f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
+    else:
+        try:
+            documents = [d.data for d in parse_documents(text, path.name)]
+        except YamlSyntaxError as exc:
+            p = exc.problem
+            return [], [f"YAML 格式错误：第 {p.line} 行第 {p.column} 列，{p.message}（{p.fix}）" if p.fix
+                        else f"YAML 格式错误：第 {p.line} 行第 {p.column} 列，{p.message}"]
+        except RecursionError:
+            return [], ["YAML 嵌套过深，不是一份表单"]
+    documents = [d for d in documents if d is not None]
+    if not documents:
+        return [], ["文件是空的，没有任何内容"]
+    checked: list[Checked] = []
+    problems: list[str] = []
+    for index, document in enumerate(documents):
+        prefix = _doc_label(index, len(documents))
+        submission, found = read_submission(document, defs)
+        if submission is None:
+            problems += [prefix + str(p) for p in found]
+            continue
+        validated = None
+        if submission.is_new_record:
+            form = defs.forms[submission.form]
+            if submission.version is not None and submission.version > form.version:
+                problems.append(prefix + f"此表按第{submission.version}版填写，但当前表单只有第{form.version}版，请核对")
+            validated = validate_data(form, submission.data, defs.settings, submission.at or now)
+            problems += [prefix + str(p) for p in validated.problems]
+        checked.append(Checked(index, submission, validated))
+    return checked, problems
+
+
+def check_file(path: Path, defs: Definitions, now: dt.datetime) -> list[str]:
+    """Only the problems of :func:`read_file` (``formflow validate``)."""
+    return read_file(path, defs, now)[1]
+
+
+__all__ = ["Checked", "DataProblem", "MAX_BYTES", "check_file", "read_file"]
