@@ -71,8 +71,8 @@ def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Che
     for index, document in enumerate(documents):
         prefix = _doc_label(index, len(documents))
         submission, found = read_submission(document, defs)
+        problems += [prefix + str(p) for p in found]
         if submission is None:
-            problems += [prefix + str(p) for p in found]
             continue
         validated = None
         if submission.is_new_record:

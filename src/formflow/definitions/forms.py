@@ -259,7 +259,12 @@ class _FormBuilder:
 
 
 def load_form(doc: Document, lists: Mapping[str, ChoiceList], file_stem: str) -> tuple[Form | None, list[Problem]]:
-    """A :class:`Form` from one ``forms/*.yaml`` document, or ``None`` with its problems."""
+    """A :class:`Form` from one ``forms/*.yaml`` document and its problems.
+
+    The form is ``None`` when the structure is wrong; with only semantic problems it is
+    returned for further checks, and the caller must not use it (the problems make the
+    load fail).
+    """
     problems = check_schema(doc, FORM_SCHEMA)
     if problems:
         return None, problems
@@ -277,9 +282,8 @@ def load_form(doc: Document, lists: Mapping[str, ChoiceList], file_stem: str) ->
         sections.append(Section(raw["title"], fields, raw.get("title_en", ""), show_if, _hints(raw.get("print"))))
     top_names = {f.name for section in sections for f in section.fields}
     b.resolve_names(top_names)
-    if b.problems:
-        return None, b.problems
+    # Built even with problems, so later checks (defaults) can still report theirs in the same run.
     form = Form(id=data["id"], title=data["title"], version=data["version"], number=number, sections=tuple(sections),
                 title_en=data.get("title_en", ""), change_note=data.get("change_note", ""),
                 description=data.get("description", ""), source=doc.path)
-    return form, []
+    return form, b.problems

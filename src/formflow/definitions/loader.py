@@ -114,6 +114,9 @@ def load_definitions(root: Path) -> Definitions:
                 _check_defaults(doc, form, settings, problems)
             forms[form.id] = form
 
+    # Report file by file, top to bottom, the way a person fixes them.
+    order = {}
+    problems.sort(key=lambda p: (order.setdefault(p.path, len(order)), p.line, p.column))
     if any(not p.warning for p in problems) or settings is None:
         raise DefinitionError(problems)
     return Definitions(root, settings, lists, forms, tuple(problems))

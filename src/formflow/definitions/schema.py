@@ -123,7 +123,8 @@ def _field_schema(*, in_table: bool) -> dict:
         props.update({
             "columns": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/column"},
                         "description": "Sub-fields of each row of a `table` field."},
-            "min_rows": {"type": "integer", "minimum": 0, "description": "Fewest rows a `table` needs (default 0)."},
+            "min_rows": {"type": "integer", "minimum": 0, "description": "Fewest rows a filled `table` needs (default 0); "
+                         "add `required: true` to demand at least one row."},
             "max_rows": {"type": "integer", "minimum": 1, "description": "Most rows a `table` allows."},
         })
     return {

@@ -74,6 +74,9 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 class _Builder:
     def __init__(self, loader: yaml.SafeLoader, path: str):
         self.loader = loader
@@ -89,6 +92,10 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise self.fail(node, keys, f"文档过大或别名嵌套过深（超过 {MAX_NODES} 个节点） document too large or alias bomb")
+        if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
+            # We build collections ourselves, so refuse explicit tags rather than silently drop them.
+            raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
+                            f"(only plain YAML is accepted, got {node.tag})")
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves "<<: *anchor" merge keys
             out: dict[str, Any] = {}
@@ -119,6 +126,9 @@ class _Builder:
         try:
             value = self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
+            if node.tag.startswith("tag:yaml.org,2002:python") or "constructor" in str(exc):
+                raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
+                                f"(only plain YAML is accepted, got {node.tag})") from None
             raise self.fail(node, keys, f"无法识别的值 cannot read value: {getattr(exc, 'problem', exc)}") from None
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()

@@ -46,7 +46,11 @@ class Submission:
 
 
 def read_submission(raw: Any, defs: Definitions) -> tuple[Submission | None, list[DataProblem]]:
-    """Read the envelope ``raw`` (one YAML/JSON document); problems are in Chinese."""
+    """Read the envelope ``raw`` (one YAML/JSON document); problems are in Chinese.
+
+    The submission comes back whenever its form (or record and action) is known, even with
+    envelope problems, so its data can be checked too; it is only usable without problems.
+    """
     problems: list[DataProblem] = []
 
     def bad(key: str, message: str) -> None:
@@ -95,6 +99,9 @@ def read_submission(raw: Any, defs: Definitions) -> tuple[Submission | None, lis
             bad("record", f"记录编号“{record[:40]}”格式不对（只能含字母、数字、- 和 _）")
         if not action:
             bad("action", "缺少操作名称（action）")
-    if problems:
+    # Keep going with a known form even when the envelope has problems, so the clerk
+    # also learns what is wrong in the data in the same round.
+    if form not in defs.forms and not (record and action):
         return None, problems
-    return Submission(by.strip(), at, data, form, version, record, action), []
+    who = by.strip() if isinstance(by, str) else ""
+    return Submission(who, at, data, form, version, record, action), problems

@@ -181,7 +181,7 @@ def validate_data(form: Form, data: Any, settings: Settings, now: dt.datetime) -
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        checker.add("data", "表单内容", "data 应为“字段: 值”的组合")
+        checker.add("data", "「表单内容」", "data 应为“字段: 值”的组合")
         return Validated({}, tuple(checker.problems))
     values: dict[str, Any] = {}
     all_fields = tuple(form.iter_fields())
@@ -192,7 +192,10 @@ def validate_data(form: Form, data: Any, settings: Settings, now: dt.datetime) -
         ok = section.show_if is None or holds(section.show_if, provisional, today=checker.today)
         applies.update({f.name: ok for f in section.fields})
     values = checker.fields(all_fields, data, "", "", {}, applies)
-    return Validated(values, tuple(checker.problems))
+    # Problems in the order of the form, as a clerk reads it (unknown fields first).
+    position = {f.name: i for i, f in enumerate(all_fields)}
+    ordered = sorted(checker.problems, key=lambda p: position.get(p.key.split(".")[0].split("[")[0], -1))
+    return Validated(values, tuple(ordered))
 
 
 def to_plain(value: Any) -> Any:

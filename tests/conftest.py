@@ -1,0 +1,64 @@
+"""Shared fixtures: a real workspace on disk and a way to run the real CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from formflow.cli import main
+from formflow.workspace import Workspace, init_workspace
+
+REPO = Path(__file__).resolve().parents[1]
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NOW = dt.datetime(2026, 11, 28, 10, 0, tzinfo=SHANGHAI)
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+class WorkspaceTree:
+    """A workspace initialised from the shipped defaults in ``tmp_path``, cwd set to it."""
+
+    def __init__(self, root: Path, capsys):
+        self.root = root
+        self._capsys = capsys
+
+    def write(self, relative: str, text: str) -> Path:
+        """Write ``text`` (dedented) to ``relative`` inside the workspace."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        return path
+
+    def load(self):
+        return Workspace(self.root).load()
+
+    def cli(self, *args: str) -> Result:
+        """Run ``formflow ARGS`` in-process through the real entry point."""
+        self._capsys.readouterr()
+        code = main(list(args))
+        captured = self._capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+
+@pytest.fixture
+def workspace(tmp_path, monkeypatch, capsys) -> WorkspaceTree:
+    root = tmp_path / "ws"
+    init_workspace(root)
+    monkeypatch.chdir(root)
+    return WorkspaceTree(root, capsys)
+
+
+@pytest.fixture
+def defs():
+    """The repository's own (shipped) definitions."""
+    return Workspace(REPO).load()

@@ -1,0 +1,50 @@
+"""Reading YAML safely: no tags that build objects, no alias bombs, positions for every key."""
+
+from __future__ import annotations
+
+import pytest
+
+from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
+
+
+def parse(text: str):
+    return list(parse_documents(text, "x.yaml"))
+
+
+def test_positions_of_keys_and_items():
+    doc = parse("a: 1\nb:\n  - x\n  - {c: 2}\n")[0]
+    assert doc.data == {"a": 1, "b": ["x", {"c": 2}]}
+    assert doc.where(("b", 1, "c")) == (4, 6)
+    assert doc.where(("b", 0)) == (3, 5)
+    assert doc.where(("b", 9, "zz")) == (2, 1)  # falls back to the nearest known parent
+
+
+def test_dates_come_back_as_iso_text():
+    assert parse("d: 2026-11-28\nt: 2026-11-28 09:15:00\n")[0].data == {"d": "2026-11-28", "t": "2026-11-28T09:15:00"}
+
+
+def test_python_tags_are_refused():
+    with pytest.raises(YamlSyntaxError) as info:
+        parse("x: !!python/object/apply:os.system ['echo hacked']\n")
+    assert str(info.value.problem) == (
+        "x.yaml:1:4: x: YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed (only plain YAML is "
+        "accepted, got tag:yaml.org,2002:python/object/apply:os.system)")
+    with pytest.raises(YamlSyntaxError) as info:
+        parse("x: !!python/name:os.system\n")
+    assert "tag not allowed" in str(info.value.problem)
+
+
+def test_alias_bomb_is_cut_off():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+    for i, name in enumerate("bcdefgh"):
+        prev = "abcdefgh"[i]
+        bomb += f"{name}: &{name} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+    with pytest.raises(YamlSyntaxError) as info:
+        parse(bomb)
+    assert "文档过大或别名嵌套过深（超过 200000 个节点） document too large or alias bomb" in str(info.value)
+
+
+def test_several_documents():
+    docs = parse("form: a\n---\nform: b\n")
+    assert [d.data for d in docs] == [{"form": "a"}, {"form": "b"}]
+    assert [d.index for d in docs] == [0, 1]
