@@ -59,8 +59,8 @@ def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Che
             documents = [d.data for d in parse_documents(text, path.name)]
         except YamlSyntaxError as exc:
             p = exc.problem
-            return [], [f"YAML 格式错误：第 {p.line} 行第 {p.column} 列，{p.message}（{p.fix}）" if p.fix
-                        else f"YAML 格式错误：第 {p.line} 行第 {p.column} 列，{p.message}"]
+            what = p.message.removeprefix("YAML 格式错误 YAML syntax error: ")
+            return [], [f"YAML 格式错误：第 {p.line} 行第 {p.column} 列，{what}" + (f"（{p.fix}）" if p.fix else "")]
         except RecursionError:
             return [], ["YAML 嵌套过深，不是一份表单"]
     documents = [d for d in documents if d is not None]

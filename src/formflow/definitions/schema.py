@@ -86,8 +86,8 @@ def _field_schema(*, in_table: bool) -> dict:
                  "digits and `_`, starting with a letter. Unique within the form (tables included)."},
         "label": {"type": "string", "minLength": 1, "description": "Chinese label a clerk sees (标签)."},
         "label_en": {"type": "string", "description": "Optional English label, printed after the Chinese one."},
-        "type": {"enum": types, "description": "Field type: " + "; ".join(f"`{k}` {v}" for k, v in FIELD_TYPES.items())
-                 + ("." if not in_table else ". Not `table` or `note` inside a table.")},
+        "type": {"enum": types, "description": "Field type; see *Field types* below."
+                 + (" Not `table` or `note` inside a table." if in_table else "")},
         "required": {
             "type": ["boolean", "string"],
             "description": "`true` / `false` (default), or an expression: required only when it is true, "

@@ -141,7 +141,13 @@ def describe(expr: Expression, labels: Mapping[str, str], this: str = "本项") 
     """
     tree = expr.tree
     node = tree.value if isinstance(tree, ast.Expr) else getattr(tree, "body", tree)
-    return _say(node, labels, this)
+    return _cond(node, labels, this)
+
+
+def _cond(node: ast.AST, labels: Mapping[str, str], this: str) -> str:
+    # A bare yes/no field used as a condition means "is yes".
+    text = _say(node, labels, this)
+    return f"{text}为“是”" if isinstance(node, ast.Name) else text
 
 
 def _say(node: ast.AST, labels: Mapping[str, str], this: str) -> str:

@@ -1,0 +1,20 @@
+"""The schema is the reference: every key documented, and docs/reference.md up to date."""
+
+from __future__ import annotations
+
+from formflow.definitions.reference import documented_schemas, render, walk
+
+from ..conftest import REPO
+
+
+def test_every_schema_key_has_a_description():
+    missing = [f"{pattern}: {path}" for pattern, schema in documented_schemas()
+               for path, node, _ in walk(schema, schema)
+               if not (node.get("description") or schema.get("$defs", {}).get(node.get("$ref", "").rsplit("/", 1)[-1], {})
+                       .get("description"))]
+    assert missing == []
+
+
+def test_reference_page_is_current():
+    committed = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert committed == render(), "run: python -m formflow.definitions.reference > docs/reference.md"
