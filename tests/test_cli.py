@@ -14,6 +14,7 @@ def test_init_creates_a_checked_workspace(tmp_path, capsys):
     assert sorted(p.name for p in target.iterdir()) == [
         "calendar.yaml", "choices", "data", "formflow.yaml", "forms", "inbox", "outbox", "workflows"]
     assert main(["check", "--root", str(target)]) == 0
+    capsys.readouterr()
     assert main(["init", str(target)]) == 1
     assert capsys.readouterr().err == f"这里已经是一个工作区 a workspace already exists at {target} (found formflow.yaml)\n"
 

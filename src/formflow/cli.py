@@ -29,12 +29,13 @@ def _with_root(func):
     return wrapper
 
 
-def _load(root: Path):
+def _load(root: Path, *, show_warnings: bool = False):
     from formflow.workspace import Workspace
 
     defs = Workspace(root).load()
-    for warning in defs.warnings:
-        click.echo(str(warning), err=True)
+    if show_warnings:
+        for warning in defs.warnings:
+            click.echo(str(warning), err=True)
     return defs
 
 
@@ -75,7 +76,7 @@ def check(root: Path) -> None:
     \b
     例 Example:  formflow check --root ~/阳光花园
     """
-    defs = _load(root)
+    defs = _load(root, show_warnings=True)
     click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
                + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
 
@@ -134,7 +135,7 @@ def validate(files: tuple[Path, ...], now_text: str | None, root: Path) -> None:
     from formflow.intake import check_file
 
     defs = _load(root)
-    now = _parse_now(now_text, defs.settings.timezone)
+    now = _now(now_text, defs.settings.timezone)
     failed = 0
     for path in files:
         problems = check_file(path, defs, now)
@@ -149,14 +150,11 @@ def validate(files: tuple[Path, ...], now_text: str | None, root: Path) -> None:
         raise click.exceptions.Exit(1)
 
 
-def _parse_now(text: str | None, zone) -> dt.datetime:
-    if not text:
-        return dt.datetime.now(zone)
-    try:
-        moment = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise click.BadParameter(f"应为 ISO 时间 expected ISO 8601, e.g. 2026-11-28T09:00+08:00, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+def _now(text: str | None, zone) -> dt.datetime:
+    """``--now`` when given, else the clock (which honours FORMFLOW_NOW)."""
+    from formflow import clock
+
+    return clock.parse_moment(text, zone) if text else clock.now(zone)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,7 +68,17 @@ class Workspace:
         if not self.root.is_dir():
             raise WorkspaceError(f"工作区不存在 workspace not found: {self.root}\n"
                                  f"    修改建议 fix: formflow init {self.root}")
-        return load_definitions(self.root)
+        from formflow import clock
+
+        return load_definitions(self.root, today=clock.now(_zone_hint(self.root)).date())
+
+
+def _zone_hint(root: Path):
+    # "Today" for the calendar check is the office's today; before settings load, Shanghai is the
+    # only zone formflow ships for, and the loader re-checks the settings' own zone anyway.
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("Asia/Shanghai")
 
 
 def init_workspace(target: Path) -> Workspace:

@@ -14,21 +14,29 @@ from pathlib import Path
 
 from formflow.definitions.choices import ChoiceList, load_choice_file
 from formflow.definitions.forms import Field, Form, load_form
+from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
+from formflow.definitions.checking import check_schema
 from formflow.definitions.settings import Settings, load_settings
+from formflow.definitions.workflows import Duty, Workflow, check_parent_effects, load_duties, load_workflow
 from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_file
+from formflow.engine.calendar import BusinessCalendar
 from formflow.errors import DefinitionError, Problem
 
 SETTINGS_FILE = "formflow.yaml"
+DUTIES_FILE = "duties.yaml"
 
 
 @dataclass(frozen=True)
 class Definitions:
-    """Everything a workspace defines, validated: settings, choice lists and forms."""
+    """Everything a workspace defines, validated: settings, calendar, choice lists, forms, workflows, duties."""
 
     root: Path
     settings: Settings
     choices: Mapping[str, ChoiceList]
     forms: Mapping[str, Form]
+    workflows: Mapping[str, Workflow]
+    duties: Mapping[str, Duty]
+    calendar: BusinessCalendar
     warnings: tuple[Problem, ...] = ()
 
 
@@ -71,8 +79,34 @@ def _check_defaults(doc: Document, form: Form, settings: Settings, problems: lis
                 check(column, (*keys, "columns", j))
 
 
-def load_definitions(root: Path) -> Definitions:
-    """Load ``root``'s settings, choices and forms; raise :class:`DefinitionError` listing every problem."""
+def _load_calendar(path: Path, today: dt.date, problems: list[Problem]) -> BusinessCalendar | None:
+    if not path.is_file():
+        problems.append(Problem(display_path(path), 1, 1, "", "找不到工作日历 business calendar not found",
+                                "从 formflow init 生成的工作区复制 calendar.yaml copy calendar.yaml from a new workspace"))
+        return None
+    doc = _read(path, problems)
+    if doc is None:
+        return None
+    found = check_schema(doc, CALENDAR_SCHEMA)
+    problems += found
+    if found:
+        return None
+    try:
+        calendar = BusinessCalendar.from_data(doc.data)
+    except ValueError as exc:
+        problems.append(doc.problem((), f"工作日历有误 calendar error: {exc}"))
+        return None
+    for text in calendar.missing_years(today):
+        problems.append(doc.problem(("years",), text, "按国务院办公厅当年的放假通知补充 add the official arrangement "
+                                    "from the State Council notice", warning=True))
+    return calendar
+
+
+def load_definitions(root: Path, today: dt.date | None = None) -> Definitions:
+    """Load everything ``root`` defines; raise :class:`DefinitionError` listing every problem.
+
+    ``today`` decides which calendar years must be present (default: the real today).
+    """
     problems: list[Problem] = []
     settings_path = root / SETTINGS_FILE
     settings = None
@@ -114,9 +148,31 @@ def load_definitions(root: Path) -> Definitions:
                 _check_defaults(doc, form, settings, problems)
             forms[form.id] = form
 
+    workflows: dict[str, Workflow] = {}
+    workflow_docs: dict[str, Document] = {}
+    for path in sorted((root / "workflows").glob("*.yaml")):
+        doc = _read(path, problems)
+        if doc is None:
+            continue
+        workflow, found = load_workflow(doc, forms, settings, path.stem)
+        problems += found
+        if workflow is not None:
+            workflows[workflow.form] = workflow
+            workflow_docs[workflow.form] = doc
+    problems += check_parent_effects(workflow_docs, workflows)
+
+    duties: dict[str, Duty] = {}
+    if (root / DUTIES_FILE).is_file() and (doc := _read(root / DUTIES_FILE, problems)) is not None:
+        duties, found = load_duties(doc, settings)
+        problems += found
+
+    zone = settings.timezone if settings else None
+    today = today or dt.datetime.now(zone).date()
+    calendar = _load_calendar(root / (settings.calendar if settings else "calendar.yaml"), today, problems)
+
     # Report file by file, top to bottom, the way a person fixes them.
-    order = {}
+    order: dict[str, int] = {}
     problems.sort(key=lambda p: (order.setdefault(p.path, len(order)), p.line, p.column))
-    if any(not p.warning for p in problems) or settings is None:
+    if any(not p.warning for p in problems) or settings is None or calendar is None:
         raise DefinitionError(problems)
-    return Definitions(root, settings, lists, forms, tuple(problems))
+    return Definitions(root, settings, lists, forms, workflows, duties, calendar, tuple(problems))

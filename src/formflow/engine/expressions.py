@@ -65,7 +65,8 @@ def _days(a: dt.date, b: dt.date) -> int:
     return (b - a).days
 
 
-FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "today": None}
+#: Functions an expression may call; ``today``/``now``/``number`` are bound per evaluation.
+FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "today": None, "now": None, "number": None}
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,18 @@ def compile_expression(source: str) -> Expression:
     return Expression(source, frozenset(names), uses_this, evaluator.parse(text))
 
 
-def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None) -> Any:
-    """Value of ``expr`` with ``values`` for the fields it names (missing ones are ``None``)."""
+def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None,
+             now: dt.datetime | None = None, number: str = "") -> Any:
+    """Value of ``expr`` with ``values`` for the fields it names (missing ones are ``None``).
+
+    ``today()``, ``now()`` and ``number()`` (the record's number, in workflow effects) return
+    what the caller passes: expressions never read the clock themselves.
+    """
     names = {n: values.get(n) for n in expr.names}
     names.update({THIS: this, "True": True, "False": False, "None": None, "true": True, "false": False})
-    functions = dict(FUNCTIONS, today=lambda: today)
+    if today is None and now is not None:
+        today = now.date()
+    functions = dict(FUNCTIONS, today=lambda: today, now=lambda: now, number=lambda: number)
     evaluator = simpleeval.EvalWithCompoundTypes(names=names, functions=functions)
     return evaluator.eval("", previously_parsed=expr.tree)
 

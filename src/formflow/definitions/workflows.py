@@ -1,0 +1,380 @@
+"""Workflows (workflows/*.yaml) and recurring duties (duties.yaml) as frozen objects, with lints.
+
+Beyond the schema: every state, action, role and field a workflow names must exist; states
+must be reachable from the initial one; each clock must be able to stop; follow-up and
+parent effects must point at forms, fields and actions that exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.forms import Form
+from formflow.definitions.settings import Settings
+from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
+from formflow.definitions.yamlsource import Document
+from formflow.engine.expressions import Expression, ExpressionError, compile_expression
+from formflow.errors import Problem
+
+_DATE_TYPES = {"date", "datetime"}
+
+
+@dataclass(frozen=True)
+class State:
+    key: str
+    label: str
+    initial: bool = False
+    final: bool = False
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One effect: ``kind`` is ``set``, ``create`` or ``parent``."""
+
+    kind: str
+    form: str = ""
+    copy: tuple[tuple[str, str], ...] = ()
+    set: tuple[tuple[str, Expression], ...] = ()
+    action: str = ""
+    link: str = ""
+    when: Expression | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Action:
+    key: str
+    label: str
+    sources: tuple[str, ...] | None  # None = any open state ("*")
+    target: str | None
+    roles: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    requires: tuple[str, ...] = ()
+    guard: Expression | None = None
+    guard_message: str = ""
+    effects: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Escalation:
+    after: str
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A named deadline on a record; see the workflow reference for each key."""
+
+    key: str
+    label: str
+    start: tuple[str, ...]
+    stop: tuple[str, ...]
+    task: str = ""
+    who: tuple[str, ...] = ()
+    applies_if: Expression | None = None
+    pause: tuple[str, ...] = ()
+    due: str | None = None
+    due_by_field: str = ""
+    due_by_rules: tuple[tuple[str, str], ...] = ()
+    due_by_default: str | None = None
+    deadline_field: str = ""
+    deadline_offset: str = ""
+    remind: tuple[str, ...] = ()
+    escalate: tuple[Escalation, ...] = ()
+    source_line: int = 0
+
+
+@dataclass(frozen=True)
+class Workflow:
+    form: str
+    version: int
+    states: Mapping[str, State]
+    actions: Mapping[str, Action]
+    clocks: Mapping[str, Clock]
+    renamed_states: Mapping[str, str]
+    change_note: str = ""
+    source: str = ""
+
+    @property
+    def initial(self) -> State:
+        return next(s for s in self.states.values() if s.initial)
+
+    def allowed(self, state: str) -> list[Action]:
+        """Actions allowed in ``state``."""
+        if self.states[state].final:
+            return [a for a in self.actions.values() if a.sources is not None and state in a.sources]
+        return [a for a in self.actions.values() if a.sources is None or state in a.sources]
+
+
+@dataclass(frozen=True)
+class Duty:
+    key: str
+    label: str
+    every: str
+    who: tuple[str, ...]
+    task: str = ""
+    anchor: str = "2025-01-06"
+    due: str = "end"
+
+
+def _points(raw: str | list[str]) -> tuple[str, ...]:
+    return (raw,) if isinstance(raw, str) else tuple(raw)
+
+
+class _WorkflowBuilder:
+    def __init__(self, doc: Document, forms: Mapping[str, Form], settings: Settings | None):
+        self.doc = doc
+        self.forms = forms
+        self.settings = settings
+        self.problems: list[Problem] = []
+        self.form = forms.get(doc.data["form"])
+        self.field_types: dict[str, str] = {}
+        if self.form:
+            for f in self.form.iter_fields():
+                self.field_types[f.name] = f.type
+
+    def error(self, keys: tuple, message: str, fix: str = "", *, warning: bool = False) -> None:
+        self.problems.append(self.doc.problem(keys, message, fix, warning=warning))
+
+    def expression(self, keys: tuple, source: str, names: set[str]) -> Expression | None:
+        try:
+            expr = compile_expression(source)
+        except ExpressionError as exc:
+            self.error(keys, str(exc))
+            return None
+        for name in sorted(expr.names - names):
+            self.error(keys, f"表达式引用了不存在的字段 expression names an unknown field {name!r}", suggest(name, names))
+        return expr
+
+    def field(self, keys: tuple, name: str, *, form: Form | None = None, types: set[str] | None = None) -> None:
+        form = form or self.form
+        if form is None:
+            return
+        fields = {f.name: f for f in form.iter_fields()}
+        if name not in fields:
+            self.error(keys, f"表单 {form.id} 没有字段 form {form.id!r} has no field {name!r}", suggest(name, fields))
+        elif types and fields[name].type not in types:
+            self.error(keys, f"字段 {name!r} 的类型是 {fields[name].type}，这里需要 {' 或 '.join(sorted(types))} "
+                       f"field {name!r} is {fields[name].type}, expected {' or '.join(sorted(types))}")
+
+    def role(self, keys: tuple, role: str) -> None:
+        if self.settings is not None and role not in self.settings.roles:
+            self.error(keys, f"未知的角色 unknown role {role!r} (expected one of {', '.join(self.settings.roles)})",
+                       suggest(role, self.settings.roles) or "先在 formflow.yaml 的 roles 中添加 add it to roles in formflow.yaml")
+
+    def state(self, keys: tuple, key: str, states: Mapping) -> None:
+        if key not in states:
+            self.error(keys, f"未知的状态 unknown state {key!r}", suggest(key, states) or f"可用 available: {', '.join(states)}")
+
+    def point(self, keys: tuple, point: str, states: Mapping, actions: Mapping) -> None:
+        kind, _, name = point.partition(":")
+        if kind == "state":
+            self.state(keys, name, states)
+        elif kind == "action" and name not in actions:
+            self.error(keys, f"未知的操作 unknown action {name!r}", suggest(name, actions))
+        elif kind == "field":
+            self.field(keys, name, types=_DATE_TYPES)
+
+
+def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings | None,
+                  file_stem: str) -> tuple[Workflow | None, list[Problem]]:
+    """A :class:`Workflow` from one ``workflows/*.yaml`` document, with its problems (and lint warnings)."""
+    problems = check_schema(doc, WORKFLOW_SCHEMA)
+    if problems:
+        return None, problems
+    data = doc.data
+    b = _WorkflowBuilder(doc, forms, settings)
+    if data["form"] != file_stem:
+        b.error(("form",), f"form 与文件名不符 form {data['form']!r} does not match the file name {file_stem}.yaml",
+                f"把文件改名为 rename the file to {data['form']}.yaml")
+    if b.form is None:
+        b.error(("form",), f"没有这个表单 no form {data['form']!r} in forms/", suggest(data["form"], forms))
+    names = set(b.field_types)
+
+    states = {k: State(k, v["label"], v.get("initial", False), v.get("final", False)) for k, v in data["states"].items()}
+    initials = [s.key for s in states.values() if s.initial]
+    if len(initials) != 1:
+        b.error(("states",), f"需要恰好一个初始状态 exactly one state needs 'initial: true' (found {len(initials)})")
+
+    actions: dict[str, Action] = {}
+    for key, raw in data["actions"].items():
+        keys = ("actions", key)
+        sources = None if raw["from"] == "*" else tuple(raw["from"])
+        for i, s in enumerate(sources or ()):
+            b.state((*keys, "from", i), s, states)
+        if "to" in raw:
+            b.state((*keys, "to"), raw["to"], states)
+        for i, r in enumerate(raw.get("roles", ())):
+            b.role((*keys, "roles", i), r)
+        for part in ("fields", "requires"):
+            for i, f in enumerate(raw.get(part, ())):
+                b.field((*keys, part, i), f)
+        guard = b.expression((*keys, "guard"), raw["guard"], names) if "guard" in raw else None
+        effects = tuple(_effect(b, (*keys, "effects", i), e, names) for i, e in enumerate(raw.get("effects", ())))
+        actions[key] = Action(key, raw["label"], sources, raw.get("to"), tuple(raw.get("roles", ())),
+                              tuple(raw.get("fields", ())), tuple(raw.get("requires", ())), guard,
+                              raw.get("guard_message", ""), effects)
+
+    clocks: dict[str, Clock] = {}
+    for key, raw in data.get("clocks", {}).items():
+        clocks[key] = _clock(b, ("clocks", key), key, raw, states, actions, names)
+
+    renamed = data.get("renamed_states", {})
+    for old, new in renamed.items():
+        b.state(("renamed_states", old), new, states)
+    workflow = Workflow(data["form"], data["version"], states, actions, clocks, renamed,
+                        data.get("change_note", ""), doc.path)
+    if len(initials) == 1:
+        _lint(b, workflow)
+    return workflow, b.problems
+
+
+def _effect(b: _WorkflowBuilder, keys: tuple, raw: dict, names: set[str]) -> Effect:
+    kinds = [k for k in ("set", "create", "parent") if k in raw]
+    if len(kinds) != 1:
+        b.error(keys, "每个效果只能是 set、create、parent 之一 an effect is exactly one of set, create, parent")
+        return Effect("none")
+    kind = kinds[0]
+    if kind == "set":
+        pairs = []
+        for field, source in raw["set"].items():
+            b.field((*keys, "set", field), field)
+            expr = b.expression((*keys, "set", field), source, names)
+            if expr is not None:
+                pairs.append((field, expr))
+        return Effect("set", set=tuple(pairs))
+    if kind == "create":
+        spec = raw["create"]
+        target = b.forms.get(spec["form"])
+        if target is None:
+            b.error((*keys, "create", "form"), f"没有这个表单 no form {spec['form']!r}", suggest(spec["form"], b.forms))
+        for to_field, from_field in spec.get("copy", {}).items():
+            b.field((*keys, "create", "copy", to_field), from_field)
+            if target is not None:
+                b.field((*keys, "create", "copy", to_field), to_field, form=target)
+        pairs = []
+        for to_field, source in spec.get("set", {}).items():
+            if target is not None:
+                b.field((*keys, "create", "set", to_field), to_field, form=target)
+            expr = b.expression((*keys, "create", "set", to_field), source, names)
+            if expr is not None:
+                pairs.append((to_field, expr))
+        return Effect("create", form=spec["form"], copy=tuple(spec.get("copy", {}).items()), set=tuple(pairs))
+    spec = raw["parent"]
+    b.field((*keys, "parent", "link"), spec["link"])
+    when = b.expression((*keys, "parent", "when"), spec["when"], names) if "when" in spec else None
+    return Effect("parent", action=spec["action"], link=spec["link"], when=when, note=spec.get("note", ""))
+
+
+def _clock(b: _WorkflowBuilder, keys: tuple, key: str, raw: dict, states, actions, names) -> Clock:
+    start, stop = _points(raw["start"]), _points(raw["stop"])
+    for part, points in (("start", start), ("stop", stop)):
+        for p in points:
+            b.point((*keys, part), p, states, actions)
+    for i, s in enumerate(raw.get("pause", ())):
+        b.state((*keys, "pause", i), s, states)
+    for i, r in enumerate(raw.get("who", ())):
+        b.role((*keys, "who", i), r)
+    for i, step in enumerate(raw.get("escalate", ())):
+        for j, r in enumerate(step["to"]):
+            b.role((*keys, "escalate", i, "to", j), r)
+    rules = ("due" in raw) + ("due_by" in raw)
+    if rules > 1:
+        b.error(keys, "'due' 与 'due_by' 只能用一个 use either 'due' or 'due_by'")
+    if rules == 0 and "deadline_field" not in raw:
+        b.error(keys, "缺少期限规则 no due rule", "添加 add 'due: 2d' (或 or 'due_by', 'deadline_field')")
+    due_by = raw.get("due_by", {})
+    if due_by:
+        b.field((*keys, "due_by", "field"), due_by["field"])
+        form_field = b.form.fields.get(due_by["field"]) if b.form else None
+        if form_field is not None and form_field.choices is not None:
+            for value in due_by["rules"]:
+                if value not in form_field.choices.values:
+                    b.error((*keys, "due_by", "rules", value),
+                            f"“{value}”不是字段 {due_by['field']} 的选项 is not an option of {due_by['field']!r}",
+                            suggest(value, form_field.choices.values))
+    deadline = raw.get("deadline_field", {})
+    if deadline:
+        b.field((*keys, "deadline_field", "field"), deadline["field"], types=_DATE_TYPES)
+    applies_if = b.expression((*keys, "applies_if"), raw["applies_if"], names) if "applies_if" in raw else None
+    return Clock(
+        key=key, label=raw["label"], start=start, stop=stop, task=raw.get("task", raw["label"]),
+        who=tuple(raw.get("who", ())), applies_if=applies_if, pause=tuple(raw.get("pause", ())), due=raw.get("due"),
+        due_by_field=due_by.get("field", ""), due_by_rules=tuple(due_by.get("rules", {}).items()),
+        due_by_default=due_by.get("default"), deadline_field=deadline.get("field", ""),
+        deadline_offset=deadline.get("offset", ""), remind=tuple(raw.get("remind", ())),
+        escalate=tuple(Escalation(e["after"], tuple(e["to"])) for e in raw.get("escalate", ())),
+        source_line=b.doc.where(keys)[0],
+    )
+
+
+def _lint(b: _WorkflowBuilder, wf: Workflow) -> None:
+    """Unreachable states and clocks that can never stop (warnings a supervisor should see)."""
+    reachable = {wf.initial.key}
+    used_actions: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for action in wf.actions.values():
+            if action.key in used_actions:
+                continue
+            if any(s in reachable and (action.sources is not None or not wf.states[s].final)
+                   for s in (action.sources or reachable)):
+                used_actions.add(action.key)
+                if action.target and action.target not in reachable and action.target in wf.states:
+                    reachable.add(action.target)
+                changed = True
+    for key in wf.states:
+        if key not in reachable:
+            b.error(("states", key), f"状态 {key!r} 无法到达 state {key!r} cannot be reached from the initial state",
+                    "添加一个 to: 指向它的操作，或删除此状态 add an action leading to it, or remove it")
+    for key, action in wf.actions.items():
+        if key not in used_actions and all(s in wf.states for s in action.sources or ()):
+            b.error(("actions", key), f"操作 {key!r} 永远无法执行 action {key!r} can never be done "
+                    "(none of its 'from' states can be reached)")
+    for key, clock in wf.clocks.items():
+        stoppable = False
+        for point in clock.stop:
+            kind, _, name = point.partition(":")
+            if (kind == "state" and name in reachable) or (kind == "action" and name in used_actions) \
+                    or kind in ("field", "created"):
+                stoppable = True
+        if not stoppable:
+            b.error(("clocks", key, "stop"), f"计时 {key!r} 永远不会停止 clock {key!r} can never stop "
+                    "(its stop states/actions cannot be reached)", "检查 stop 的状态和操作 check the stop points")
+
+
+def load_duties(doc: Document, settings: Settings | None) -> tuple[dict[str, Duty], list[Problem]]:
+    """Recurring duties from ``duties.yaml``."""
+    problems = check_schema(doc, DUTIES_SCHEMA)
+    if problems:
+        return {}, problems
+    duties = {}
+    for key, raw in doc.data["duties"].items():
+        for i, role in enumerate(raw["who"]):
+            if settings is not None and role not in settings.roles:
+                problems.append(doc.problem(("duties", key, "who", i), f"未知的角色 unknown role {role!r}",
+                                            suggest(role, settings.roles)))
+        duties[key] = Duty(key, raw["label"], raw["every"], tuple(raw["who"]), raw.get("task", raw["label"]),
+                           raw.get("anchor", "2025-01-06"), raw.get("due", "end"))
+    return duties, problems
+
+
+def check_parent_effects(docs: Mapping[str, Document], workflows: Mapping[str, Workflow]) -> list[Problem]:
+    """Cross-workflow check: a `parent` effect names an action of the parent form's workflow.
+
+    The parent's form is not fixed (a callback may follow a repair or a complaint), so the
+    action must exist in at least one workflow.
+    """
+    problems = []
+    all_actions = {a for wf in workflows.values() for a in wf.actions}
+    for form, wf in workflows.items():
+        for key, action in wf.actions.items():
+            for i, effect in enumerate(action.effects):
+                if effect.kind == "parent" and effect.action not in all_actions:
+                    problems.append(docs[form].problem(("actions", key, "effects", i, "parent", "action"),
+                                                       f"没有任何流程有操作 no workflow has an action {effect.action!r}",
+                                                       suggest(effect.action, all_actions)))
+    return problems

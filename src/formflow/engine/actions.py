@@ -1,0 +1,164 @@
+"""Doing an action on a record (pure): permission, state, data, guard, then the effects.
+
+The outcome names everything that follows from the action — the event to append, and the
+follow-up records and parent actions its effects ask for — and the caller (the inbox
+engine, a simulation) carries them out. Problems are in Chinese, for the rejection slip.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from formflow.definitions.loader import Definitions
+from formflow.engine.expressions import describe, evaluate, holds
+from formflow.engine.fieldtypes import is_empty
+from formflow.engine.records import CREATE, Event, Record, RecordView, replay, typed_values
+from formflow.engine.validate import DataProblem, to_plain, validate_data
+from formflow.definitions.forms import form_labels
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A record to create because of an effect (e.g. the callback task of a completed repair)."""
+
+    form: str
+    data: dict[str, Any]
+    by: str
+    at: dt.datetime
+    parent: str
+
+
+@dataclass(frozen=True)
+class ParentAction:
+    """An action to do on another record because of an effect (e.g. send a repair back for rework)."""
+
+    record: str
+    action: str
+    by: str
+    at: dt.datetime
+    note: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What an accepted action or creation produces."""
+
+    event: Event
+    state: str
+    follow_ups: tuple[FollowUp, ...] = ()
+    parent_actions: tuple[ParentAction, ...] = ()
+
+
+class ActionRefused(Exception):
+    """The action cannot be done; ``problems`` says why, in Chinese."""
+
+    def __init__(self, problems: list[DataProblem]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+def _who(defs: Definitions, name: str) -> str:
+    person = defs.settings.person(name)
+    roles = "、".join(defs.settings.roles.get(r, r) for r in person.roles) if person else ""
+    return f"{name}（{roles}）" if roles else name
+
+
+def create_record(defs: Definitions, number: str, form_id: str, by: str, at: dt.datetime,
+                  data: dict[str, Any], *, parent: str = "", note: str = "") -> tuple[Record, Outcome]:
+    """A new record from validated-or-not ``data``; raises :class:`ActionRefused` with every problem."""
+    form = defs.forms[form_id]
+    result = validate_data(form, data, defs.settings, at)
+    if result.problems:
+        raise ActionRefused(list(result.problems))
+    workflow = defs.workflows.get(form_id)
+    event = Event(CREATE, by, at, to_plain(result.values), note)
+    record = Record(number, form_id, (event,), form.version, workflow.version if workflow else 0, parent)
+    state = workflow.initial.key if workflow else ""
+    return record, Outcome(event, state)
+
+
+def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at: dt.datetime,
+                 data: dict[str, Any], *, note: str = "", system: bool = False) -> Outcome:
+    """The outcome of ``by`` doing ``action_key`` on ``record`` at ``at``; raises :class:`ActionRefused`.
+
+    ``system`` marks an action caused by another record's effect (no role check: the person
+    acted on the other record, where their role was checked).
+    """
+    workflow = defs.workflows[record.form]
+    form = defs.forms[record.form]
+    labels = form_labels(form)
+    view = replay(record, workflow)
+    state_label = workflow.states[view.state].label
+    problems: list[DataProblem] = []
+
+    def refuse(key: str, label: str, message: str) -> None:
+        problems.append(DataProblem(key, label, message))
+
+    action = workflow.actions.get(action_key)
+    allowed = workflow.allowed(view.state)
+    allowed_text = "、".join(f"{a.label}({a.key})" for a in allowed) or "无（记录已关闭）"
+    if action is None:
+        refuse("action", "「操作」", f"流程中没有操作“{action_key}”；{record.number} 当前状态「{state_label}」可做：{allowed_text}")
+        raise ActionRefused(problems)
+    if action not in allowed:
+        refuse("action", "「操作」", f"{record.number} 当前状态为「{state_label}」，不能「{action.label}」；可做：{allowed_text}")
+        raise ActionRefused(problems)
+    person = defs.settings.person(by)
+    if not system and action.roles and (person is None or not set(person.roles) & set(action.roles)):
+        need = "、".join(defs.settings.roles.get(r, r) for r in action.roles)
+        refuse("by", "「经办人」", f"{_who(defs, by)}没有权限「{action.label}」，需要角色：{need}")
+    for key in data:
+        if key not in action.fields:
+            can = "、".join(f"「{labels.get(f, f)}」({f})" for f in action.fields) or "无"
+            refuse(key, f"「{labels.get(key, key)}」", f"「{action.label}」时不能填写此项；可填写：{can}")
+    merged = {**view.values, **{k: v for k, v in data.items() if k in action.fields}}
+    result = validate_data(form, merged, defs.settings, at)
+    touched = set(data) | set(action.requires)
+    problems += [p for p in result.problems if p.key.split(".")[0].split("[")[0] in touched]
+    for key in action.requires:
+        if is_empty(merged.get(key)) and key not in result.values:
+            problem = DataProblem(key, f"「{labels.get(key, key)}」", f"「{action.label}」时必须填写")
+            if str(problem) not in {str(p) for p in problems}:
+                problems.append(problem)
+    if problems:
+        raise ActionRefused(problems)
+    values = result.values
+    if action.guard is not None and not holds(action.guard, values, now=at):
+        refuse("", "", action.guard_message or f"不满足「{action.label}」的条件：{describe(action.guard, labels)}")
+        raise ActionRefused(problems)
+
+    changes = to_plain({k: values[k] for k in data if k in values})
+    changes.update({k: None for k in data if k not in values})
+    follow_ups: list[FollowUp] = []
+    parent_actions: list[ParentAction] = []
+    for effect in action.effects:
+        if effect.kind == "set":
+            for key, expr in effect.set:
+                values[key] = evaluate(expr, values, now=at, number=record.number)
+                changes[key] = to_plain(values[key])
+        elif effect.kind == "create":
+            new = {to: to_plain(values.get(src)) for to, src in effect.copy if values.get(src) is not None}
+            for to, expr in effect.set:
+                new[to] = to_plain(evaluate(expr, values, now=at, number=record.number))
+            follow_ups.append(FollowUp(effect.form, new, by, at, record.number))
+        elif effect.kind == "parent":
+            if effect.when is None or holds(effect.when, values, now=at):
+                target = str(values.get(effect.link) or record.parent or "")
+                if target:
+                    parent_actions.append(ParentAction(target, effect.action, by, at,
+                                                       effect.note or f"由 {record.number}「{action.label}」"))
+    event = Event(action.key, by, at, changes, note)
+    new_state = replay(record.with_event(event), workflow).state
+    return Outcome(event, new_state, tuple(follow_ups), tuple(parent_actions))
+
+
+def view_of(defs: Definitions, record: Record) -> RecordView:
+    """The replayed view of ``record`` under its form's current workflow."""
+    return replay(record, defs.workflows[record.form])
+
+
+def typed_record_values(defs: Definitions, view: RecordView, now: dt.datetime) -> dict[str, Any]:
+    """The record's values as typed data (dates, numbers), for expressions and clocks."""
+    return typed_values(defs.forms[view.record.form], view.values, defs.settings, now)

@@ -1,0 +1,220 @@
+"""Deadlines of a record (pure): record view, workflow, calendar and ``now`` in; clock states out.
+
+Each clock is recomputed from the record's events every time: start (the first of its start
+points that happened, the latest occurrence so a rework loop restarts it), stop (the first
+stop point after the start), time spent in pause states (added back), and the due rule —
+a field's date when filled (the resident's deadline), else a rule chosen by a field's value,
+else the plain rule — applied on the business calendar. The explanation lists all of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from formflow.definitions.workflows import Clock, Workflow
+from formflow.engine.calendar import BusinessCalendar, DueResult
+from formflow.engine.expressions import holds
+from formflow.engine.records import RecordView
+
+UPCOMING, DUE_SOON, OVERDUE, MET, MET_LATE = "upcoming", "due_soon", "overdue", "met", "met_late"
+STATUS_LABELS = {UPCOMING: "未到期", DUE_SOON: "即将到期", OVERDUE: "已逾期", MET: "按时完成", MET_LATE: "逾期完成"}
+_UNIT_WORDS = {"m": "分钟", "h": "小时", "d": "天（日历日）", "wh": "个工作小时", "wd": "个工作日"}
+#: Without `remind`, a clock counts as due soon this long before it is due.
+DEFAULT_SOON = dt.timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class ClockState:
+    """One clock of one record at ``now``."""
+
+    key: str
+    label: str
+    task: str
+    who: tuple[str, ...]
+    started: dt.datetime
+    due: dt.datetime
+    stopped: dt.datetime | None
+    status: str
+    rule: str
+    explanation: tuple[str, ...]
+    escalated_to: tuple[str, ...] = ()
+
+    @property
+    def open(self) -> bool:
+        return self.stopped is None
+
+    @property
+    def breached(self) -> bool:
+        """Late, whether still open or already done: a breach stays recorded."""
+        return self.status in (OVERDUE, MET_LATE)
+
+
+def fmt(moment: dt.datetime) -> str:
+    """A time as lists and explanations show it: ``2026-11-28 17:30 (+08:00)``."""
+    offset = moment.strftime("%z")
+    return f"{moment:%Y-%m-%d %H:%M} ({offset[:3]}:{offset[3:]})"
+
+
+def parse_span(text: str) -> dt.timedelta:
+    """``30m`` / ``2h`` / ``3d`` as a timedelta (for reminders and escalation delays)."""
+    number, unit = int(text[:-1]), text[-1]
+    return {"m": dt.timedelta(minutes=number), "h": dt.timedelta(hours=number), "d": dt.timedelta(days=number)}[unit]
+
+
+def rule_words(rule: str) -> str:
+    """A due rule in Chinese: ``3wd`` → 3个工作日."""
+    if rule == "eod":
+        return "当天内"
+    match = re.fullmatch(r"(-?\d+)(m|h|d|wh|wd)", rule)
+    return f"{match.group(1)}{_UNIT_WORDS[match.group(2)]}" if match else rule
+
+
+def apply_rule(calendar: BusinessCalendar, start: dt.datetime, rule: str) -> DueResult:
+    """``start`` moved by ``rule`` on ``calendar``."""
+    if rule == "eod":
+        return calendar.end_of_day_of(start)
+    number, unit = int(re.match(r"-?\d+", rule).group()), re.sub(r"^-?\d+", "", rule)
+    if unit == "m":
+        return DueResult(start + dt.timedelta(minutes=number))
+    if unit == "h":
+        return calendar.add_hours(start, number)
+    if unit == "d":
+        return calendar.add_days(start, number)
+    if unit == "wh":
+        return calendar.add_working_hours(start, number)
+    return calendar.add_working_days(start, number)
+
+
+def _moment(value: Any, calendar: BusinessCalendar) -> dt.datetime | None:
+    """A stored date or datetime value as a moment; a plain date means the end of that day."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        if "T" in value or " " in value:
+            moment = dt.datetime.fromisoformat(value)
+            return moment if moment.tzinfo else moment.replace(tzinfo=calendar.tz)
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return None
+    return calendar.end_of_day_of(dt.datetime.combine(day, dt.time(12), calendar.tz)).due
+
+
+def _point_times(point: str, view: RecordView, calendar: BusinessCalendar) -> list[dt.datetime]:
+    kind, _, name = point.partition(":")
+    if kind == "created":
+        return [view.record.created_at]
+    if kind == "state":
+        return view.entered(name)
+    if kind == "action":
+        return view.done(name)
+    moment = _moment(view.values.get(name), calendar)
+    return [moment] if moment else []
+
+
+def _point_words(point: str, workflow: Workflow, labels: Mapping[str, str]) -> str:
+    kind, _, name = point.partition(":")
+    if kind == "created":
+        return "登记"
+    if kind == "state":
+        return f"进入「{workflow.states[name].label}」" if name in workflow.states else name
+    if kind == "action":
+        return f"「{workflow.actions[name].label}」" if name in workflow.actions else name
+    return f"「{labels.get(name, name)}」"
+
+
+def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workflow: Workflow,
+                calendar: BusinessCalendar, now: dt.datetime, labels: Mapping[str, str]) -> ClockState | None:
+    """The state of ``clock`` on a record at ``now``, or ``None`` when it does not run for this record."""
+    if clock.applies_if is not None and not holds(clock.applies_if, typed, now=now):
+        return None
+    start, start_point = None, ""
+    for point in clock.start:
+        times = _point_times(point, view, calendar)
+        if times:
+            start, start_point = times[-1], point
+            break
+    if start is None:
+        return None
+    stops = [t for point in clock.stop for t in _point_times(point, view, calendar) if t >= start]
+    stopped = min(stops) if stops else None
+    why = [f"开始：{fmt(start)}（{_point_words(start_point, workflow, labels)}）"]
+
+    deadline = _moment(view.values.get(clock.deadline_field), calendar) if clock.deadline_field else None
+    if deadline is not None:
+        field_label = labels.get(clock.deadline_field, clock.deadline_field)
+        rule = f"按「{field_label}」"
+        if clock.deadline_offset:
+            result = apply_rule(calendar, deadline, clock.deadline_offset)
+            rule += f"{rule_words(clock.deadline_offset)}"
+        else:
+            result = DueResult(deadline)
+        why.append(f"规则：{rule}（{view.values.get(clock.deadline_field)}，取代默认规则）")
+    else:
+        rule_code = clock.due
+        if clock.due_by_field:
+            value = view.values.get(clock.due_by_field)
+            rule_code = dict(clock.due_by_rules).get(str(value), clock.due_by_default)
+            if rule_code is None:
+                return None
+            why.append(f"「{labels.get(clock.due_by_field, clock.due_by_field)}」为“{value}” → {rule_words(rule_code)}")
+        if rule_code is None:
+            return None
+        rule = rule_words(rule_code)
+        result = apply_rule(calendar, start, rule_code)
+        why.append(f"规则：{rule}（{rule_code}）")
+    for skipped in result.skipped:
+        why.append(f"跳过 {skipped.day.isoformat()}（{skipped.reason}）")
+    why.extend(result.notes)
+
+    due = result.due
+    if clock.pause:
+        paused = sum(((b - a) for a, b in view.intervals_in(clock.pause, stopped or now) if b > start),
+                     dt.timedelta())
+        if paused:
+            due += paused
+            names = "、".join(workflow.states[s].label for s in clock.pause if s in workflow.states)
+            why.append(f"暂停 {_span_words(paused)}（{names}），期限顺延")
+    why.append(f"期限：{fmt(due)}")
+
+    if stopped is not None:
+        status = MET if stopped <= due else MET_LATE
+        why.append(f"完成：{fmt(stopped)}，{STATUS_LABELS[status]}")
+    elif now > due:
+        status = OVERDUE
+    elif now >= due - (max(map(parse_span, clock.remind)) if clock.remind else DEFAULT_SOON):
+        status = DUE_SOON
+    else:
+        status = UPCOMING
+    escalated: list[str] = []
+    if stopped is None:
+        for step in clock.escalate:
+            if now >= due + parse_span(step.after):
+                escalated.extend(r for r in step.to if r not in escalated)
+    return ClockState(clock.key, clock.label, clock.task, clock.who, start, due, stopped, status, rule,
+                      tuple(why), tuple(escalated))
+
+
+def _span_words(span: dt.timedelta) -> str:
+    hours, rest = divmod(int(span.total_seconds()) // 60, 60)
+    days, hours = divmod(hours, 24)
+    parts = [f"{days}天" if days else "", f"{hours}小时" if hours else "", f"{rest}分钟" if rest else ""]
+    return "".join(parts) or "0分钟"
+
+
+def record_clocks(view: RecordView, typed: Mapping[str, Any], workflow: Workflow, calendar: BusinessCalendar,
+                  now: dt.datetime, labels: Mapping[str, str]) -> list[ClockState]:
+    """Every clock that runs for the record, in the workflow's order."""
+    if workflow.states[view.state].final:
+        # A closed record keeps the verdicts of its clocks; open ones stop at closing.
+        closed_at = view.steps[-1].event.at
+        now = min(now, closed_at)
+    states = []
+    for clock in workflow.clocks.values():
+        state = clock_state(clock, view, typed, workflow, calendar, now, labels)
+        if state is not None:
+            states.append(state)
+    return states

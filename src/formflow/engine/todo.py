@@ -1,0 +1,112 @@
+"""The to-do list (pure): open clocks of open records and recurring duties, at ``now``.
+
+Overdue first, then due soon, then upcoming; each task carries the explanation of its due
+time, so the printed list answers "why is this due now?" without anyone opening YAML.
+"""
+
+from __future__ import annotations
+
+import calendar as months
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from formflow.definitions.forms import form_labels
+from formflow.definitions.workflows import Duty
+from formflow.engine.calendar import BusinessCalendar
+from formflow.engine.clocks import DUE_SOON, OVERDUE, UPCOMING, ClockState, fmt, record_clocks
+from formflow.engine.records import Record, replay, typed_values
+
+_ORDER = {OVERDUE: 0, DUE_SOON: 1, UPCOMING: 2}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One line of the to-do list."""
+
+    record: str
+    form: str
+    task: str
+    who: tuple[str, ...]
+    due: dt.datetime
+    status: str
+    explanation: tuple[str, ...]
+    unit: str = ""
+    clock: str = ""
+
+    def as_json(self) -> dict:
+        """The task as the JSON of ``formflow todo --format json``."""
+        return {"record": self.record, "form": self.form, "task": self.task, "who": list(self.who),
+                "due": self.due.isoformat(), "status": self.status, "unit": self.unit, "clock": self.clock,
+                "explanation": list(self.explanation)}
+
+
+def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:
+    """Open deadlines of one record (none when the record is closed)."""
+    workflow = defs.workflows.get(record.form)
+    if workflow is None:
+        return []
+    view = replay(record, workflow)
+    if workflow.states[view.state].final:
+        return []
+    form = defs.forms[record.form]
+    typed = typed_values(form, view.values, defs.settings, now)
+    tasks = []
+    for clock in record_clocks(view, typed, workflow, defs.calendar, now, form_labels(form)):
+        if clock.open:
+            tasks.append(_task(record, clock, view.values.get("unit", "")))
+    return tasks
+
+
+def _task(record: Record, clock: ClockState, unit: str) -> Task:
+    who = tuple(dict.fromkeys((*clock.who, *clock.escalated_to)))
+    explanation = clock.explanation
+    if clock.escalated_to:
+        explanation = (*explanation, "已逾期，升级告知：" + "、".join(clock.escalated_to))
+    return Task(record.number, record.form, clock.task, who, clock.due, clock.status, explanation, unit, clock.key)
+
+
+def period_of(duty: Duty, day: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day of the period of ``duty`` that holds ``day``."""
+    if duty.every in ("week", "2weeks"):
+        length = 7 if duty.every == "week" else 14
+        anchor = dt.date.fromisoformat(duty.anchor)
+        start = anchor + dt.timedelta(days=((day - anchor).days // length) * length)
+        return start, start + dt.timedelta(days=length - 1)
+    if duty.every == "month":
+        return day.replace(day=1), day.replace(day=months.monthrange(day.year, day.month)[1])
+    if duty.every == "quarter":
+        first = 3 * ((day.month - 1) // 3) + 1
+        last = first + 2
+        return dt.date(day.year, first, 1), dt.date(day.year, last, months.monthrange(day.year, last)[1])
+    return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
+
+
+def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.datetime,
+               done: Mapping[str, Sequence[dt.datetime]]) -> list[Task]:
+    """Recurring duties not yet done in the current period (and the previous one, then overdue)."""
+    today = now.astimezone(calendar.tz).date()
+    tasks = []
+    for duty in duties.values():
+        first, last = period_of(duty, today)
+        previous = period_of(duty, first - dt.timedelta(days=1))
+        for start, end in (previous, (first, last)):
+            if any(start <= t.astimezone(calendar.tz).date() <= end for t in done.get(duty.key, ())):
+                continue
+            due_day = end if duty.due == "end" else min(end, start + dt.timedelta(days=int(duty.due[:-1]) - 1))
+            due = calendar.end_of_day_of(dt.datetime.combine(due_day, dt.time(12), calendar.tz)).due
+            if (start, end) == previous and now <= due:
+                continue
+            status = OVERDUE if now > due else DUE_SOON if due - now <= dt.timedelta(days=2) else UPCOMING
+            why = (f"周期 {start.isoformat()} 至 {end.isoformat()}", f"期限：{fmt(due)}")
+            tasks.append(Task(f"{duty.key}@{start.isoformat()}", "", duty.task, duty.who, due, status, why,
+                              clock=duty.key))
+    return tasks
+
+
+def todo(defs, records: Iterable[Record], now: dt.datetime,
+         duties_done: Mapping[str, Sequence[dt.datetime]] | None = None) -> list[Task]:
+    """The whole office's to-do list at ``now``: overdue, due soon, upcoming; earliest due first."""
+    tasks = [t for record in records for t in record_tasks(defs, record, now)]
+    tasks += duty_tasks(defs.duties, defs.calendar, now, duties_done or {})
+    return sorted(tasks, key=lambda t: (_ORDER[t.status], t.due, t.record))
