@@ -37,11 +37,24 @@ def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Che
     """Every document of ``path`` checked; the second list holds the problems in Chinese (empty if all good)."""
     try:
         size = path.stat().st_size
+        if size > MAX_BYTES:
+            return [], [too_big(size)]
+        raw = path.read_bytes()
     except OSError as exc:
         return [], [f"无法读取文件：{exc.strerror}"]
-    if size > MAX_BYTES:
-        return [], [f"文件太大（{size / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB），不是一份表单"]
-    raw = path.read_bytes()
+    return read_content(raw, path.name, defs, now)
+
+
+def too_big(size: int) -> str:
+    """The Chinese explanation for a file over :data:`MAX_BYTES`."""
+    return f"文件太大（{size / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB），不是一份表单"
+
+
+def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
+    """Like :func:`read_file`, for content already read (the inbox reads each file once)."""
+    if len(raw) > MAX_BYTES:
+        return [], [too_big(len(raw))]
+    suffix = Path(name).suffix.lower()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -49,14 +62,14 @@ def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Che
     if "\x00" in text:
         return [], ["文件含有二进制内容，不是 YAML/JSON 表单"]
     documents = []
-    if path.suffix.lower() == ".json":
+    if suffix == ".json":
         try:
             documents = [json.loads(text)]
         except json.JSONDecodeError as exc:
             return [], [f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
     else:
         try:
-            documents = [d.data for d in parse_documents(text, path.name)]
+            documents = [d.data for d in parse_documents(text, name)]
         except YamlSyntaxError as exc:
             p = exc.problem
             what = p.message.removeprefix("YAML 格式错误 YAML syntax error: ")
@@ -90,4 +103,4 @@ def check_file(path: Path, defs: Definitions, now: dt.datetime) -> list[str]:
     return read_file(path, defs, now)[1]
 
 
-__all__ = ["Checked", "DataProblem", "MAX_BYTES", "check_file", "read_file"]
+__all__ = ["Checked", "DataProblem", "MAX_BYTES", "check_file", "read_content", "read_file"]

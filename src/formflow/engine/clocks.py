@@ -160,10 +160,11 @@ def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workfl
             rule_code = dict(clock.due_by_rules).get(str(value), clock.due_by_default)
             if rule_code is None:
                 return None
-            why.append(f"「{labels.get(clock.due_by_field, clock.due_by_field)}」为“{value}” → {rule_words(rule_code)}")
-        if rule_code is None:
+            rule = f"「{labels.get(clock.due_by_field, clock.due_by_field)}」为“{value}” → {rule_words(rule_code)}"
+        elif rule_code is None:
             return None
-        rule = rule_words(rule_code)
+        else:
+            rule = rule_words(rule_code)
         result = apply_rule(calendar, start, rule_code)
         why.append(f"规则：{rule}（{rule_code}）")
     for skipped in result.skipped:

@@ -125,14 +125,14 @@ def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, t
 
 
 def holds(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None,
-          undecided: bool = False) -> bool:
+          now: dt.datetime | None = None, undecided: bool = False) -> bool:
     """Truth of ``expr``; ``undecided`` when it cannot be judged (e.g. ``<`` with an empty field).
 
     Conditions (show_if, required, guards) pass ``False``: a condition on an empty field is not
     met. Constraints pass ``True``: a rule comparing with a field not filled in cannot be broken.
     """
     try:
-        return bool(evaluate(expr, values, this=this, today=today))
+        return bool(evaluate(expr, values, this=this, today=today, now=now))
     except (TypeError, ValueError, simpleeval.InvalidExpression, ZeroDivisionError, AttributeError):
         return undecided
 

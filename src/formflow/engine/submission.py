@@ -23,9 +23,10 @@ from formflow.engine.numbering import SAFE_NUMBER
 from formflow.engine.validate import DataProblem
 
 _LABELS = {"form": "表单", "version": "版本", "by": "经办人", "at": "办理时间", "data": "表单内容",
-           "record": "记录编号", "action": "操作"}
+           "record": "记录编号", "action": "操作", "duty": "周期性工作", "note": "备注"}
 _NEW_KEYS = {"form", "version", "by", "at", "data"}
-_ACTION_KEYS = {"record", "action", "by", "at", "data"}
+_ACTION_KEYS = {"record", "action", "by", "at", "data", "note"}
+_DUTY_KEYS = {"duty", "by", "at", "note"}
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,8 @@ class Submission:
     version: int | None = None
     record: str = ""
     action: str = ""
+    duty: str = ""
+    note: str = ""
 
     @property
     def is_new_record(self) -> bool:
@@ -59,9 +62,10 @@ def read_submission(raw: Any, defs: Definitions) -> tuple[Submission | None, lis
     if not isinstance(raw, dict):
         bad("", "文件内容应为“键: 值”的组合（form、by、data 等），请用 formflow new 生成填写模板")
         return None, problems
-    kind_keys = _NEW_KEYS if "form" in raw else _ACTION_KEYS if "record" in raw else None
+    kind_keys = (_NEW_KEYS if "form" in raw else _ACTION_KEYS if "record" in raw
+                 else _DUTY_KEYS if "duty" in raw else None)
     if kind_keys is None:
-        bad("form", "缺少 form（新建表单）或 record（对已有记录的操作）")
+        bad("form", "缺少 form（新建表单）、record（对已有记录的操作）或 duty（周期性工作完成）")
         return None, problems
     for key in raw:
         if key not in kind_keys:
@@ -84,8 +88,19 @@ def read_submission(raw: Any, defs: Definitions) -> tuple[Submission | None, lis
     if not isinstance(data, dict):
         bad("data", "data 应为“字段: 值”的组合")
         data = {}
-    form = record = action = ""
+    form = record = action = duty = ""
     version = None
+    note = raw.get("note") or ""
+    if not isinstance(note, str):
+        bad("note", "备注应为文字")
+        note = ""
+    if "duty" in raw:
+        duty = str(raw.get("duty") or "")
+        if duty not in defs.duties:
+            bad("duty", f"没有周期性工作“{duty[:40]}”，可用：{', '.join(defs.duties) or '无'}")
+            return None, problems
+        who = by.strip() if isinstance(by, str) else ""
+        return Submission(who, at, {}, duty=duty, note=note), problems
     if "form" in raw:
         form = str(raw["form"] or "")
         if form not in defs.forms:
@@ -104,4 +119,4 @@ def read_submission(raw: Any, defs: Definitions) -> tuple[Submission | None, lis
     if form not in defs.forms and not (record and action):
         return None, problems
     who = by.strip() if isinstance(by, str) else ""
-    return Submission(who, at, data, form, version, record, action), problems
+    return Submission(who, at, data, form, version, record, action, note=note), problems

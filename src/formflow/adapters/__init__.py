@@ -1,0 +1,1 @@
+"""Adapters at the edges: the TinyDB store, the inbox folder, the workspace lock."""

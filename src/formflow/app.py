@@ -1,0 +1,126 @@
+"""The library API the CLI and the web desk use: one workspace, its store and its engine.
+
+Each CLI command opens an :class:`App`, calls one method, and prints what it returns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from formflow import clock
+from formflow.adapters.atomic import write_text
+from formflow.adapters.store import Store, record_to_doc
+from formflow.definitions.loader import Definitions
+from formflow.engine.clocks import STATUS_LABELS, fmt
+from formflow.engine.records import Record, replay
+from formflow.engine.simulate import explain
+from formflow.engine.todo import Task, todo
+from formflow.errors import WorkspaceError
+from formflow.pipeline import Engine, PassReport
+from formflow.workspace import Workspace
+
+
+@dataclass
+class App:
+    """A loaded workspace with its store."""
+
+    root: Path
+    defs: Definitions
+    engine: Engine
+
+    @classmethod
+    def open(cls, root: Path) -> App:
+        """Load and check the definitions, open the store (finishing any interrupted commit)."""
+        defs = Workspace(root).load()
+        for folder in ("inbox", "outbox", "data"):
+            (root / folder).mkdir(exist_ok=True)
+        return cls(root, defs, Engine(root, defs))
+
+    @property
+    def store(self) -> Store:
+        return self.engine.store
+
+    def now(self) -> dt.datetime:
+        return clock.now(self.defs.settings.timezone)
+
+    def process(self, now: dt.datetime | None = None, *, quiet: float = 0.0) -> PassReport:
+        """One pass over the inbox, then refresh the to-do outputs."""
+        report = self.engine.run_pass((lambda: now) if now else self.now, quiet=quiet)
+        self.write_todo(now or self.now())
+        return report
+
+    def record(self, number: str) -> Record:
+        """The record ``number``, or a :class:`WorkspaceError` saying it does not exist."""
+        record = self.store.get(number)
+        if record is None:
+            raise WorkspaceError(f"没有记录 no record “{number}”")
+        return record
+
+    def records(self, form: str | None = None, state: str | None = None) -> Iterator[tuple[Record, str]]:
+        """Records with their current state, filtered by form and state."""
+        for record in self.store.records(form):
+            workflow = self.defs.workflows.get(record.form)
+            current = replay(record, workflow).state if workflow else ""
+            if state is None or current == state:
+                yield record, current
+
+    def todo(self, now: dt.datetime) -> list[Task]:
+        """The office's to-do list at ``now``."""
+        return todo(self.defs, self.store.records(), now, self.store.duty_done())
+
+    def explain(self, number: str, now: dt.datetime) -> list[str]:
+        """The explanation of a record's state and deadlines."""
+        return explain(self.defs, self.record(number), now)
+
+    def todo_lines(self, tasks: list[Task]) -> list[str]:
+        """The to-do list as plain text lines (phone and ID numbers never appear in it)."""
+        roles = self.defs.settings.roles
+        lines = []
+        for status in ("overdue", "due_soon", "upcoming"):
+            group = [t for t in tasks if t.status == status]
+            if not group:
+                continue
+            lines.append(f"【{STATUS_LABELS[status]}】{len(group)} 项")
+            for t in group:
+                who = "、".join(roles.get(r, r) for r in t.who)
+                unit = f" {t.unit}" if t.unit else ""
+                lines.append(f"  {fmt(t.due)}  {t.record}{unit}  {t.task}  〔{who}〕")
+        return lines or ["没有待办事项。"]
+
+    def write_todo(self, now: dt.datetime) -> None:
+        """Refresh ``outbox/todo/``: the list as text and JSON (PDF and calendar files come with the renderer)."""
+        tasks = self.todo(now)
+        folder = self.root / "outbox" / "todo"
+        header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
+        write_text(folder / "待办.txt", "\n".join(header + self.todo_lines(tasks)) + "\n")
+        write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
+
+    def rebuild(self) -> int:
+        """Rebuild the database from the archive alone; returns the number of records."""
+        db = self.root / "data" / "db"
+        backup = self.root / "data" / f"db.before-rebuild-{dt.datetime.now():%Y%m%d-%H%M%S}"
+        if db.exists():
+            shutil.move(str(db), str(backup))
+        engine = Engine(self.root, self.defs, Store(db))
+        archived = []
+        for meta_path in (self.root / "data" / "archive").glob("*/*/*.meta.json"):
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            archived.append((meta["seq"], meta_path.with_name(meta_path.name.removesuffix(".meta.json")), meta))
+        for _, original, meta in sorted(archived, key=lambda item: (item[0], item[1].name)):
+            engine.replay_archived(original, meta["name"], dt.datetime.fromisoformat(meta["received"]))
+        engine.store.commit()
+        self.engine = engine
+        return engine.store.count()
+
+
+def dump(store: Store) -> dict:
+    """The store's records and submissions as plain data (to compare a rebuild with the live one)."""
+    return {
+        "records": sorted((record_to_doc(r) for r in store.records()), key=lambda d: d["number"]),
+        "submissions": sorted(((k, v["records"]) for k, v in store._submissions.items())),
+    }
