@@ -76,7 +76,17 @@ def check(root: Path) -> None:
     \b
     例 Example:  formflow check --root ~/阳光花园
     """
+    from formflow.compat import stored_record_problems
+    from formflow.errors import DefinitionError
+
     defs = _load(root, show_warnings=True)
+    db = root / "data" / "db"
+    if db.is_dir():
+        from formflow.adapters.store import Store
+
+        problems = stored_record_problems(defs, Store(db).states())
+        if problems:
+            raise DefinitionError(problems)
     click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
                + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
 

@@ -141,7 +141,7 @@ class Engine:
                     if record is None:
                         raise ActionRefused([DataProblem("record", "「记录编号」", f"没有记录“{sub.record}”，请核对编号")])
                     outcome = apply_action(self.defs, record, sub.action, sub.by, at, sub.data, note=sub.note)
-                    self.store.put(record.with_event(outcome.event))
+                    self.store.put(record.with_event(outcome.event), outcome.state)
                     report.changed.add(record.number)
                     touched.append(record.number)
                     self._effects(outcome.follow_ups, outcome.parent_actions, report, depth=1)
@@ -153,8 +153,8 @@ class Engine:
     def _create(self, form_id: str, by: str, at: dt.datetime, data: dict, report: PassReport, *,
                 parent: str = "", note: str = "") -> str:
         number = self._number(form_id, at)
-        record, _ = create_record(self.defs, number, form_id, by, at, data, parent=parent, note=note)
-        self.store.put(record)
+        record, outcome = create_record(self.defs, number, form_id, by, at, data, parent=parent, note=note)
+        self.store.put(record, outcome.state)
         report.changed.add(number)
         return number
 
@@ -175,7 +175,7 @@ class Engine:
                 continue  # the linked record is not in this workspace: nothing to send back
             outcome = apply_action(self.defs, record, parent.action, parent.by, parent.at, {}, note=parent.note,
                                    system=True)
-            self.store.put(record.with_event(outcome.event))
+            self.store.put(record.with_event(outcome.event), outcome.state)
             report.changed.add(record.number)
             self._effects(outcome.follow_ups, outcome.parent_actions, report, depth + 1)
 

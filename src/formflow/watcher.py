@@ -17,6 +17,7 @@ from pathlib import Path
 from formflow.adapters import inbox
 from formflow.adapters.atomic import write_text
 from formflow.app import App
+from formflow.compat import stored_record_problems
 from formflow.errors import DefinitionError, FormflowError
 from formflow.workspace import Workspace
 
@@ -139,6 +140,9 @@ class Watcher:
         report = self.app.root / "outbox" / "定义错误.txt"
         try:
             defs = Workspace(self.app.root).load()
+            stranded = stored_record_problems(defs, self.app.store.states())
+            if stranded:
+                raise DefinitionError(stranded)
         except (DefinitionError, FormflowError) as exc:
             text = f"{dt.datetime.now():%Y-%m-%d %H:%M} 定义有误，仍使用上次正确的定义 definitions invalid; the last good ones stay in force\n{exc}\n"
             self.echo(text.rstrip())

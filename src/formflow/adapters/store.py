@@ -58,10 +58,10 @@ class _HeldStorage(Storage):
         pass
 
 
-def record_to_doc(record: Record) -> dict:
-    """A record as stored: plain JSON."""
+def record_to_doc(record: Record, state: str = "") -> dict:
+    """A record as stored: plain JSON (``state`` is kept so `check` can spot states a workflow edit removed)."""
     return {
-        "number": record.number, "form": record.form, "form_version": record.form_version,
+        "number": record.number, "form": record.form, "state": state, "form_version": record.form_version,
         "workflow_version": record.workflow_version, "parent": record.parent,
         "events": [{"action": e.action, "by": e.by, "at": e.at.isoformat(), "data": dict(e.data), "note": e.note}
                    for e in record.events],
@@ -87,6 +87,7 @@ class Store:
         self._records: dict[str, tuple[str, int]] = {}  # number -> (partition, doc id)
         self._submissions: dict[str, dict] = {}  # content hash -> what it did
         self._pending_records: dict[str, Record] = {}
+        self._pending_states: dict[str, str] = {}
         self._pending_submissions: dict[str, dict] = {}
         self._meta: dict[str, Any] = {"counters": {}, "duties": {}}
         self._meta_dirty = False
@@ -144,9 +145,17 @@ class Store:
 
     # -- changing (buffered until commit) -------------------------------------------------------
 
-    def put(self, record: Record) -> None:
-        """Insert or replace ``record``."""
+    def put(self, record: Record, state: str = "") -> None:
+        """Insert or replace ``record`` (in workflow state ``state``)."""
         self._pending_records[record.number] = record
+        self._pending_states[record.number] = state
+
+    def states(self) -> Iterator[dict]:
+        """``{number, form, state, form_version, workflow_version}`` of every committed record."""
+        for name in sorted(self._dbs):
+            if name.startswith("records-"):
+                for doc in self._db(name).all():
+                    yield {k: doc.get(k) for k in ("number", "form", "state", "form_version", "workflow_version")}
 
     def next_serial(self, counter: str) -> int:
         """The next serial of ``counter`` (e.g. ``complaint:2026-11``), never reused."""
@@ -166,12 +175,14 @@ class Store:
 
     def snapshot(self) -> dict:
         """The pending state, to roll back a file that failed half-way (all-or-nothing)."""
-        return {"records": dict(self._pending_records), "subs": dict(self._pending_submissions),
+        return {"records": dict(self._pending_records), "states": dict(self._pending_states),
+                "subs": dict(self._pending_submissions),
                 "meta": json.loads(json.dumps(self._meta)), "dirty": self._meta_dirty}
 
     def restore(self, snap: dict) -> None:
         """Undo everything since :meth:`snapshot`."""
         self._pending_records = snap["records"]
+        self._pending_states = snap["states"]
         self._pending_submissions = snap["subs"]
         self._meta = snap["meta"]
         self._meta_dirty = snap["dirty"]
@@ -181,7 +192,7 @@ class Store:
         for number, record in self._pending_records.items():
             where = self._records.get(number)
             name = where[0] if where else f"records-{record.form}-{record.created_at.year}"
-            doc = record_to_doc(record)
+            doc = record_to_doc(record, self._pending_states.get(number, ""))
             db = self._db(name)
             if where:
                 db.update(lambda stored, new=doc: (stored.clear(), stored.update(new)), doc_ids=[where[1]])
@@ -206,6 +217,7 @@ class Store:
                 self._dbs[name].storage.dirty = False
             (self.folder / "wal.json").unlink()
         self._pending_records.clear()
+        self._pending_states.clear()
         self._pending_submissions.clear()
         self._meta_dirty = False
 
