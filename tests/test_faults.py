@@ -128,7 +128,10 @@ def check_invariants(ws: Path, dropped: dict[str, tuple[str, str]]) -> None:
             expected[(who, details)] = 1
     assert stored == expected
 
-    # Every other file is set aside (hidden *.tmp leftovers of killed atomic writes are not files anyone put there).
+    # The last start swept the temp files killed atomic writes left behind.
+    assert sorted(p.relative_to(ws).as_posix() for p in ws.rglob(".*.tmp")) == []
+
+    # Every other file is set aside.
     aside = sorted(p.name for p in rejected.iterdir()
                    if not p.name.endswith(".说明.txt") and not p.name.startswith(".")) if rejected.exists() else []
     notes = sorted(p.name for p in rejected.glob("*.说明.txt")) if rejected.exists() else []

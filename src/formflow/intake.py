@@ -58,6 +58,9 @@ def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> 
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            return [], ["文件不是 UTF-8 编码（是 UTF-16，即记事本的“Unicode”编码），"
+                        "请在“另存为”时把编码选为 UTF-8 后重新放入"]
         return [], ["文件不是 UTF-8 编码的文字（可能是 GBK 编码或二进制文件），请用 UTF-8 编码另存后重新放入"]
     if "\x00" in text:
         return [], ["文件含有二进制内容，不是 YAML/JSON 表单"]
@@ -67,6 +70,11 @@ def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> 
             documents = [json.loads(text)]
         except json.JSONDecodeError as exc:
             return [], [f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
+        except RecursionError:
+            return [], ["JSON 嵌套过深，不是一份表单"]
+        except ValueError:
+            # json raises a bare ValueError for integers over sys.int_max_str_digits.
+            return [], ["JSON 中有过长的数字（超过 4300 位），不是一份表单；如果本来就是文字，请加引号"]
     else:
         try:
             documents = [d.data for d in parse_documents(text, name)]

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formflow.adapters import inbox
-from formflow.adapters.atomic import fsync_dir, write_bytes, write_json
+from formflow.adapters.atomic import fsync_dir, sweep_temp, write_bytes, write_json
 from formflow.adapters.store import Store
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, FollowUp, ParentAction, apply_action, create_record
@@ -59,6 +59,18 @@ class PassReport:
         return sum(1 for r in self.results if r.status != "stored")
 
 
+def _internal_error(root: Path, name: str, exc: BaseException) -> str:
+    """Log the traceback for whoever maintains the office's laptop; tell the clerk what to do."""
+    import traceback
+
+    log = root / "data" / "errors.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"--- {name}\n{''.join(traceback.format_exception(exc))}\n")
+    return (f"处理此文件时程序内部出错（{type(exc).__name__}），文件未登记，已原样保存。"
+            "请把此文件和 data/errors.log 交给系统维护人员。")
+
+
 class Engine:
     """The inbox pipeline over one workspace's folders, definitions and store."""
 
@@ -70,6 +82,8 @@ class Engine:
         self.archive = root / "data" / "archive"
         self.journal = root / "data" / "journal.json"
         self.store = store or Store(root / "data" / "db")
+        for folder in (root / "data", root / "outbox"):
+            sweep_temp(folder)  # a kill mid-write leaves these; the real file is old or new, never half
         self._finish_interrupted_pass()
 
     # -- the pass -------------------------------------------------------------------------------
@@ -82,7 +96,12 @@ class Engine:
         accepted: list[tuple[Path, str]] = []
         for path in paths:
             received = now()
-            result = self._one_file(path, received, accepted, report)
+            snap = self.store.snapshot()
+            try:
+                result = self._one_file(path, received, accepted, report)
+            except Exception as exc:  # noqa: BLE001 - one file we did not foresee must not stop the pass
+                self.store.restore(snap)
+                result = self._reject(path, received, [_internal_error(self.root, path.name, exc)])
             report.results.append(result)
         if accepted:
             write_json(self.journal, [{"name": p.name, "hash": h} for p, h in accepted])

@@ -112,7 +112,7 @@ def test_data_must_be_a_mapping(form):
 
 def test_signature_boxes_take_no_value(form):
     assert problems(form, {"role": "业主", "sign": "张三"}) == [
-        "「业主签名」(sign)：此项只在纸质表上填写，不能填入数据（类型 signature）"]
+        "「业主签名」(sign)：此项是纸质表上的签名/盖章栏，只在纸上填写，不能填入数据"]
 
 
 def test_today_default_follows_the_office_clock(form):

@@ -44,6 +44,21 @@ def write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
+def sweep_temp(folder: Path) -> int:
+    """Delete temp files a killed writer left under ``folder``; returns how many.
+
+    Only safe while holding the workspace lock: no other writer can be mid-write then.
+    """
+    swept = 0
+    if not folder.is_dir():
+        return 0
+    for tmp in folder.rglob(".*.tmp"):
+        if tmp.is_file():
+            tmp.unlink(missing_ok=True)
+            swept += 1
+    return swept
+
+
 def write_json(path: Path, data: Any) -> None:
     """``data`` as compact UTF-8 JSON, atomically."""
     write_bytes(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

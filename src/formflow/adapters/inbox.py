@@ -34,7 +34,24 @@ def is_ignored(name: str) -> bool:
 def safe_name(name: str) -> str:
     """``name`` made safe to create in our folders (never a path)."""
     name = _UNSAFE.sub("_", os.path.basename(name)).strip(" .") or "file"
-    return name[:120]
+    return shorten(name, NAME_BYTES)
+
+
+#: File systems limit a name to 255 *bytes*; a Chinese character is 3 of them in UTF-8. Our
+#: prefixes (time stamp, archive serial and hash) and suffixes (.说明.txt, temp) need the rest.
+NAME_BYTES = 150
+
+
+def shorten(name: str, limit: int) -> str:
+    """``name`` cut to at most ``limit`` UTF-8 bytes, keeping its extension so the file still opens."""
+    if len(name.encode("utf-8")) <= limit:
+        return name
+    stem, dot, ext = name.rpartition(".")
+    if not dot or len(ext.encode("utf-8")) > 16:
+        stem, ext = name, ""
+    budget = limit - len(ext.encode("utf-8")) - 2  # room for "…" is 3 bytes, "." is 1
+    cut = stem.encode("utf-8")[: max(budget - 2, 1)].decode("utf-8", "ignore")
+    return f"{cut}…" + (f".{ext}" if ext else "")
 
 
 @dataclass(frozen=True)

@@ -130,6 +130,14 @@ class _Builder:
                 raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
                                 f"(only plain YAML is accepted, got {node.tag})") from None
             raise self.fail(node, keys, f"无法识别的值 cannot read value: {getattr(exc, 'problem', exc)}") from None
+        except (ValueError, OverflowError):
+            # PyYAML resolves unquoted 2025-13-45 as a timestamp and 99…9 as an int, then the
+            # constructor itself fails; say what the clerk can do about it instead of crashing.
+            if node.tag.endswith(":timestamp"):
+                raise self.fail(node, keys, f"日期或时间不存在 no such date/time: {node.value}",
+                                "改正日期；如果本来就是文字，请加引号 fix the date, or quote it if it is text") from None
+            raise self.fail(node, keys, f"无法识别的值 cannot read value: {node.value[:40]}…",
+                            "数字过长；如果本来就是文字，请加引号 number too long; quote it if it is text") from None
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()
         if isinstance(value, bytes):

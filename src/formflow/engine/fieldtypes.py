@@ -154,7 +154,10 @@ def _option(field: Field, value: Any) -> str:
     for option in field.choices.options:
         if text in (option.value, option.label):
             return option.value
-    shown = "、".join(field.choices.values[:12]) + ("…" if len(field.choices.values) > 12 else "")
+    values = field.choices.values
+    # Show a form's whole list; a master list (hundreds of units from a CSV) only in part.
+    shown = "、".join(values[:30]) + (f" 等共 {len(values)} 项（完整列表见 formflow new 生成的模板）"
+                                      if len(values) > 30 else "")
     raise BadValue(f"“{text}”不在选项中，可选：{shown}")
 
 

@@ -83,7 +83,8 @@ def read_value(field: Field, raw: Any, settings: Settings, now: dt.datetime) -> 
             return ft.read_id_number(field, raw)
         case "unit":
             return ft.read_unit(field, raw, settings.unit_pattern, settings.unit_example)
-    raise ft.BadValue(f"此项只在纸质表上填写，不能填入数据（类型 {field.type}）")
+    kind = "签名/盖章栏" if field.type == "signature" else "说明文字"
+    raise ft.BadValue(f"此项是纸质表上的{kind}，只在纸上填写，不能填入数据")
 
 
 class _Checker:
