@@ -19,12 +19,10 @@ def documented_schemas() -> list[tuple[str, dict]]:
     """(file pattern, schema) of every definition file, in reference order."""
     found = [("forms/*.yaml", schemas.FORM_SCHEMA), ("choices/*.yaml", schemas.CHOICES_SCHEMA),
              ("formflow.yaml", schemas.SETTINGS_SCHEMA)]
-    try:
-        from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
-    except ImportError:  # pragma: no cover - the calendar arrives with the workflow engine
-        pass
-    else:
-        found.append(("calendar.yaml", CALENDAR_SCHEMA))
+    from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
+    from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
+
+    found += [("workflows/*.yaml", WORKFLOW_SCHEMA), ("duties.yaml", DUTIES_SCHEMA), ("calendar.yaml", CALENDAR_SCHEMA)]
     return found
 
 
