@@ -30,6 +30,13 @@ if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then
     apt_install python3-venv
 fi
 
+# WeasyPrint (PDF output) loads Pango, HarfBuzz (its subsetter embeds only the glyphs used) and
+# fontconfig from the system. The tests read the PDFs back with poppler's pdftotext/pdffonts/pdftoppm.
+apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
+if [ "$extra" = test ]; then
+    apt_install poppler-utils
+fi
+
 if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
 fi

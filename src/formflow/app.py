@@ -9,7 +9,7 @@ import datetime as dt
 import json
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from formflow import clock
@@ -17,7 +17,7 @@ from formflow.adapters.atomic import write_text
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import STATUS_LABELS, fmt
-from formflow.engine.records import Record, replay
+from formflow.engine.records import Record, current_state, replay
 from formflow.engine.simulate import explain
 from formflow.engine.todo import Task, todo
 from formflow.errors import WorkspaceError
@@ -32,6 +32,7 @@ class App:
     root: Path
     defs: Definitions
     engine: Engine
+    _todo_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path) -> App:
@@ -70,8 +71,28 @@ class App:
                 yield record, current
 
     def todo(self, now: dt.datetime) -> list[Task]:
-        """The office's to-do list at ``now``."""
-        return todo(self.defs, self.store.records(), now, self.store.duty_done())
+        """The office's to-do list at ``now``.
+
+        Only records not in a final state are read (closed ones have no running clocks), and the
+        list is kept until the store, the definitions or ``now`` change: the watcher asks twice per pass.
+        """
+        store, defs = self.store, self.defs
+        version = getattr(store, "version", None)
+        cached = self._todo_cache
+        if (cached is not None and version is not None and cached[0] is defs and cached[1] is store
+                and cached[2] == version and cached[3] == now):
+            return list(cached[4])
+        tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done())
+        self._todo_cache = (defs, store, version, now, tasks)
+        return list(tasks)
+
+    def _may_be_open(self, form: str, state: str) -> bool:
+        """Whether records of ``form`` stored in ``state`` can have running clocks (else the to-do list skips them)."""
+        workflow = self.defs.workflows.get(form)
+        if workflow is None:
+            return False
+        known = workflow.states.get(current_state(workflow, state)) if state else None
+        return known is None or not known.final
 
     def explain(self, number: str, now: dt.datetime) -> list[str]:
         """The explanation of a record's state and deadlines."""
@@ -122,5 +143,5 @@ def dump(store: Store) -> dict:
     """The store's records and submissions as plain data (to compare a rebuild with the live one)."""
     return {
         "records": sorted((record_to_doc(r) for r in store.records()), key=lambda d: d["number"]),
-        "submissions": sorted(((k, v["records"]) for k, v in store._submissions.items())),
+        "submissions": sorted((s["hash"], s["records"]) for s in store.submissions()),
     }

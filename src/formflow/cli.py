@@ -363,7 +363,12 @@ def show(record: str, fmt: str, now_text: str | None, root: Path) -> None:
     click.echo(lines[0])
     for field in form.iter_fields():
         if field.name in view_values:
-            click.echo(f"  {field.label}：{view_values[field.name]}")
+            value = view_values[field.name]
+            if isinstance(value, bool):  # stored typed; a clerk reads 是/否, not True/False
+                value = "是" if value else "否"
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):  # multichoice
+                value = "、".join(value)
+            click.echo(f"  {field.label}：{value}")
     for line in lines[1:]:
         click.echo(line)
 

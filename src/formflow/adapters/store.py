@@ -1,61 +1,64 @@
-"""The TinyDB store: records, processed submissions, counters and duty completions.
+"""The store: records, processed submissions, counters and duty completions, in TinyDB files.
 
-Layout under ``data/db/``: one TinyDB file per partition — ``records-<form>-<year>`` (by the
-year a record was created), ``submissions-<year>``, and ``meta`` (serial counters, duties).
+Layout under ``data/db/``: TinyDB JSON files (``{"_default": {"<doc id>": {...}}}``), each a
+*partition* of bounded size:
+
+- ``records-<form>-<year>.json`` (by the year a record was created), continued in
+  ``records-<form>-<year>.2.json``, ``.3`` ... once a file holds :data:`CHUNK_RECORDS` records;
+- ``submissions-<year>.json`` (``.2``, ``.3`` ...): what each accepted file did, by content hash;
+- ``meta.json``: serial counters and duty completions.
+
 A pass buffers its changes in memory and :meth:`Store.commit` writes them once:
 
 1. the new contents of every changed partition go into ``wal.json`` (atomic write);
-2. each partition file is replaced atomically;
+2. each of those partition files is replaced atomically;
 3. ``wal.json`` is removed.
 
-A crash before 1 leaves the old state; after 1, opening the store finishes 2 from the WAL.
-Partitions keep the cost of a commit proportional to what changed, not to the whole
-history, and in-memory indexes (rebuilt on open) make look-ups O(1).
+A crash before 1 leaves the old state; after 1, opening the store finishes 2 from the WAL. Steps
+1-3 run under an OS lock on ``commit.lock``, and so does that recovery: a reader opening the
+store while the owner commits waits for the commit instead of replaying its WAL at the same time.
+
+Cost: partitions are bounded, so a commit writes what changed plus at most a few hundred
+neighbours — never the whole history. Opening the store reads every partition once to build
+in-memory indexes (record → partition, record states, submission hashes); after that a look-up
+is O(1) and reads one partition (a few recently used ones stay parsed). The to-do list only
+needs records that are not closed: :meth:`Store.records_where` selects them by stored state
+without touching the closed history. Files written by earlier versions (one unbounded file per
+form and year) are read as they are; new records then go to the next ``.2`` file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
+import os
+import re
+import sys
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
-
-from tinydb import TinyDB
-from tinydb.storages import Storage
-from tinydb.table import Document
 
 from formflow.adapters.atomic import write_json
 from formflow.engine.records import Event, Record
 from formflow.errors import FormflowError
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: one process per workspace (WorkspaceLock) still holds
+    fcntl = None
+
 TABLE = "_default"
+#: Records per partition file: a commit rewrites at most this many (about 2 KB each) per changed record's file.
+CHUNK_RECORDS = 250
+#: Submissions per partition file (about 250 bytes each).
+CHUNK_SUBMISSIONS = 1000
+#: Partitions kept parsed in memory (least recently used dropped first; unsaved ones never).
+CACHED_PARTITIONS = 24
+#: Records kept as :class:`Record` objects (the open ones the to-do list reads at every refresh stay here).
+CACHED_RECORDS = 4096
 
-
-class _HeldStorage(Storage):
-    """TinyDB storage that keeps the data in memory; :class:`Store` writes it out at commit."""
-
-    def __init__(self, path: Path):
-        super().__init__()
-        self.path = path
-        self.data: dict | None = None
-        if path.exists():
-            try:
-                self.data = json.loads(path.read_text(encoding="utf-8"))
-            except (ValueError, UnicodeDecodeError) as exc:
-                raise FormflowError(f"数据库文件损坏 database file is damaged: {path} ({exc}); "
-                                    "用 formflow rebuild 从存档重建 rebuild it from the archive") from None
-        self.dirty = False
-
-    def read(self) -> dict | None:
-        return self.data
-
-    def write(self, data: dict) -> None:
-        self.data = data
-        self.dirty = True
-
-    def close(self) -> None:  # nothing to release: commit() did the writing
-        pass
+_NAME = re.compile(r"^(?P<base>records-.+-\d{4}|submissions-\d{4}|meta)(?:\.(?P<n>\d+))?$")
 
 
 def record_to_doc(record: Record, state: str = "") -> dict:
@@ -76,72 +79,186 @@ def doc_to_record(doc: dict) -> Record:
                   doc.get("parent", ""))
 
 
+def _digest_key(digest: str) -> int:
+    """A submission hash as a small int for the in-memory index (the full hash is checked on a hit)."""
+    try:
+        return int(digest[:16], 16)
+    except ValueError:
+        return hash(digest)
+
+
+def _sort_key(name: str) -> tuple[str, int]:
+    match = _NAME.match(name)
+    return (match["base"], int(match["n"] or 1)) if match else (name, 0)
+
+
+def _read_partition(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {TABLE: {}}
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FormflowError(f"数据库文件损坏 database file is damaged: {path} ({exc}); "
+                            "用 formflow rebuild 从存档重建 rebuild it from the archive") from None
+    if not isinstance(data, dict):
+        raise FormflowError(f"数据库文件损坏 database file is damaged: {path} (not a TinyDB file); "
+                            "用 formflow rebuild 从存档重建 rebuild it from the archive")
+    data.setdefault(TABLE, {})
+    return data
+
+
+class _CommitLock:
+    """An OS lock on ``commit.lock``: held while a commit, or the replay of a left-over WAL, runs."""
+
+    def __init__(self, folder: Path):
+        self.path = folder / "commit.lock"
+        self.handle = None
+
+    def __enter__(self):
+        if fcntl is not None:
+            self.handle = open(self.path, "a+")
+            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *exc):
+        if self.handle is not None:
+            self.handle.close()  # releases the lock
+            self.handle = None
+
+
 class Store:
-    """Records and bookkeeping of one workspace, in TinyDB partitions under ``folder``."""
+    """Records and bookkeeping of one workspace, in bounded TinyDB partitions under ``folder``."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self._recover()
-        self._dbs: dict[str, TinyDB] = {}
-        self._records: dict[str, tuple[str, int]] = {}  # number -> (partition, doc id)
-        self._submissions: dict[str, dict] = {}  # content hash -> what it did
+        #: Bumped by every change (pending or committed): callers cache what they derive from the store.
+        self.version = 0
+        self._parts: OrderedDict[str, dict] = OrderedDict()  # parsed partitions, least recently used first
+        self._dirty: set[str] = set()
+        self._sizes: dict[str, int] = {}  # partition -> documents in it
+        self._next_ids: dict[str, int] = {}
+        self._tails: dict[str, str] = {}  # base name -> its last partition
+        # number -> (partition, doc id, form, state, form_version, workflow_version)
+        self._records: dict[str, tuple[str, int, str, str, int, int]] = {}
+        self._by_state: dict[tuple[str, str], set[str]] = {}
+        self._children: dict[str, list[str]] = {}
+        self._submissions: dict[int, str] = {}  # digest key -> partition
+        self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
         self._pending_submissions: dict[str, dict] = {}
         self._meta: dict[str, Any] = {"counters": {}, "duties": {}}
         self._meta_dirty = False
-        for path in sorted(folder.glob("*.json")):
+        for path in sorted(folder.glob("*.json"), key=lambda p: _sort_key(p.stem)):
             name = path.stem
-            if name == "wal":
-                continue
-            db = self._db(name)
+            if not _NAME.match(name):
+                continue  # wal.json, or something that is not ours
+            data = _read_partition(path)
+            table = data[TABLE]
+            self._note_partition(name, table)
             if name == "meta":
-                doc = db.get(doc_id=1)
+                doc = table.get("1")
                 if doc:
                     self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {}))}
             elif name.startswith("records-"):
-                for doc in db.all():
-                    self._records[doc["number"]] = (name, doc.doc_id)
-            elif name.startswith("submissions-"):
-                for doc in db.all():
-                    self._submissions[doc["hash"]] = dict(doc)
+                for doc_id, doc in table.items():
+                    self._index_record(doc["number"], name, int(doc_id), doc["form"], doc.get("state") or "",
+                                       doc.get("form_version", 1), doc.get("workflow_version", 1),
+                                       doc.get("parent") or "")
+            else:
+                for doc in table.values():
+                    self._submissions[_digest_key(str(doc.get("hash", "")))] = name
 
     # -- reading ------------------------------------------------------------------------------
 
     def get(self, number: str) -> Record | None:
         """The record called ``number`` (including uncommitted changes of this pass)."""
-        if number in self._pending_records:
-            return self._pending_records[number]
+        pending = self._pending_records.get(number)
+        if pending is not None:
+            return pending
+        cached = self._cache.get(number)
+        if cached is not None:
+            self._cache.move_to_end(number)
+            return cached
         where = self._records.get(number)
         if where is None:
             return None
-        return doc_to_record(self._db(where[0]).get(doc_id=where[1]))
+        record = doc_to_record(self._table(where[0])[str(where[1])])
+        self._cache[number] = record
+        if len(self._cache) > CACHED_RECORDS:
+            self._cache.popitem(last=False)
+        return record
 
     def records(self, form: str | None = None) -> Iterator[Record]:
-        """Every record (of ``form``), committed or pending, in partition order."""
-        seen = set()
-        for name in sorted(self._dbs):
-            if not name.startswith("records-") or (form and not name.startswith(f"records-{form}-")):
-                continue
-            for doc in self._db(name).all():
-                seen.add(doc["number"])
+        """Every record (of ``form``), committed or pending, in partition order (reads the whole history)."""
+        names = sorted((n for n in self._sizes if n.startswith("records-")
+                        and (form is None or _NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}")),
+                       key=_sort_key)
+        for name in names:
+            table = self._parts[name][TABLE] if name in self._parts else _read_partition(self._path(name))[TABLE]
+            for doc in table.values():
                 yield self._pending_records.get(doc["number"]) or doc_to_record(doc)
         for number, record in self._pending_records.items():
-            if number not in seen and (form is None or record.form == form):
+            if number not in self._records and (form is None or record.form == form):
                 yield record
+
+    def records_where(self, wanted: Callable[[str, str], bool]) -> Iterator[Record]:
+        """Records whose (form, stored workflow state) pass ``wanted``, without reading the others.
+
+        The to-do list asks for the records not in a final state: the closed history is never read.
+        """
+        chosen = []
+        for (form, state), numbers in self._by_state.items():
+            if wanted(form, state):
+                chosen.extend(n for n in numbers if n not in self._pending_records)
+        chosen.sort(key=lambda n: (_sort_key(self._records[n][0]), self._records[n][1]))
+        for number in chosen:
+            yield self.get(number)
+        for number, record in self._pending_records.items():
+            if wanted(record.form, self._pending_states.get(number, "")):
+                yield record
+
+    def children(self, number: str) -> list[str]:
+        """Numbers of the records whose parent is ``number`` (committed or pending)."""
+        found = [n for n in self._children.get(number, ()) if n not in self._pending_records]
+        found += [n for n, r in self._pending_records.items() if r.parent == number]
+        return found
 
     def count(self) -> int:
         """How many records are stored (committed or pending)."""
-        return len(self._records.keys() | self._pending_records.keys())
+        return len(self._records) + sum(1 for n in self._pending_records if n not in self._records)
 
     def submission(self, digest: str) -> dict | None:
         """What an earlier submission with this content hash did, if any."""
-        return self._pending_submissions.get(digest) or self._submissions.get(digest)
+        pending = self._pending_submissions.get(digest)
+        if pending is not None:
+            return pending
+        name = self._submissions.get(_digest_key(digest))
+        if name is None:
+            return None
+        for doc in self._table(name).values():
+            if doc.get("hash") == digest:
+                return dict(doc)
+        return None  # another hash with the same first 16 hex digits
+
+    def submissions(self) -> Iterator[dict]:
+        """Every committed submission (reads all of them)."""
+        for name in sorted((n for n in self._sizes if n.startswith("submissions-")), key=_sort_key):
+            table = self._parts[name][TABLE] if name in self._parts else _read_partition(self._path(name))[TABLE]
+            for doc in table.values():
+                yield dict(doc)
 
     def duty_done(self) -> dict[str, list[dt.datetime]]:
         """Completion times of recurring duties."""
         return {k: [dt.datetime.fromisoformat(t) for t in v] for k, v in self._meta["duties"].items()}
+
+    def states(self) -> Iterator[dict]:
+        """``{number, form, state, form_version, workflow_version}`` of every committed record (from memory)."""
+        for number, (_, _, form, state, form_version, workflow_version) in self._records.items():
+            yield {"number": number, "form": form, "state": state, "form_version": form_version,
+                   "workflow_version": workflow_version}
 
     # -- changing (buffered until commit) -------------------------------------------------------
 
@@ -149,13 +266,7 @@ class Store:
         """Insert or replace ``record`` (in workflow state ``state``)."""
         self._pending_records[record.number] = record
         self._pending_states[record.number] = state
-
-    def states(self) -> Iterator[dict]:
-        """``{number, form, state, form_version, workflow_version}`` of every committed record."""
-        for name in sorted(self._dbs):
-            if name.startswith("records-"):
-                for doc in self._db(name).all():
-                    yield {k: doc.get(k) for k in ("number", "form", "state", "form_version", "workflow_version")}
+        self.version += 1
 
     def next_serial(self, counter: str) -> int:
         """The next serial of ``counter`` (e.g. ``complaint:2026-11``), never reused."""
@@ -172,72 +283,152 @@ class Store:
         """Record that ``duty`` was done at ``at``."""
         self._meta["duties"].setdefault(duty, []).append(at.isoformat())
         self._meta_dirty = True
+        self.version += 1
 
     def snapshot(self) -> dict:
         """The pending state, to roll back a file that failed half-way (all-or-nothing)."""
         return {"records": dict(self._pending_records), "states": dict(self._pending_states),
                 "subs": dict(self._pending_submissions),
-                "meta": json.loads(json.dumps(self._meta)), "dirty": self._meta_dirty}
+                "counters": dict(self._meta["counters"]),
+                "duties": {k: list(v) for k, v in self._meta["duties"].items()}, "dirty": self._meta_dirty}
 
     def restore(self, snap: dict) -> None:
         """Undo everything since :meth:`snapshot`."""
         self._pending_records = snap["records"]
         self._pending_states = snap["states"]
         self._pending_submissions = snap["subs"]
-        self._meta = snap["meta"]
+        self._meta = {"counters": snap["counters"], "duties": snap["duties"]}
         self._meta_dirty = snap["dirty"]
+        self.version += 1
 
     def commit(self) -> None:
-        """Write every buffered change durably (WAL, then partitions)."""
+        """Write every buffered change durably (WAL, then the changed partitions)."""
+        placed = []
         for number, record in self._pending_records.items():
+            state = self._pending_states.get(number, "")
             where = self._records.get(number)
-            name = where[0] if where else f"records-{record.form}-{record.created_at.year}"
-            doc = record_to_doc(record, self._pending_states.get(number, ""))
-            db = self._db(name)
             if where:
-                db.update(lambda stored, new=doc: (stored.clear(), stored.update(new)), doc_ids=[where[1]])
+                name, doc_id = where[0], where[1]
             else:
-                doc_id = db.insert(doc)
-                self._records[number] = (name, doc_id)
-        if self._pending_submissions:
-            by_year: dict[str, list[dict]] = {}
-            for info in self._pending_submissions.values():
-                by_year.setdefault(info.get("received", "")[:4] or "0000", []).append(info)
-            for year, infos in by_year.items():
-                self._db(f"submissions-{year}").insert_multiple(infos)
-            self._submissions.update(self._pending_submissions)
+                name = self._tail(f"records-{record.form}-{record.created_at.year}", CHUNK_RECORDS)
+                doc_id = self._take_id(name)
+            self._table(name, write=True)[str(doc_id)] = record_to_doc(record, state)
+            placed.append((number, name, doc_id, record, state))
+        added = []
+        for digest, info in self._pending_submissions.items():
+            name = self._tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
+            self._table(name, write=True)[str(self._take_id(name))] = info
+            added.append((digest, name))
         if self._meta_dirty:
-            meta = self._db("meta")
-            meta.upsert(Document(self._meta, doc_id=1))
-        dirty = {name: db.storage.data for name, db in self._dbs.items() if db.storage.dirty}
-        if dirty:
-            write_json(self.folder / "wal.json", dirty)
-            for name, data in dirty.items():
-                write_json(self.folder / f"{name}.json", data)
-                self._dbs[name].storage.dirty = False
-            (self.folder / "wal.json").unlink()
+            self._table("meta", write=True)["1"] = {"counters": self._meta["counters"],
+                                                   "duties": self._meta["duties"]}
+        if self._dirty:
+            changed = {name: self._parts[name] for name in sorted(self._dirty, key=_sort_key)}
+            wal = self.folder / "wal.json"
+            with _CommitLock(self.folder):
+                write_json(wal, changed)
+                for name, data in changed.items():
+                    write_json(self._path(name), data)
+                wal.unlink(missing_ok=True)
+            self._dirty.clear()
+        for number, name, doc_id, record, state in placed:
+            self._unindex_record(number)
+            self._index_record(number, name, doc_id, record.form, state, record.form_version,
+                               record.workflow_version, record.parent)
+            self._cache[number] = record
+            self._cache.move_to_end(number)
+        while len(self._cache) > CACHED_RECORDS:
+            self._cache.popitem(last=False)
+        for digest, name in added:
+            self._submissions[_digest_key(digest)] = name
         self._pending_records.clear()
         self._pending_states.clear()
         self._pending_submissions.clear()
         self._meta_dirty = False
+        self._trim()
+        self.version += 1
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _db(self, name: str) -> TinyDB:
-        if name not in self._dbs:
-            self._dbs[name] = TinyDB(self.folder / f"{name}.json", storage=_HeldStorage)
-        return self._dbs[name]
+    def _path(self, name: str) -> Path:
+        return self.folder / f"{name}.json"
+
+    def _note_partition(self, name: str, table: dict) -> None:
+        self._sizes[name] = len(table)
+        self._next_ids[name] = max((int(k) for k in table), default=0) + 1
+        base = _NAME.match(name)["base"]
+        if base not in self._tails or _sort_key(name) > _sort_key(self._tails[base]):
+            self._tails[base] = name
+
+    def _index_record(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
+                      workflow_version: int, parent: str) -> None:
+        form, state = sys.intern(form), sys.intern(state)
+        if parent and number not in self._records:
+            self._children.setdefault(parent, []).append(number)
+        self._records[number] = (name, doc_id, form, state, form_version, workflow_version)
+        self._by_state.setdefault((form, state), set()).add(number)
+
+    def _unindex_record(self, number: str) -> None:
+        old = self._records.get(number)
+        if old is not None:
+            self._by_state[(old[2], old[3])].discard(number)
+
+    def _table(self, name: str, *, write: bool = False) -> dict:
+        """The documents of partition ``name`` (parsed once, then kept while recently used)."""
+        data = self._parts.get(name)
+        if data is None:
+            data = _read_partition(self._path(name))
+            self._parts[name] = data
+            if name not in self._sizes:
+                self._note_partition(name, data[TABLE])
+            self._trim()
+        else:
+            self._parts.move_to_end(name)
+        if write:
+            self._dirty.add(name)
+        return data[TABLE]
+
+    def _trim(self) -> None:
+        if len(self._parts) <= CACHED_PARTITIONS:
+            return
+        for name in list(self._parts):
+            if len(self._parts) <= CACHED_PARTITIONS:
+                break
+            if name not in self._dirty:
+                del self._parts[name]
+
+    def _tail(self, base: str, limit: int) -> str:
+        """The partition of ``base`` that takes new documents (a new one once the last is full)."""
+        name = self._tails.get(base)
+        if name is None:
+            name = base
+        elif self._sizes.get(name, 0) >= limit:
+            name = f"{base}.{_sort_key(name)[1] + 1}"
+        if name not in self._sizes:
+            self._parts[name] = {TABLE: {}}
+            self._note_partition(name, {})
+        return name
+
+    def _take_id(self, name: str) -> int:
+        doc_id = self._next_ids[name]
+        self._next_ids[name] = doc_id + 1
+        self._sizes[name] += 1
+        return doc_id
 
     def _recover(self) -> None:
         """Finish a commit that a crash interrupted after its WAL was written."""
         wal = self.folder / "wal.json"
         if not wal.exists():
             return
-        try:
-            partitions = json.loads(wal.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            wal.unlink()  # written atomically, so a bad WAL is not ours to trust: drop it
-            return
-        for name, data in partitions.items():
-            write_json(self.folder / f"{name}.json", data)
-        wal.unlink()
+        with _CommitLock(self.folder):  # a live owner finishes its commit first; then there is nothing to do
+            try:
+                partitions = json.loads(wal.read_text(encoding="utf-8"))
+            except FileNotFoundError:
+                return
+            except (ValueError, UnicodeDecodeError):
+                wal.unlink(missing_ok=True)  # written atomically, so a bad WAL is not ours to trust: drop it
+                return
+            for name, data in partitions.items():
+                if _NAME.match(str(name)) and isinstance(data, dict):
+                    write_json(self._path(name), data)
+            wal.unlink(missing_ok=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formflow.definitions.workflows import Clock, Workflow
-from formflow.engine.calendar import BusinessCalendar, DueResult
+from formflow.engine.calendar import MAX_GAP_DAYS, BusinessCalendar, DueResult, SkippedDay
 from formflow.engine.expressions import holds
 from formflow.engine.records import RecordView
 
@@ -79,14 +79,57 @@ def apply_rule(calendar: BusinessCalendar, start: dt.datetime, rule: str) -> Due
         return calendar.end_of_day_of(start)
     number, unit = int(re.match(r"-?\d+", rule).group()), re.sub(r"^-?\d+", "", rule)
     if unit == "m":
-        return DueResult(start + dt.timedelta(minutes=number))
+        return calendar.add_hours(start, dt.timedelta(minutes=number))  # in the calendar's zone, like "h"
     if unit == "h":
         return calendar.add_hours(start, number)
     if unit == "d":
         return calendar.add_days(start, number)
+    if number < 0 and unit in ("wh", "wd"):
+        return _count_back(calendar, start, -number, unit)
     if unit == "wh":
         return calendar.add_working_hours(start, number)
     return calendar.add_working_days(start, number)
+
+
+def _count_back(calendar: BusinessCalendar, start: dt.datetime, number: int, unit: str) -> DueResult:
+    """A negative working-time offset (the schema allows ``-1wd``, the calendar only counts forward).
+
+    ``-Nwd``: the end of the Nth working day before the start's day (the working day before a
+    promised date); ``-Nwh``: N working hours earlier, counted back through the working periods.
+    """
+    local = start.astimezone(calendar.tz)
+    skipped: list[SkippedDay] = []
+
+    def worked(day: dt.date) -> dt.date:  # ``day`` or the last working day before it
+        for _ in range(MAX_GAP_DAYS):
+            if calendar.is_working_day(day):
+                return day
+            skipped.append(SkippedDay(day, calendar.day_reason(day) or ""))
+            day -= dt.timedelta(days=1)
+        raise ValueError(f"{MAX_GAP_DAYS} 天内没有工作日 no working day within {MAX_GAP_DAYS} days: check calendar.yaml")
+
+    def at(day: dt.date, clock: dt.time) -> dt.datetime:
+        return dt.datetime.combine(day, clock, calendar.tz)
+
+    day = local.date()
+    if unit == "wd":
+        for _ in range(number):
+            day = worked(day - dt.timedelta(days=1))
+        due = at(day, calendar.working_hours[-1][1])
+    else:
+        remaining, due = dt.timedelta(hours=number), None
+        while due is None:
+            day = worked(day)
+            for period_start, period_end in reversed(calendar.working_hours):
+                begin, end = at(day, period_start), min(at(day, period_end), local)
+                if begin >= local:
+                    continue
+                if remaining <= end - begin:
+                    due = end - remaining
+                    break
+                remaining -= end - begin
+            day -= dt.timedelta(days=1)
+    return DueResult(due, tuple(sorted(skipped, key=lambda s: s.day)), calendar._notes(due.date(), local.date()))
 
 
 def _moment(value: Any, calendar: BusinessCalendar) -> dt.datetime | None:
@@ -139,7 +182,13 @@ def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workfl
             break
     if start is None:
         return None
-    stops = [t for point in clock.stop for t in _point_times(point, view, calendar) if t >= start]
+    # A date field starts the clock at the end of its day (so "3 days after the leak test" is whole days),
+    # but what was done during that day already came after it: a callback the same afternoon stops it.
+    stops_from = start
+    start_value = view.values.get(start_point.partition(":")[2]) if start_point.startswith("field:") else None
+    if isinstance(start_value, str) and "T" not in start_value and " " not in start_value:
+        stops_from = dt.datetime.combine(start.astimezone(calendar.tz).date(), dt.time(0), calendar.tz)
+    stops = [t for point in clock.stop for t in _point_times(point, view, calendar) if t >= stops_from]
     stopped = min(stops) if stops else None
     why = [f"开始：{fmt(start)}（{_point_words(start_point, workflow, labels)}）"]
 
@@ -193,7 +242,7 @@ def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workfl
     escalated: list[str] = []
     if stopped is None:
         for step in clock.escalate:
-            if now >= due + parse_span(step.after):
+            if now > due + parse_span(step.after):  # like OVERDUE: not yet at the due instant itself
                 escalated.extend(r for r in step.to if r not in escalated)
     return ClockState(clock.key, clock.label, clock.task, clock.who, start, due, stopped, status, rule,
                       tuple(why), tuple(escalated))

@@ -15,6 +15,7 @@ from formflow.definitions.forms import form_labels
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, apply_action, create_record
 from formflow.engine.clocks import STATUS_LABELS, ClockState, fmt, record_clocks
+from formflow.engine.numbering import format_number
 from formflow.engine.records import Record, replay, typed_values
 
 
@@ -60,7 +61,10 @@ def simulate(defs: Definitions, form_id: str, data: dict[str, Any], by: str, at:
     """Run the what-if and return its report as text lines (problems included, never raised)."""
     lines = [f"模拟 simulate: {defs.forms[form_id].title}（{form_id}）"]
     try:
-        record, outcome = create_record(defs, "SIM-0001", form_id, by, at, data)
+        # Numbered like a real record (station SIM), so effects that check the number's prefix
+        # (a repair's callback names its WX- record) behave as they will for real.
+        number = format_number(defs.forms[form_id].number, "SIM", at.astimezone(defs.settings.timezone).date(), 1)
+        record, outcome = create_record(defs, number, form_id, by, at, data)
     except ActionRefused as exc:
         return lines + ["✗ 登记失败 cannot create:"] + [f"  - {p}" for p in exc.problems]
     lines.append(f"{fmt(at)}  {by} 登记 → {defs.workflows[form_id].states[outcome.state].label}")

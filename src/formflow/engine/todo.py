@@ -82,6 +82,27 @@ def period_of(duty: Duty, day: dt.date) -> tuple[dt.date, dt.date]:
     return dt.date(day.year, 1, 1), dt.date(day.year, 12, 31)
 
 
+def _due_day(duty: Duty, start: dt.date, end: dt.date) -> dt.date:
+    """The day the period ``start``..``end`` of ``duty`` is due (its last day, or its Nth)."""
+    return end if duty.due == "end" else min(end, start + dt.timedelta(days=int(duty.due[:-1]) - 1))
+
+
+def _done_periods(duty: Duty, days: Iterable[dt.date]) -> set[dt.date]:
+    """First days of the periods of ``duty`` that the completions on ``days`` account for.
+
+    A completion counts for its own period, unless the previous period is still undone and its due
+    day is nearer: then it was done late (November's summary handed in on 1 December) and the new
+    period still needs its own. Decided in order of completion, so the answer never changes later.
+    """
+    done: set[dt.date] = set()
+    for day in sorted(days):
+        start, end = period_of(duty, day)
+        previous = period_of(duty, start - dt.timedelta(days=1))
+        late = previous[0] not in done and (day - _due_day(duty, *previous)) < abs(_due_day(duty, start, end) - day)
+        done.add(previous[0] if late else start)
+    return done
+
+
 def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.datetime,
                done: Mapping[str, Sequence[dt.datetime]]) -> list[Task]:
     """Recurring duties not yet done in the current period (and the previous one, then overdue)."""
@@ -90,10 +111,11 @@ def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.d
     for duty in duties.values():
         first, last = period_of(duty, today)
         previous = period_of(duty, first - dt.timedelta(days=1))
+        done_periods = _done_periods(duty, (t.astimezone(calendar.tz).date() for t in done.get(duty.key, ())))
         for start, end in (previous, (first, last)):
-            if any(start <= t.astimezone(calendar.tz).date() <= end for t in done.get(duty.key, ())):
+            if start in done_periods:
                 continue
-            due_day = end if duty.due == "end" else min(end, start + dt.timedelta(days=int(duty.due[:-1]) - 1))
+            due_day = _due_day(duty, start, end)
             due = calendar.end_of_day_of(dt.datetime.combine(due_day, dt.time(12), calendar.tz)).due
             if (start, end) == previous and now <= due:
                 continue

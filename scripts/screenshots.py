@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""Screenshots of the web desk (``formflow serve``) for docs/web/ and docs/使用指南.md.
+
+A fresh workspace is made from the shipped defaults in a temporary folder, every form's
+``examples/<form>/valid.yaml`` is put through the engine (so the start page has records and
+a to-do list), the desk is started on it, and headless Chromium (Debian's ``chromium``
+package, driven by Playwright; no browser is downloaded) takes each picture at 1366×768:
+
+    docs/web/form-<form>.png    each form page, as a clerk first sees it
+    docs/web/start.png          the start page: forms, to-do list, recent records
+    docs/web/problem.png        a form with the engine's Chinese messages beside the fields
+    docs/web/submitted.png      the page after submitting: the record number
+    docs/web/record.png         a record page: fields, deadlines, an action opened
+
+The clock is fixed (FORMFLOW_NOW) so the pictures only change when the pages do.
+
+    .venv/bin/python scripts/screenshots.py                 # writes docs/web/
+    .venv/bin/python scripts/screenshots.py --out /tmp/shots --chromium /usr/bin/chromium
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+NOW = "2026-11-28T10:00:00+08:00"
+VIEWPORT = {"width": 1366, "height": 768}
+
+
+def prepare(root: Path) -> None:
+    """A workspace from the shipped defaults with every valid example stored."""
+    from formflow.adapters.lock import WorkspaceLock
+    from formflow.app import App
+    from formflow.workspace import init_workspace
+
+    init_workspace(root)
+    for example in sorted((REPO / "examples").glob("*/valid.yaml")):
+        shutil.copy(example, root / "inbox" / f"示例-{example.parent.name}.yaml")
+    with WorkspaceLock(root):
+        report = App.open(root).process()
+    if report.rejected:
+        raise SystemExit(f"examples set aside: {[r.line() for r in report.results if r.status != 'stored']}")
+
+
+def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
+    """Take every screenshot; returns the files written."""
+    from playwright.sync_api import sync_playwright
+
+    from formflow.web.server import start
+
+    running = start(root)
+    written: list[Path] = []
+    try:
+        with sync_playwright() as p:
+            # --lang: date and time inputs follow the browser's own language, as on a clerk's Chinese Windows.
+            browser = p.chromium.launch(executable_path=chromium, headless=True, args=["--lang=zh-CN"],
+                                        env={**os.environ, "LANGUAGE": "zh_CN", "LANG": "zh_CN.UTF-8"})
+            page = browser.new_page(viewport=VIEWPORT, locale="zh-CN", timezone_id="Asia/Shanghai")
+
+            def save(name: str) -> None:
+                path = out / name
+                page.screenshot(path=str(path))
+                written.append(path)
+
+            page.goto(running.url)
+            page.select_option("#who-person", "李娜")
+            page.click("header .who button")
+            page.wait_for_load_state()
+            save("start.png")
+            for form_id in running.app.desk.defs().forms:
+                page.goto(f"{running.base}/forms/{form_id}")
+                save(f"form-{form_id}.png")
+
+            page.goto(f"{running.base}/forms/complaint")
+            page.select_option("#f-channel", "来电")
+            page.fill("#f-complainant", "张先生")
+            page.fill("#f-unit", "3-2-1502")
+            page.fill("#f-phone", "1381234567")
+            page.fill("#f-details", "楼上卫生间漏水，天花板滴水已两天。")
+            page.select_option("#f-category", "工程维修")
+            page.select_option("#f-severity", "轻微")
+            page.fill("#f-resident_deadline", "2026-11-30")
+            page.fill("#f-receiver", "李娜")
+            page.locator("#f-phone-p li").wait_for()
+            page.locator("#f-phone").scroll_into_view_if_needed()
+            save("problem.png")
+
+            page.fill("#f-phone", "13812345678")
+            page.locator(".live.ok").wait_for()
+            page.click("button[type=submit].primary")
+            page.locator(".result.stored .number").wait_for(timeout=20000)
+            save("submitted.png")
+            number = page.inner_text(".result.stored .number")
+            page.goto(f"{running.base}/records/{number}")
+            page.click("details.action summary")
+            save("record.png")
+            browser.close()
+    finally:
+        running.stop()
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "web", help="folder for the PNG files")
+    parser.add_argument("--chromium", default="/usr/bin/chromium", help="the Chromium to drive")
+    args = parser.parse_args()
+    if not Path(args.chromium).exists():
+        print(f"没有找到 Chromium not found: {args.chromium} (apt-get install chromium)", file=sys.stderr)
+        return 1
+    os.environ["FORMFLOW_NOW"] = NOW
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "阳光花园"
+        prepare(root)
+        for path in shoot(root, args.out, args.chromium):
+            print(f"written: {path.relative_to(REPO) if REPO in path.parents else path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

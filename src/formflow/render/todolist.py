@@ -1,0 +1,96 @@
+"""What the to-do list PDF prints, as plain data (pure): tasks grouped 逾期 / 今天到期 / 即将到期 / 以后.
+
+Every text is masked (mobile and ID numbers), since lists are pinned up and handed round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+
+from formflow.definitions.loader import Definitions
+from formflow.engine.todo import Task
+from formflow.render.context import local, mask, settings_context
+
+TODO_GROUPS = (("overdue", "逾期"), ("today", "今天到期"), ("soon", "即将到期"), ("later", "以后"))
+
+
+def who_roles(defs: Definitions, who: str | None) -> tuple[str, set[str] | None]:
+    """``who`` (a staff name or a role key) as a title and the set of roles it covers (None: everyone)."""
+    if not who:
+        return "", None
+    roles = defs.settings.roles
+    if who in roles:
+        return roles[who], {who}
+    person = defs.settings.person(who)
+    if person is not None:
+        names = "、".join(roles.get(r, r) for r in person.roles)
+        return f"{person.name}（{names}）", set(person.roles)
+    return who, {who}
+
+
+def tasks_for(defs: Definitions, tasks: Iterable[Task], who: str | None) -> list[Task]:
+    """The tasks for ``who`` (a staff name or a role key); all tasks when ``who`` is empty."""
+    _, roles = who_roles(defs, who)
+    return [t for t in tasks if roles is None or roles & set(t.who)]
+
+
+def todo_group(task: Task, now: dt.datetime, tz) -> str:
+    """逾期 / 今天到期 / 即将到期 / 以后 as a key: overdue, today, soon, later."""
+    if task.status == "overdue" or task.due < now:
+        return "overdue"
+    if task.due.astimezone(tz).date() == now.astimezone(tz).date():
+        return "today"
+    return "soon" if task.status == "due_soon" else "later"
+
+
+def _span(delta: dt.timedelta) -> str:
+    minutes = int(abs(delta.total_seconds()) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{minutes}分" if minutes else f"{hours}小时"
+    return f"{minutes}分钟"
+
+
+_ESCALATED = "已逾期，升级告知："
+
+
+def _reason(task: Task, roles: Mapping[str, str]) -> str:
+    """The short why of a task: its due rule (or period) and whom it was escalated to."""
+    parts = [line.removeprefix("规则：") for line in task.explanation if line.startswith("规则：")]
+    if not parts:
+        parts = [line for line in task.explanation if line.startswith("周期")]
+    for line in task.explanation:
+        if line.startswith(_ESCALATED):
+            keys = line.removeprefix(_ESCALATED).split("、")
+            parts.append("已升级告知" + "、".join(roles.get(k, k) for k in keys))
+    return "；".join(parts)
+
+
+def todo_context(defs: Definitions, tasks: Iterable[Task], now: dt.datetime, title: str,
+                 who: str | None = None) -> dict:
+    """The to-do list grouped for print; every text masked (phone and ID numbers)."""
+    tz = defs.settings.timezone
+    roles = defs.settings.roles
+    forms = defs.forms
+    who_title, _ = who_roles(defs, who)
+    chosen = tasks_for(defs, tasks, who)
+    groups = {key: [] for key, _ in TODO_GROUPS}
+    for t in sorted(chosen, key=lambda t: (t.due, t.record)):
+        left = t.due - now
+        groups[todo_group(t, now, tz)].append({
+            "record": mask(t.record), "unit": mask(t.unit), "task": mask(t.task),
+            "form": forms[t.form].title if t.form in forms else "",
+            "due": local(t.due, tz), "left": ("已逾期 " if left.total_seconds() < 0 else "剩 ") + _span(left),
+            "who": "、".join(roles.get(r, r) for r in t.who), "reason": mask(_reason(t, roles)),
+        })
+    return {
+        **settings_context(defs),
+        "kind": "todo", "title": mask(title), "who": who_title, "printed": local(now, tz),
+        "created_iso": now.isoformat(timespec="seconds"), "count": len(chosen),
+        "groups": [{"key": key, "label": label, "tasks": groups[key]} for key, label in TODO_GROUPS],
+        "meta": {"FormflowList": "todo"},
+    }

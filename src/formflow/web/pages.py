@@ -1,0 +1,192 @@
+"""What each page shows, as plain data for its template (no HTML here: templates escape everything)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from formflow.definitions.forms import Field, Form, form_labels
+from formflow.definitions.loader import Definitions
+from formflow.definitions.settings import Settings, Staff
+from formflow.engine.clocks import STATUS_LABELS, fmt, record_clocks
+from formflow.engine.numbering import SAFE_NUMBER
+from formflow.engine.records import Record, RecordView, replay, typed_values
+from formflow.engine.expressions import Expression, describe
+from formflow.web import fields as fx
+
+#: How many records the start page lists.
+RECENT = 15
+
+
+def short(moment: dt.datetime | None, settings: Settings) -> str:
+    """``2026-11-28 10:00`` in the office's time zone."""
+    return moment.astimezone(settings.timezone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def display(f: Field, value: Any, settings: Settings) -> str:
+    """A stored value as a clerk reads it: 是/否, 、-joined options, local times, amounts with their unit."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(str(v) for v in value)
+    if f.type == "datetime" and isinstance(value, str):
+        try:
+            return short(dt.datetime.fromisoformat(value), settings)
+        except ValueError:
+            return value
+    text = str(value)
+    return f"{text} {f.unit_label}" if f.unit_label else text
+
+
+def who_words(defs: Definitions, roles: tuple[str, ...]) -> str:
+    """Role keys as their Chinese names."""
+    return "、".join(defs.settings.roles.get(r, r) for r in roles)
+
+
+def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
+    """Forms by title, the to-do list (overdue first) and the most recent records."""
+    tasks = []
+    for task in app.todo(now):
+        tasks.append({"record": task.record, "link": bool(SAFE_NUMBER.match(task.record)),
+                      "form": defs.forms[task.form].title if task.form in defs.forms else "周期性工作",
+                      "task": task.task, "status": task.status, "status_label": STATUS_LABELS[task.status],
+                      "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
+                      "explanation": task.explanation})
+    records = sorted(app.records(), key=lambda pair: pair[0].created_at, reverse=True)
+    return {"forms": list(defs.forms.values()), "tasks": tasks,
+            "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
+            "recent": [record_row(defs, r, state) for r, state in records[:RECENT]], "total": len(records)}
+
+
+def record_row(defs: Definitions, record: Record, state: str) -> dict:
+    """One line of a record list."""
+    workflow = defs.workflows.get(record.form)
+    form = defs.forms.get(record.form)
+    values = replay(record, workflow).values if workflow else dict(record.events[0].data)
+    return {"number": record.number, "form": form.title if form else record.form,
+            "state": workflow.states[state].label if workflow and state in workflow.states else state,
+            "created": short(record.created_at, defs.settings), "unit": values.get("unit", ""),
+            "final": bool(workflow and state in workflow.states and workflow.states[state].final)}
+
+
+@dataclass
+class Controls:
+    """The values, problems and visibility the field macros draw from."""
+
+    values: dict[str, Any]
+    problems: dict[str, list[str]]
+    hidden: set[str]
+    settings: Settings
+    prefix: str = "f"
+    labels: dict[str, str] = field(default_factory=dict)
+    required: set[str] = field(default_factory=set)  # fields an action requires (marked like required fields)
+
+    def value(self, name: str) -> Any:
+        """The control value of ``name`` (a field key)."""
+        return self.values.get(name, "")
+
+    def problems_of(self, name: str) -> list[str]:
+        """The engine's messages about control ``name``."""
+        return self.problems.get(name, [])
+
+    def is_hidden(self, name: str) -> bool:
+        """``name`` does not apply now (its ``show_if`` is not met)."""
+        return name in self.hidden
+
+    def id(self, name: str) -> str:
+        """The HTML id of control ``name``."""
+        return f"{self.prefix}-{name.replace('.', '-')}"
+
+    def condition(self, f: Field) -> str:
+        """When a conditionally required field is required, in words (``「维修区域」为“户内”``)."""
+        return describe(f.required, self.labels) if isinstance(f.required, Expression) else ""
+
+    def placeholder(self, f: Field) -> str:
+        """Grey example text."""
+        return fx.placeholder(f, self.settings)
+
+    def new_row(self, f: Field) -> dict[str, Any]:
+        """Control values of a new row of table ``f`` (its columns' defaults)."""
+        return {c.name: fx.control_value(c, c.default, self.settings) if c.default is not None else
+                ([] if c.type == "multichoice" else "") for c in f.columns if c.holds_data}
+
+
+def later_fields(defs: Definitions, form: Form) -> set[str]:
+    """Fields some workflow action fills in later (shown folded on a new form)."""
+    workflow = defs.workflows.get(form.id)
+    return {n for a in workflow.actions.values() for n in a.fields} if workflow else set()
+
+
+def form_sections(defs: Definitions, form: Form) -> list[dict]:
+    """The sections of a new form; a section only later steps fill (nothing required now) comes folded."""
+    later = later_fields(defs, form)
+    out = []
+    for section in form.sections:
+        data = [f for f in section.fields if f.holds_data]
+        folded = bool(data) and all(f.name in later and f.required is not True for f in data)
+        out.append({"title": section.title, "title_en": section.title_en, "fields": section.fields,
+                    "folded": folded})
+    return out
+
+
+def record_context(defs: Definitions, record: Record, now: dt.datetime, person: Staff | None) -> dict:
+    """Fields, history, clocks and the actions ``person`` may do now."""
+    form = defs.forms[record.form]
+    workflow = defs.workflows[record.form]
+    view = replay(record, workflow)
+    settings = defs.settings
+    labels = form_labels(form)
+    sections = []
+    for section in form.sections:
+        shown = [(f, view.values[f.name]) for f in section.fields if f.holds_data and f.name in view.values]
+        if shown:
+            sections.append({"title": section.title, "fields": [
+                {"field": f, "text": display(f, v, settings) if f.type != "table" else "",
+                 "rows": [[display(c, row.get(c.name), settings) for c in f.columns if c.holds_data]
+                          for row in v if isinstance(row, dict)] if f.type == "table" else []}
+                for f, v in shown]})
+    history = [_step(defs, workflow, form, step, labels) for step in view.steps]
+    typed = typed_values(form, view.values, settings, now)
+    clocks = [{"label": c.label, "task": c.task, "status": c.status, "status_label": STATUS_LABELS[c.status],
+               "due": short(c.due, settings), "started": short(c.started, settings),
+               "stopped": short(c.stopped, settings), "who": who_words(defs, c.who),
+               "escalated": who_words(defs, c.escalated_to), "explanation": c.explanation}
+              for c in record_clocks(view, typed, workflow, defs.calendar, now, labels)]
+    allowed = workflow.allowed(view.state)
+    mine = [a for a in allowed if person is not None and (not a.roles or set(a.roles) & set(person.roles))]
+    others = [{"label": a.label, "roles": who_words(defs, a.roles)} for a in allowed if a not in mine]
+    return {"record": record, "form": form, "state": workflow.states[view.state], "view": view,
+            "sections": sections, "history": history, "clocks": clocks, "actions": mine, "others": others,
+            "created": short(record.created_at, settings)}
+
+
+def action_controls(defs: Definitions, form: Form, view: RecordView, action, now: dt.datetime) -> Controls:
+    """An action's small form, filled with the record's stored values."""
+    own = [form.fields[n] for n in action.fields if n in form.fields]
+    values = {f.name: fx.control_value(f, view.values.get(f.name), defs.settings) for f in own}
+    rows = {f.name: values[f.name] for f in own if f.type == "table"}
+    hide = fx.hidden(form, view.values, rows, defs.settings, now)
+    return Controls(values, {}, {n for n in hide if n.split(".")[0] in action.fields}, defs.settings,
+                    prefix=f"a-{action.key}", labels=form_labels(form), required=set(action.requires))
+
+
+def _step(defs: Definitions, workflow, form: Form, step, labels: dict) -> dict:
+    event = step.event
+    fields = form.fields
+    changes = []
+    if event.action != "create":
+        for key, value in event.data.items():
+            f = fields.get(key)
+            if value is None or value == "":
+                changes.append((labels.get(key, key), "（清空）"))
+            elif f is not None and f.type == "table":
+                changes.append((f.label, f"{len(value)} 行"))
+            else:
+                changes.append((labels.get(key, key), display(f, value, defs.settings) if f else str(value)))
+    name = lambda s: workflow.states[s].label if s in workflow.states else s  # noqa: E731
+    return {"at": short(event.at, defs.settings), "label": step.label, "by": event.by, "before": name(step.before),
+            "after": name(step.after), "moved": step.before != step.after or event.action == "create",
+            "changes": changes, "note": event.note}

@@ -1,0 +1,140 @@
+// formflow 服务台: live checks and table rows. No rule lives here: the page posts what the clerk
+// typed to the desk, where the engine's own validation answers with the problems (in Chinese)
+// and the fields that apply; this script only shows that answer.
+(function () {
+  "use strict";
+
+  function rootOf(name) { return name.split(".")[0]; }
+
+  function setup(form) {
+    var touched = new Set();
+    var showAll = form.hasAttribute("data-show-all");
+    var timer = null;
+    var seq = 0;
+    var live = form.querySelector(".live");
+    form.querySelectorAll("[data-problems-for]").forEach(function (ul) {
+      if (ul.children.length) { touched.add(ul.dataset.problemsFor); }
+    });
+
+    function touch(target) {
+      if (!target || !target.name || target.name.charAt(0) === "_") { return; }
+      touched.add(target.name);
+      touched.add(rootOf(target.name));
+    }
+    function schedule() {
+      clearTimeout(timer);
+      timer = setTimeout(check, 300);
+    }
+
+    function check() {
+      var mine = ++seq;
+      var body = new URLSearchParams(new FormData(form));
+      fetch(form.dataset.check, {
+        method: "POST", body: body, credentials: "same-origin",
+        headers: { "X-CSRF-Token": form.elements._csrf.value }
+      }).then(function (response) {
+        return response.json();
+      }).then(function (answer) {
+        if (mine === seq) { show(answer); }
+      }).catch(function () {
+        if (live) { live.textContent = "无法连接服务台（formflow serve 是否仍在运行？）"; live.className = "live bad"; }
+      });
+    }
+
+    function show(answer) {
+      if (answer.error) {
+        if (live) { live.textContent = answer.error; live.className = "live bad"; }
+        return;
+      }
+      var hidden = new Set(answer.hidden || []);
+      form.querySelectorAll("[data-field]").forEach(function (el) {
+        var off = hidden.has(el.dataset.field);
+        if (el.tagName === "TD") { el.classList.toggle("na", off); } else { el.hidden = off; }
+      });
+      // A control is sent only while its field (and the table holding it) applies.
+      form.querySelectorAll("input, select, textarea").forEach(function (control) {
+        if (control.name === "_csrf" || control.name === "_by") { return; }
+        var off = false;
+        for (var el = control.closest("[data-field]"); el && form.contains(el); el = el.parentElement && el.parentElement.closest("[data-field]")) {
+          if (el.hidden || el.classList.contains("na")) { off = true; break; }
+        }
+        control.disabled = off;
+      });
+      form.querySelectorAll("[data-section]").forEach(function (section) {
+        var fields = section.querySelectorAll(".fields > [data-field]");
+        section.hidden = fields.length > 0 && Array.prototype.every.call(fields, function (f) { return f.hidden; });
+      });
+      var byName = new Map();
+      (answer.problems || []).forEach(function (p) {
+        if (!byName.has(p.name)) { byName.set(p.name, []); }
+        byName.get(p.name).push(p.message);
+      });
+      var unplaced = (answer.general || []).slice();
+      var total = (answer.texts || []).length;
+      form.querySelectorAll("[data-problems-for]").forEach(function (ul) {
+        var name = ul.dataset.problemsFor;
+        if (!name) { return; }
+        var messages = byName.get(name) || [];
+        byName.delete(name);
+        var visible = showAll || touched.has(name);
+        ul.replaceChildren.apply(ul, (visible ? messages : []).map(function (m) {
+          var li = document.createElement("li");
+          li.textContent = m;
+          return li;
+        }));
+        var control = form.querySelector('[name="' + CSS.escape(name) + '"]:not([type="hidden"])');
+        if (control) {
+          if (visible && messages.length) { control.setAttribute("aria-invalid", "true"); } else { control.removeAttribute("aria-invalid"); }
+        }
+        if (visible && messages.length) {
+          var details = ul.closest("details");
+          if (details) { details.open = true; }
+        }
+      });
+      byName.forEach(function (messages) { unplaced.push.apply(unplaced, messages); });
+      var general = form.querySelector('[data-problems-for=""]');
+      if (general) {
+        general.replaceChildren.apply(general, unplaced.map(function (m) {
+          var li = document.createElement("li");
+          li.textContent = m;
+          return li;
+        }));
+      }
+      if (live) {
+        if (answer.ok) {
+          live.textContent = "✓ 检查通过，可以提交（按 Enter 或点“提交”）";
+          live.className = "live ok";
+        } else {
+          live.textContent = "还有 " + total + " 处需要填写或改正" + (showAll ? "" : "（已填写过的项目旁会显示原因，提交时全部标出）");
+          live.className = "live bad";
+        }
+      }
+    }
+
+    form.addEventListener("input", function (e) { touch(e.target); schedule(); });
+    form.addEventListener("change", function (e) { touch(e.target); schedule(); });
+    form.addEventListener("click", function (e) {
+      var add = e.target.closest("[data-add-row]");
+      var remove = e.target.closest("[data-remove-row]");
+      var wrap = (add || remove) && (add || remove).closest("[data-table]");
+      if (!wrap) { return; }
+      var body = wrap.querySelector("tbody");
+      touched.add(wrap.dataset.table);
+      if (add) {
+        var next = 1;
+        Array.prototype.forEach.call(body.rows, function (row) { next = Math.max(next, (parseInt(row.dataset.row, 10) || 0) + 1); });
+        body.insertAdjacentHTML("beforeend", wrap.querySelector("template").innerHTML.split("__ROW__").join(String(next)));
+        var first = body.lastElementChild.querySelector("input, select, textarea");
+        if (first) { first.focus(); }
+      } else {
+        remove.closest("tr").remove();
+        wrap.querySelector("[data-add-row]").focus();
+      }
+      schedule();
+    });
+    var summary = form.querySelector(".summary.bad");
+    if (summary) { summary.focus(); }
+  }
+
+  document.querySelectorAll("form[data-check]").forEach(setup);
+})();

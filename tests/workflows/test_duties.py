@@ -1,0 +1,178 @@
+"""Recurring duties of the work manual (duties.yaml) on a fixed clock, through the real pipeline.
+
+    回访记录每月末汇总、统计、分析，报管理处主任      monthly, by month end (23:59 of the last day)
+    宣传栏每两周更换                                every two weeks, periods from Monday 2025-01-06
+    每年发放《业主意见征询表》……报管理处主任        yearly, by 12-31
+
+A duty is done by dropping ``{duty: <key>, by: <name>}`` into inbox/. An undone duty of the
+previous period stays on the list as overdue next to the new period's one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+import yaml
+
+from ..conftest import REPO
+
+SUMMARY_TASK = "汇总本月回访记录，统计分析，经主管审核后报管理处主任"
+
+
+class Office:
+    def __init__(self, workspace):
+        self.ws = workspace
+        self.dropped = 0
+
+    def done(self, duty: str, by: str, at: str | None = None, *, now: str, ok: bool = True) -> str:
+        self.dropped += 1
+        doc = {"duty": duty, "by": by, **({"at": at} if at else {})}
+        self.ws.write(f"inbox/duty-{self.dropped:03d}.yaml", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        result = self.ws.cli("process", "--now", now)
+        assert (result.code == 0) == ok, result.out
+        return result.out
+
+    def duties(self, now: str, key: str) -> list[tuple[str, str, str]]:
+        """(record, status, due) of the to-do tasks of duty ``key`` at ``now``, in list order."""
+        result = self.ws.cli("todo", "--format", "json", "--now", now)
+        assert result.code == 0, result.err
+        return [(t["record"], t["status"], t["due"]) for t in json.loads(result.out) if t["clock"] == key]
+
+    def task(self, now: str, record: str) -> dict:
+        tasks = json.loads(self.ws.cli("todo", "--format", "json", "--now", now).out)
+        return next(t for t in tasks if t["record"] == record)
+
+
+@pytest.fixture
+def office(workspace) -> Office:
+    # `formflow init` does not copy duties.yaml (see test_init_copies_the_duties): bring the shipped one.
+    shutil.copy(REPO / "duties.yaml", workspace.root / "duties.yaml")
+    assert workspace.cli("check").code == 0
+    return Office(workspace)
+
+
+@pytest.mark.xfail(strict=True, reason="BUG (workspace.py): DEFAULT_CONTENT and the wheel's force-include leave out "
+                   "duties.yaml, so a new workspace has no recurring duties at all")
+def test_init_copies_the_duties(workspace):
+    assert (workspace.root / "duties.yaml").is_file()
+    assert set(workspace.load().duties) == {"bulletin_board", "callback_summary", "opinion_survey"}
+
+
+def test_shipped_duties(defs):
+    assert {k: (d.every, d.due, d.who) for k, d in defs.duties.items()} == {
+        "bulletin_board": ("2weeks", "end", ("clerk",)),
+        "callback_summary": ("month", "end", ("supervisor",)),
+        "opinion_survey": ("year", "end", ("supervisor",)),
+    }
+
+
+# ---- monthly callback summary, by month end -----------------------------------------------------
+
+
+def test_monthly_summary_rolls_over_month_end(office):
+    out = office.done("callback_summary", "赵敏", "2026-10-31T16:00:00+08:00", now="2026-10-31T16:00+08:00")
+    assert out.splitlines()[0] == "✓ duty-001.yaml → callback_summary@2026-10-31"
+
+    november = ("callback_summary@2026-11-01",)
+    assert office.duties("2026-11-28T10:00+08:00", "callback_summary") == [
+        (*november, "upcoming", "2026-11-30T23:59:00+08:00")]
+    assert office.duties("2026-11-28T23:59+08:00", "callback_summary") == [  # two days before: due soon
+        (*november, "due_soon", "2026-11-30T23:59:00+08:00")]
+    task = office.task("2026-11-30T23:00+08:00", "callback_summary@2026-11-01")
+    assert (task["status"], task["due"], task["who"], task["task"]) == (
+        "due_soon", "2026-11-30T23:59:00+08:00", ["supervisor"], SUMMARY_TASK)
+    assert task["explanation"] == ["周期 2026-11-01 至 2026-11-30", "期限：2026-11-30 23:59 (+08:00)"]
+
+    # Past midnight: November's summary is overdue and December's appears.
+    assert office.duties("2026-12-01T00:30+08:00", "callback_summary") == [
+        ("callback_summary@2026-11-01", "overdue", "2026-11-30T23:59:00+08:00"),
+        ("callback_summary@2026-12-01", "upcoming", "2026-12-31T23:59:00+08:00")]
+    text = office.ws.cli("todo", "--now", "2026-12-01T00:30+08:00").out.splitlines()
+    assert text[0].startswith("【已逾期】")
+    assert f"  2026-11-30 23:59 (+08:00)  callback_summary@2026-11-01  {SUMMARY_TASK}  〔客服中心主管〕" in text
+
+    # Done late, on 12-01 (no `at`: when the file is processed): that is November's summary.
+    assert office.done("callback_summary", "赵敏", now="2026-12-01T09:00+08:00").splitlines()[0] == \
+        "✓ duty-002.yaml → callback_summary@2026-12-01"
+    assert office.duties("2026-12-01T10:00+08:00", "callback_summary") == [
+        ("callback_summary@2026-12-01", "upcoming", "2026-12-31T23:59:00+08:00")]
+    # ... and December's still has to be done by 12-31.
+    assert office.duties("2026-12-31T20:00+08:00", "callback_summary") == [
+        ("callback_summary@2026-12-01", "due_soon", "2026-12-31T23:59:00+08:00")]
+    assert office.duties("2027-01-01T00:00+08:00", "callback_summary")[0] == (
+        "callback_summary@2026-12-01", "overdue", "2026-12-31T23:59:00+08:00")
+
+
+def test_monthly_summary_done_in_time(office):
+    office.done("callback_summary", "赵敏", "2026-10-30T10:00:00+08:00", now="2026-10-30T10:00+08:00")
+    office.done("callback_summary", "赵敏", "2026-11-30T20:00:00+08:00", now="2026-11-30T20:00+08:00")
+    assert office.duties("2026-11-30T23:00+08:00", "callback_summary") == []
+    assert office.duties("2026-12-01T00:30+08:00", "callback_summary") == [
+        ("callback_summary@2026-12-01", "upcoming", "2026-12-31T23:59:00+08:00")]
+
+
+def test_february_ends_on_the_28th_or_29th(office):
+    office.done("callback_summary", "赵敏", "2027-01-31T10:00:00+08:00", now="2027-01-31T10:00+08:00")
+    assert office.duties("2027-02-10T10:00+08:00", "callback_summary") == [
+        ("callback_summary@2027-02-01", "upcoming", "2027-02-28T23:59:00+08:00")]
+
+
+# ---- bulletin board every two weeks -------------------------------------------------------------
+
+
+def test_bulletin_board_every_two_weeks(office):
+    anchor, period = dt.date(2025, 1, 6), dt.date(2026, 11, 23)
+    assert anchor.isoweekday() == 1 and (period - anchor).days % 14 == 0 and period <= dt.date(2026, 11, 28)
+    assert period + dt.timedelta(days=14) > dt.date(2026, 11, 28)
+
+    # Nothing done yet: the previous fortnight (11-09 .. 11-22) is overdue, this one (11-23 .. 12-06) open.
+    assert office.duties("2026-11-28T10:00+08:00", "bulletin_board") == [
+        ("bulletin_board@2026-11-09", "overdue", "2026-11-22T23:59:00+08:00"),
+        ("bulletin_board@2026-11-23", "upcoming", "2026-12-06T23:59:00+08:00")]
+    task = office.task("2026-11-28T10:00+08:00", "bulletin_board@2026-11-23")
+    assert (task["who"], task["task"], task["explanation"]) == (
+        ["clerk"], "更换宣传栏内容（每两周）", ["周期 2026-11-23 至 2026-12-06", "期限：2026-12-06 23:59 (+08:00)"])
+
+    office.done("bulletin_board", "李娜", "2026-11-28T10:30:00+08:00", now="2026-11-28T10:30+08:00")  # late
+    assert office.duties("2026-11-28T11:00+08:00", "bulletin_board") == [
+        ("bulletin_board@2026-11-23", "upcoming", "2026-12-06T23:59:00+08:00")]
+    office.done("bulletin_board", "王芳", "2026-12-05T09:00:00+08:00", now="2026-12-05T09:00+08:00")
+    assert office.duties("2026-12-05T10:00+08:00", "bulletin_board") == []
+    assert office.duties("2026-12-07T00:30+08:00", "bulletin_board") == [
+        ("bulletin_board@2026-12-07", "upcoming", "2026-12-20T23:59:00+08:00")]
+    assert office.duties("2026-12-19T08:00+08:00", "bulletin_board") == [
+        ("bulletin_board@2026-12-07", "due_soon", "2026-12-20T23:59:00+08:00")]
+
+
+# ---- yearly opinion survey ----------------------------------------------------------------------
+
+
+def test_yearly_opinion_survey(office):
+    office.done("opinion_survey", "赵敏", "2025-12-20T10:00:00+08:00", now="2025-12-20T10:00+08:00")
+    assert office.duties("2026-11-28T10:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2026-01-01", "upcoming", "2026-12-31T23:59:00+08:00")]
+    assert office.duties("2026-12-30T10:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2026-01-01", "due_soon", "2026-12-31T23:59:00+08:00")]
+    assert office.duties("2027-01-01T08:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2026-01-01", "overdue", "2026-12-31T23:59:00+08:00"),
+        ("opinion_survey@2027-01-01", "upcoming", "2027-12-31T23:59:00+08:00")]
+    office.done("opinion_survey", "赵敏", "2026-12-15T10:00:00+08:00", now="2027-01-01T09:00+08:00")
+    assert office.duties("2027-01-01T10:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2027-01-01", "upcoming", "2027-12-31T23:59:00+08:00")]
+
+
+# ---- bad duty files -----------------------------------------------------------------------------
+
+
+def test_unknown_duty_or_person_is_set_aside(office):
+    out = office.done("bulletin", "李娜", now="2026-11-28T10:00+08:00", ok=False)
+    assert "    - 「周期性工作」(duty)：没有周期性工作“bulletin”，可用：bulletin_board, callback_summary, opinion_survey" \
+        in out.splitlines()
+    out = office.done("bulletin_board", "路人甲", now="2026-11-28T10:01+08:00", ok=False)
+    assert any(line.startswith("    - 「经办人」(by)：“路人甲”不在人员名册中（名册：李娜、") for line in out.splitlines())
+    # Neither counted: the fortnight is still open.
+    assert ("bulletin_board@2026-11-23", "upcoming", "2026-12-06T23:59:00+08:00") in \
+        office.duties("2026-11-28T11:00+08:00", "bulletin_board")
