@@ -77,6 +77,13 @@ def drop(inbox: Path, rng: random.Random, *, valid: int, invalid_count: int, dup
     return files
 
 
+def without_pdfs(ws: Path) -> None:
+    """These tests are about the store; PDFs (and a kill while printing them) have their own test below."""
+    settings = ws / "formflow.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\noutbox: {record_pdfs: false, todo_pdfs: []}\n",
+                        encoding="utf-8")
+
+
 def start(ws: Path, *, stderr=subprocess.DEVNULL) -> subprocess.Popen:
     env = dict(os.environ, FORMFLOW_NOW=NOW_TEXT)
     return subprocess.Popen([sys.executable, "-m", "formflow", "process", "--root", str(ws)], env=env,
@@ -165,6 +172,7 @@ def test_sigkill_at_random_moments_loses_and_doubles_nothing(tmp_path):
     ws = tmp_path / "ws"
     init_workspace(ws)
     rng = random.Random(7)
+    without_pdfs(ws)
     dropped = drop(ws / "inbox", rng, valid=240, invalid_count=30, duplicates=30)
     assert len(dropped) == 300
     left = []
@@ -191,6 +199,7 @@ def test_sigkill_around_the_commit_loses_and_doubles_nothing(tmp_path):
     ws = tmp_path / "ws"
     init_workspace(ws)
     rng = random.Random(7)
+    without_pdfs(ws)
     journal, wal = ws / "data" / "journal.json", ws / "data" / "db" / "wal.json"
     dropped: dict = {}
     left = []
@@ -212,6 +221,50 @@ def test_sigkill_around_the_commit_loses_and_doubles_nothing(tmp_path):
     print("\nafter each kill (inbox files, journal, wal, record partitions):", left,
           "\nleft-over temp files of killed atomic writes:", sorted(p.name for p in ws.rglob(".*.tmp")))
     print(f"took {time.monotonic() - started:.1f} s")
+
+
+def _processes_on(ws: Path) -> list[int]:
+    """Pids of processes whose command line names ``ws`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(ws).encode() in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_kill_while_printing_leaves_no_record_without_its_pdf(tmp_path):
+    """The render queue is written before the commit: PDFs a kill interrupted are printed at the next start."""
+    ws = tmp_path / "ws"
+    init_workspace(ws)
+    rng = random.Random(11)
+    drop(ws / "inbox", rng, valid=16, invalid_count=0, duplicates=0)
+    records_dir = ws / "outbox" / "records" / "complaint"
+    proc = start(ws)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and not any(records_dir.glob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    proc.kill()
+    proc.wait()
+    printed_before = len(list(records_dir.glob("*.pdf")))
+    # Its render workers die with it (else they would hold the workspace lock for good).
+    deadline = time.monotonic() + 10
+    while _processes_on(ws) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_on(ws) == []
+    queue = ws / "data" / "render-queue.json"
+    assert queue.exists(), "killed while printing: the numbers still to print are on disk"
+    finish(ws)
+    numbers = sorted(r.number for r in Store(ws / "data" / "db").records())
+    assert len(numbers) == 16
+    assert sorted(p.stem for p in records_dir.glob("*.pdf")) == numbers
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in records_dir.glob("*.pdf"))
+    assert not queue.exists()
+    assert sorted(p.name for p in ws.rglob(".*.tmp")) == []
+    print(f"\nPDFs printed before the kill: {printed_before} of 16")
 
 
 # -- the same crash points, by hand --------------------------------------------------------------------

@@ -115,7 +115,7 @@ def test_todo_json_at_fixed_times(workspace):
         ("resolve", "upcoming", "2025-10-03T17:50:00+08:00", ["dept_head", "supervisor"]),
     ]
     assert record_tasks[0]["explanation"] == [
-        "开始：2025-09-30 17:50 (+08:00)（登记）", "规则：1小时（1h）", "期限：2025-09-30 18:50 (+08:00)"]
+        "开始：2025-09-30 17:50 (+08:00)（「接待时间」）", "规则：1小时（1h）", "期限：2025-09-30 18:50 (+08:00)"]
     later = json.loads(workspace.cli("todo", "--format", "json", "--now", "2025-09-30T19:00+08:00").out)
     first = next(t for t in later if t["clock"] == "dept_head_notice")
     assert (first["status"], first["who"]) == ("overdue", ["clerk", "supervisor"])
@@ -151,3 +151,40 @@ def test_app_process_refreshes_todo_outputs(workspace):
     report = app.process(app.now())
     assert [r.status for r in report.results] == ["stored"]
     assert (workspace.root / "outbox" / "todo" / "todo.json").exists()
+
+
+def _pdf_text(path) -> str:
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def test_a_pass_prints_the_record_pdfs_and_the_todo_lists(workspace):
+    workspace.write("inbox/a.yaml", complaint("张先生", severity="重大"))
+    assert workspace.cli("process", "--now", "2025-09-30T18:00+08:00").code == 0
+    pdf = workspace.root / "outbox" / "records" / "complaint" / "TS-YG-202509-0001.pdf"
+    first = _pdf_text(pdf)
+    assert "TS-YG-202509-0001" in first and "张先生" in first and "已登记" in first
+    todo = workspace.root / "outbox" / "todo"
+    # The office's list, and one per person with something to do (the department head must resolve it;
+    # the director is told only once the same-day notice is overdue).
+    assert {"待办-全部.pdf", "待办-刘强.pdf", "待办.ics", "待办.txt", "todo.json"} <= {p.name for p in todo.iterdir()}
+    assert "TS-YG-202509-0001" in _pdf_text(todo / "待办-全部.pdf")
+    assert "待办-陈建国.pdf" not in {p.name for p in todo.iterdir()}
+    assert "BEGIN:VCALENDAR" in (todo / "待办.ics").read_text("utf-8")
+    assert not (workspace.root / "data" / "render-queue.json").exists()
+
+    # An action changes the record: its PDF is printed again, with the new state and history line.
+    workspace.write("inbox/act.yaml", "record: TS-YG-202509-0001\naction: assign\nby: 李娜\ndata: {routed_to: 工程维修部}\n")
+    assert workspace.cli("process", "--now", "2025-09-30T18:10+08:00").code == 0
+    second = _pdf_text(pdf)
+    assert "已分派" in second and "分派" in second and second != first
+
+
+def test_pdfs_can_be_switched_off_in_the_settings(workspace):
+    settings = workspace.root / "formflow.yaml"
+    settings.write_text(settings.read_text("utf-8") + "\noutbox: {record_pdfs: false, todo_pdfs: [office]}\n", "utf-8")
+    workspace.write("inbox/a.yaml", complaint())
+    assert workspace.cli("process", "--now", "2025-10-02T10:00+08:00").code == 0
+    assert not (workspace.root / "outbox" / "records").exists()
+    assert sorted(p.name for p in (workspace.root / "outbox" / "todo").glob("*.pdf")) == ["待办-全部.pdf"]

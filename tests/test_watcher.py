@@ -66,8 +66,10 @@ def test_renamed_in_and_editor_save_patterns(running):
     (inbox / "edit.yaml~").write_text(complaint("旧内容"), encoding="utf-8")
     (inbox / ".tmp-edit").write_text(complaint("编辑器保存"), encoding="utf-8")
     (inbox / ".tmp-edit").rename(inbox / "edit.yaml")
-    assert wait_for(lambda: len(numbers(ws)) == 2), lines
+    # The store commits before the watcher prints its lines: wait for the lines, then look at the store.
+    assert wait_for(lambda: sum(line.startswith("✓") for line in lines) >= 2), lines
     assert sorted(line.split(" → ")[0] for line in lines if line.startswith("✓")) == ["✓ copy.yaml", "✓ edit.yaml"]
+    assert len(numbers(ws)) == 2
     assert sorted(p.name for p in inbox.iterdir()) == [".edit.yaml.swp", "edit.yaml~"]  # ignored, untouched
 
 

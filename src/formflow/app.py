@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formflow import clock
-from formflow.adapters.atomic import write_text
+from formflow.adapters.outbox import Outbox
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import STATUS_LABELS, fmt
@@ -33,6 +33,7 @@ class App:
     defs: Definitions
     engine: Engine
     _todo_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
+    _outbox: Outbox | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path) -> App:
@@ -40,7 +41,15 @@ class App:
         defs = Workspace(root).load()
         for folder in ("inbox", "outbox", "data"):
             (root / folder).mkdir(exist_ok=True)
-        return cls(root, defs, Engine(root, defs))
+        app = cls(root, defs, Engine(root, defs))
+        app.engine.on_commit = app.outbox.queue
+        return app
+
+    @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            self._outbox = Outbox(self.root)
+        return self._outbox
 
     @property
     def store(self) -> Store:
@@ -52,8 +61,15 @@ class App:
     def process(self, now: dt.datetime | None = None, *, quiet: float = 0.0) -> PassReport:
         """One pass over the inbox, then refresh the to-do outputs."""
         report = self.engine.run_pass((lambda: now) if now else self.now, quiet=quiet)
-        self.write_todo(now or self.now())
+        self.write_outputs(now or self.now())
         return report
+
+    def write_outputs(self, now: dt.datetime, *, todo: bool = True) -> list[Path]:
+        """PDFs of the records changed since the last time (a crash included), then the to-do lists."""
+        written = self.outbox.render_pending(self.defs, self.store.get, now)
+        if todo:
+            self.write_todo(now)
+        return written
 
     def record(self, number: str) -> Record:
         """The record ``number``, or a :class:`WorkspaceError` saying it does not exist."""
@@ -114,12 +130,10 @@ class App:
         return lines or ["没有待办事项。"]
 
     def write_todo(self, now: dt.datetime) -> None:
-        """Refresh ``outbox/todo/``: the list as text and JSON (PDF and calendar files come with the renderer)."""
+        """Refresh ``outbox/todo/``: the list as text, JSON, .ics, and PDFs for the office and each person."""
         tasks = self.todo(now)
-        folder = self.root / "outbox" / "todo"
         header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
-        write_text(folder / "待办.txt", "\n".join(header + self.todo_lines(tasks)) + "\n")
-        write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
+        self.outbox.write_todo(self.defs, tasks, now, "\n".join(header + self.todo_lines(tasks)) + "\n")
 
     def rebuild(self) -> int:
         """Rebuild the database from the archive alone; returns the number of records."""

@@ -82,6 +82,8 @@ class Engine:
         self.archive = root / "data" / "archive"
         self.journal = root / "data" / "journal.json"
         self.store = store or Store(root / "data" / "db")
+        #: Called with the changed record numbers just before a pass commits.
+        self.on_commit: Callable[[set[str]], None] | None = None
         for folder in (root / "data", root / "outbox"):
             sweep_temp(folder)  # a kill mid-write leaves these; the real file is old or new, never half
         self._finish_interrupted_pass()
@@ -105,6 +107,8 @@ class Engine:
             report.results.append(result)
         if accepted:
             write_json(self.journal, [{"name": p.name, "hash": h} for p, h in accepted])
+        if self.on_commit is not None:
+            self.on_commit(report.changed)  # e.g. queue their PDFs: durable before the change is
         self.store.commit()
         for path, _ in accepted:
             path.unlink(missing_ok=True)

@@ -70,6 +70,7 @@ class Watcher:
         """Watch until stopped. Catches up first: the inbox as it is, deadlines as of now."""
         observer = self._observer()
         self.echo(f"正在监视 watching {self.app.root / 'inbox'}（按 Ctrl-C 停止 stop）")
+        self._write_pdfs()  # those a crash or kill left unrendered
         self._refresh_todo(force=True)
         last_scan = last_tick = 0.0
         try:
@@ -130,7 +131,12 @@ class Watcher:
             self._seen.pop(path, None)
         for result in report.results:
             self.echo(result.line())
+        self._write_pdfs()
         self._refresh_todo(force=True)
+
+    def _write_pdfs(self) -> None:
+        for path in self.app.write_outputs(self.app.now(), todo=False):
+            self.echo(f"  📄 {path.relative_to(self.app.root)}")
 
     def _reload_if_changed(self) -> None:
         fingerprint = _fingerprint(self.app.root)

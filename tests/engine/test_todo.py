@@ -61,7 +61,7 @@ def test_a_record_task(defs):
               if t.clock == "dept_head_notice"]
     assert task == Task("TS-A", "complaint", "重要投诉一小时内转呈部门主管", ("clerk", "supervisor"),
                         at("2026-11-28 08:00"), "overdue", task.explanation, "3-2-1502", "dept_head_notice")
-    assert task.explanation[:3] == ("开始：2026-11-28 07:00 (+08:00)（登记）", "规则：1小时（1h）",
+    assert task.explanation[:3] == ("开始：2026-11-28 07:00 (+08:00)（「接待时间」）", "规则：1小时（1h）",
                                     "期限：2026-11-28 08:00 (+08:00)")
     assert task.explanation[-1].startswith("已逾期，升级告知：")
     assert task.as_json() == {

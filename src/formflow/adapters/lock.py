@@ -18,6 +18,24 @@ except ImportError:  # pragma: no cover - Windows
     import msvcrt
 
 
+#: File descriptors of the locks this process holds (a forked worker must close its copies).
+_held: set[int] = set()
+
+
+def release_inherited() -> None:
+    """In a forked child: close the inherited lock descriptors.
+
+    An OS file lock lives as long as *any* descriptor of it is open, so a render worker that
+    outlived a killed parent would otherwise keep the workspace locked for good.
+    """
+    for fd in list(_held):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _held.clear()
+
+
 class WorkspaceBusy(FormflowError):
     """Another formflow process holds the workspace."""
 
@@ -48,9 +66,11 @@ class WorkspaceLock:
         handle.write(str(os.getpid()))
         handle.flush()
         self.handle = handle
+        _held.add(handle.fileno())
         return self
 
     def __exit__(self, *exc) -> None:
         if self.handle is not None:
+            _held.discard(self.handle.fileno())
             self.handle.close()
             self.handle = None

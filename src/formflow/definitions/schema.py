@@ -244,6 +244,19 @@ SETTINGS_SCHEMA: dict = {
         },
         "departments": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
                         "description": "Departments of the office (部门)."},
+        "outbox": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "What the engine prints into `outbox/` (all on by default).",
+            "properties": {
+                "record_pdfs": {"type": "boolean",
+                                "description": "A PDF per record in `outbox/records/<form>/`, re-rendered when it changes."},
+                "todo_pdfs": {"type": "array", "uniqueItems": True, "items": {"enum": ["office", "people"]},
+                              "description": "To-do PDFs in `outbox/todo/`: `office` (the whole office's list), "
+                              "`people` (one per person with something to do). `[]` for none; the text, JSON "
+                              "and .ics lists are always written."},
+            },
+        },
         "staff": {
             "type": "array",
             "description": "The roster: who may sign submissions and actions.",

@@ -39,6 +39,8 @@ class Settings:
     departments: tuple[str, ...] = ()
     unit_pattern: re.Pattern = re.compile(DEFAULT_UNIT_PATTERN)
     unit_example: str = "3-2-1502"
+    record_pdfs: bool = True
+    todo_pdfs: frozenset[str] = frozenset({"office", "people"})
 
     def person(self, name: str) -> Staff | None:
         """The active staff member called ``name``, if any."""
@@ -87,4 +89,6 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         office=data["office"], station=data["station"], timezone=zone, roles=dict(roles), staff=tuple(staff),
         company=data.get("company", ""), calendar=data.get("calendar", "calendar.yaml"), departments=departments,
         unit_pattern=unit_pattern, unit_example=data.get("unit_example", "3-2-1502"),
+        record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
+        todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
     ), []

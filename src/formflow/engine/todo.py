@@ -54,15 +54,15 @@ def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:
     tasks = []
     for clock in record_clocks(view, typed, workflow, defs.calendar, now, form_labels(form)):
         if clock.open:
-            tasks.append(_task(record, clock, view.values.get("unit", "")))
+            tasks.append(_task(record, clock, view.values.get("unit", ""), defs.settings.roles))
     return tasks
 
 
-def _task(record: Record, clock: ClockState, unit: str) -> Task:
+def _task(record: Record, clock: ClockState, unit: str, roles: Mapping[str, str]) -> Task:
     who = tuple(dict.fromkeys((*clock.who, *clock.escalated_to)))
     explanation = clock.explanation
-    if clock.escalated_to:
-        explanation = (*explanation, "已逾期，升级告知：" + "、".join(clock.escalated_to))
+    if clock.escalated_to:  # people read this line: role names, not keys (``who`` keeps the keys)
+        explanation = (*explanation, "已逾期，升级告知：" + "、".join(roles.get(r, r) for r in clock.escalated_to))
     return Task(record.number, record.form, clock.task, who, clock.due, clock.status, explanation, unit, clock.key)
 
 

@@ -1,0 +1,182 @@
+"""What the engine leaves in ``outbox/`` for people: record PDFs and the to-do lists.
+
+Record PDFs are re-rendered whenever their record changes. Which records still need a PDF
+is kept in a small queue file, written *before* the store commits a pass, so a crash
+between the commit and the rendering is made good at the next start: a PDF may be
+rendered twice, never missed. Many changed records are rendered by a pool of worker
+processes (one per core); a few are rendered in-process, where fonts are already loaded.
+
+To-do lists (the office's and one per person with something to do) are rewritten as text,
+JSON, PDF and an ``.ics`` calendar; a PDF is rendered again only when its content changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import traceback
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from formflow.adapters.atomic import write_bytes, write_json, write_text
+from formflow.definitions.loader import Definitions
+from formflow.engine.records import Record
+from formflow.engine.todo import Task
+
+#: Record numbers are made by our own patterns; anything else never becomes a file name.
+_SAFE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
+#: Below this many records a pool costs more (fork, pickling) than it saves.
+POOL_FROM = 6
+
+_worker_defs: Definitions | None = None
+
+
+def _start_worker() -> None:
+    """In each forked render worker: drop the workspace lock, and die with the parent."""
+    import threading
+    import time
+
+    from formflow.adapters.lock import release_inherited
+
+    release_inherited()
+    parent = os.getppid()
+
+    def watch_parent() -> None:  # a killed parent leaves its pool waiting forever otherwise
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def _render_in_worker(job: tuple[dict, str]) -> tuple[str, bytes | None, str]:
+    from formflow.adapters.store import doc_to_record
+    from formflow.render.pdf import render_record
+
+    doc, now_text = job
+    try:
+        return doc["number"], render_record(_worker_defs, doc_to_record(doc), dt.datetime.fromisoformat(now_text)), ""
+    except Exception as exc:  # noqa: BLE001 - reported by the parent, which keeps going
+        return doc["number"], None, "".join(traceback.format_exception(exc))
+
+
+class Outbox:
+    """The ``outbox/`` folder of one workspace, with the render queue under ``data/``."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.records_dir = root / "outbox" / "records"
+        self.todo_dir = root / "outbox" / "todo"
+        self.queue_file = root / "data" / "render-queue.json"
+        self.errors = root / "data" / "errors.log"
+        self._todo_keys: dict[str, str] = {}
+
+    # -- record PDFs ----------------------------------------------------------------------------
+
+    def pending(self) -> list[str]:
+        """Record numbers still waiting for their PDF."""
+        try:
+            return list(json.loads(self.queue_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            return []
+
+    def queue(self, numbers: Iterable[str]) -> None:
+        """Remember ``numbers`` need a (new) PDF; call before the store commits their change."""
+        numbers = set(numbers)
+        if not numbers:
+            return
+        write_json(self.queue_file, sorted(set(self.pending()) | numbers))
+
+    def pdf_path(self, record: Record) -> Path:
+        """Where the PDF of ``record`` lives."""
+        if not _SAFE_NUMBER.match(record.number) or not _SAFE_NUMBER.match(record.form):
+            raise ValueError(f"unsafe record number or form id: {record.number!r} {record.form!r}")
+        return self.records_dir / record.form / f"{record.number}.pdf"
+
+    def render_pending(self, defs: Definitions, get, now: dt.datetime, *, workers: int | None = None) -> list[Path]:
+        """Render the PDF of every queued record (``get(number)`` reads one); returns the files written."""
+        if not defs.settings.record_pdfs:
+            self.queue_file.unlink(missing_ok=True)
+            return []
+        numbers = self.pending()
+        records = [r for r in (get(n) for n in numbers) if r is not None and r.form in defs.forms]
+        written: list[Path] = []
+        workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        for number, data, error in self._render(defs, records, now, workers):
+            record = next(r for r in records if r.number == number)
+            if data is None:
+                self._log(f"PDF of {number}", error)
+                continue
+            path = self.pdf_path(record)
+            write_bytes(path, data)
+            written.append(path)
+        left = set(self.pending()) - set(numbers)  # queued meanwhile by someone else: keep
+        if left:
+            write_json(self.queue_file, sorted(left))
+        else:
+            self.queue_file.unlink(missing_ok=True)
+        return written
+
+    def _render(self, defs: Definitions, records: list[Record], now: dt.datetime, workers: int):
+        from formflow.adapters.store import record_to_doc
+        from formflow.render.pdf import render_record
+
+        if len(records) < POOL_FROM or workers < 2:
+            for record in records:
+                try:
+                    yield record.number, render_record(defs, record, now), ""
+                except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others
+                    yield record.number, None, "".join(traceback.format_exception(exc))
+            return
+        global _worker_defs
+        _worker_defs = defs  # inherited by the forked workers, with the fonts already loaded
+        jobs = [(record_to_doc(r), now.isoformat()) for r in records]
+        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker) as pool:
+            yield from pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
+
+    def _log(self, what: str, error: str) -> None:
+        self.errors.parent.mkdir(parents=True, exist_ok=True)
+        with self.errors.open("a", encoding="utf-8") as out:
+            out.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {what}\n{error}\n")
+
+    # -- to-do lists ----------------------------------------------------------------------------
+
+    def write_todo(self, defs: Definitions, tasks: list[Task], now: dt.datetime, text: str) -> list[Path]:
+        """Rewrite ``outbox/todo/``: text, JSON and .ics always; PDFs whose content changed."""
+        from formflow.render.ics import todo_ics
+        from formflow.render.pdf import render_todo
+        from formflow.render.todolist import tasks_for
+
+        folder = self.todo_dir
+        write_text(folder / "待办.txt", text)
+        write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
+        write_text(folder / "待办.ics", todo_ics(tasks, now, f"{defs.settings.office} 待办事项"))
+        written = []
+        audiences: dict[str, tuple[str | None, list[Task]]] = {}
+        if "office" in defs.settings.todo_pdfs:
+            audiences["全部"] = (None, tasks)
+        for person in (p for p in defs.settings.staff if p.active and "people" in defs.settings.todo_pdfs):
+            mine = tasks_for(defs, tasks, person.name)
+            if mine:
+                audiences[person.name] = (person.name, mine)
+        for name, (who, mine) in audiences.items():
+            path = folder / f"待办-{name}.pdf"
+            # The list shows "due in 3 hours", so it is also new each day and whenever a status moves.
+            key = hashlib.sha256(json.dumps([now.date().isoformat(), [t.as_json() for t in mine]],
+                                            ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+            if self._todo_keys.get(name) == key and path.exists():
+                continue
+            title = f"{defs.settings.office} 待办事项" + ("" if who is None else f"（{who}）")
+            write_bytes(path, render_todo(defs, mine, now, title, who))
+            self._todo_keys[name] = key
+            written.append(path)
+        for stale in folder.glob("待办-*.pdf"):
+            if stale.stem.removeprefix("待办-") not in audiences:
+                stale.unlink(missing_ok=True)  # nothing left for that person
+                self._todo_keys.pop(stale.stem.removeprefix("待办-"), None)
+        return written

@@ -1,0 +1,11 @@
+"""The ``formflow`` command: a thin click layer over the library.
+
+Each command parses its options, calls one library function and prints. Errors are
+mapped to exit codes in :func:`main` only (see :mod:`formflow.errors`). Commands live
+in one module per concern; importing them registers them on the group.
+"""
+
+from formflow.cli import definitions, desk, paper, workflows  # noqa: F401 - registers the commands
+from formflow.cli.main import cli, main, run
+
+__all__ = ["cli", "main", "run"]

@@ -1,0 +1,120 @@
+"""Commands on definitions: init, check, forms, new, validate."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from formflow.cli.common import load, now_from, with_root
+from formflow.cli.main import cli
+from formflow.errors import WorkspaceError
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def init(directory: Path) -> None:
+    """建立新工作区 Create a workspace in DIRECTORY from the shipped defaults.
+
+    \b
+    例 Example:  formflow init ~/阳光花园
+    """
+    from formflow.workspace import init_workspace
+
+    ws = init_workspace(directory)
+    click.echo(f"已建立工作区 workspace created: {ws.root}")
+    click.echo("下一步 next: 编辑 formflow.yaml 中的管理处名称和人员名册，然后运行 formflow check")
+
+
+@cli.command()
+@with_root
+def check(root: Path) -> None:
+    """检查全部定义 Check every definition; list all problems (exit 1) or say OK (exit 0).
+
+    \b
+    例 Example:  formflow check --root ~/阳光花园
+    """
+    from formflow.compat import stored_record_problems
+    from formflow.errors import DefinitionError
+
+    defs = load(root, show_warnings=True)
+    db = root / "data" / "db"
+    if db.is_dir():
+        from formflow.adapters.store import Store
+
+        problems = stored_record_problems(defs, Store(db).states())
+        if problems:
+            raise DefinitionError(problems)
+    click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
+               + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
+
+
+@cli.command("forms")
+@with_root
+def list_forms(root: Path) -> None:
+    """列出表单 List the forms with their Chinese titles.
+
+    \b
+    例 Example:  formflow forms
+    """
+    defs = load(root)
+    width = max(len(f.id) for f in defs.forms.values())
+    for form in defs.forms.values():
+        en = f"  {form.title_en}" if form.title_en else ""
+        click.echo(f"{form.id:<{width}}  {form.title}（第{form.version}版）{en}")
+
+
+@cli.command()
+@click.argument("form")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="写入文件 write to this file (default: print)")
+@with_root
+def new(form: str, output: Path | None, root: Path) -> None:
+    """生成填写模板 Write a fill-in template for FORM (a YAML file with Chinese comments).
+
+    \b
+    例 Example:  formflow new complaint -o 投诉-张三.yaml
+    """
+    from formflow.render.fillin import fill_in_template
+
+    defs = load(root)
+    if form not in defs.forms:
+        raise WorkspaceError(f"没有表单 no form “{form}”；可用 available: {', '.join(defs.forms)}")
+    text = fill_in_template(defs.forms[form], defs.settings)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    if output.exists():
+        raise WorkspaceError(f"文件已存在，未覆盖 file exists, not overwritten: {output}")
+    output.write_text(text, encoding="utf-8")
+    click.echo(f"已生成 written: {output}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--now", "now_text", metavar="ISO", help="以此时间为“现在” use this time as now (tests, what-ifs)")
+@with_root
+def validate(files: tuple[Path, ...], now_text: str | None, root: Path) -> None:
+    """检查填好的表单 Check filled forms without storing them; list every problem in Chinese.
+
+    \b
+    例 Example:  formflow validate 投诉-张三.yaml
+    """
+    from formflow.intake import check_file
+
+    defs = load(root)
+    now = now_from(now_text, defs.settings.timezone)
+    failed = 0
+    for path in files:
+        problems = check_file(path, defs, now)
+        if problems:
+            failed += 1
+            click.echo(f"✗ {path}：{len(problems)} 处问题")
+            for problem in problems:
+                click.echo(f"  - {problem}")
+        else:
+            click.echo(f"✓ {path}：填写正确")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+

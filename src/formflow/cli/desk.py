@@ -1,0 +1,231 @@
+"""Commands of the daily desk: process, watch, act, show, explain, list, todo, rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from formflow.cli.common import FORMAT, NOW, now_from, open_app, with_root
+from formflow.cli.main import cli
+from formflow.errors import EXIT_USAGE, FormflowError, WorkspaceError
+
+
+@cli.command()
+@NOW
+@with_root
+def process(now_text: str | None, root: Path) -> None:
+    """处理收件箱一遍 One pass over inbox/, then exit (0 all accepted, 1 something rejected, 2 bad definitions).
+
+    \b
+    例 Example:  formflow process --root ~/阳光花园
+    """
+    from formflow.adapters.lock import WorkspaceLock
+
+    with WorkspaceLock(root):
+        try:
+            app = open_app(root)
+        except FormflowError as exc:
+            exc.exit_code = EXIT_USAGE
+            raise
+        now = now_from(now_text, app.defs.settings.timezone) if now_text else None
+        report = app.process(now)
+    for result in report.results:
+        click.echo(result.line())
+        for problem in result.problems if result.status == "rejected" else ():
+            click.echo(f"    - {problem}")
+    click.echo(f"处理 {len(report.results)} 个文件 files：{len(report.results) - report.rejected} 个已登记 stored，"
+               f"{report.rejected} 个未登记 set aside")
+    if report.rejected:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.option("--poll", is_flag=True, help="定时扫描而非文件事件 poll instead of file events (network/synced folders)")
+@with_root
+def watch(poll: bool, root: Path) -> None:
+    """持续监视收件箱 Watch inbox/: process files as they arrive, refresh to-dos, reload edited definitions.
+
+    \b
+    例 Example:  formflow watch --root ~/阳光花园
+    """
+    import signal
+
+    from formflow.adapters.lock import WorkspaceLock
+    from formflow.watcher import Watcher
+
+    with WorkspaceLock(root):
+        app = open_app(root)
+        for warning in app.defs.warnings:
+            click.echo(str(warning), err=True)
+        watcher = Watcher(app, echo=click.echo, poll=poll)
+        signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        try:
+            watcher.run()
+        except KeyboardInterrupt:
+            pass
+        click.echo("已停止 stopped")
+
+
+@cli.command()
+@click.argument("record")
+@click.argument("action")
+@click.option("--by", required=True, help="经办人姓名 who does it (from the roster)")
+@click.option("--set", "pairs", multiple=True, metavar="KEY=VALUE", help="填写字段，可重复 a field value, repeatable")
+@click.option("--at", "at_text", metavar="ISO", help="办理时间 when it was done (default: when processed)")
+@click.option("--note", default="", help="备注 a note for the history")
+@with_root
+def act(record: str, action: str, by: str, pairs: tuple[str, ...], at_text: str | None, note: str,
+        root: Path) -> None:
+    """办理操作 Write an action on RECORD into inbox/ (the engine applies it on its next pass).
+
+    \b
+    例 Example:  formflow act TS-YG-202611-0003 reply --by 赵敏 --set reply_method=电话
+    """
+    import yaml
+
+    from formflow.adapters.atomic import write_text
+    from formflow.engine.numbering import SAFE_NUMBER
+
+    if not SAFE_NUMBER.match(record):
+        raise WorkspaceError(f"记录编号格式不对 bad record number “{record}”")
+    data = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise click.BadParameter(f"应写成 expected KEY=VALUE, got {pair!r}", param_hint="--set")
+        data[key.strip()] = value
+    doc = {"record": record, "action": action, "by": by, "data": data}
+    if at_text:
+        doc["at"] = at_text
+    if note:
+        doc["note"] = note
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    path = root / "inbox" / f"{record}-{action}-{stamp}.yaml"
+    write_text(path, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    click.echo(f"已放入收件箱 written: {path}")
+
+
+@cli.command()
+@click.argument("record")
+@FORMAT
+@NOW
+@with_root
+def show(record: str, fmt: str, now_text: str | None, root: Path) -> None:
+    """查看记录 Show a record: its fields, history and deadlines.
+
+    \b
+    例 Example:  formflow show TS-YG-202611-0003
+    """
+    import json
+
+    from formflow.adapters.store import record_to_doc
+
+    app = open_app(root)
+    now = now_from(now_text, app.defs.settings.timezone)
+    rec = app.record(record)
+    if fmt == "json":
+        click.echo(json.dumps(record_to_doc(rec), ensure_ascii=False, indent=1))
+        return
+    form = app.defs.forms[rec.form]
+    from formflow.engine.records import replay
+
+    view_values = replay(rec, app.defs.workflows[rec.form]).values
+    lines = app.explain(record, now)
+    click.echo(lines[0])
+    for field in form.iter_fields():
+        if field.name in view_values:
+            value = view_values[field.name]
+            if isinstance(value, bool):  # stored typed; a clerk reads 是/否, not True/False
+                value = "是" if value else "否"
+            elif isinstance(value, list) and all(isinstance(v, str) for v in value):  # multichoice
+                value = "、".join(value)
+            click.echo(f"  {field.label}：{value}")
+    for line in lines[1:]:
+        click.echo(line)
+
+
+@cli.command()
+@click.argument("record")
+@NOW
+@with_root
+def explain(record: str, now_text: str | None, root: Path) -> None:
+    """解释期限 Explain RECORD's deadlines: start, rule, skipped holidays and pauses, due time.
+
+    \b
+    例 Example:  formflow explain TS-YG-202611-0003
+    """
+    app = open_app(root)
+    for line in app.explain(record, now_from(now_text, app.defs.settings.timezone)):
+        click.echo(line)
+
+
+@cli.command("list")
+@click.option("--form", "form_id", help="只列此表单 only this form")
+@click.option("--state", help="只列此状态 only records in this state")
+@click.option("--overdue", is_flag=True, help="只列有逾期期限的 only records with an overdue deadline")
+@FORMAT
+@NOW
+@with_root
+def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str, now_text: str | None,
+                 root: Path) -> None:
+    """列出记录 List records with their state.
+
+    \b
+    例 Example:  formflow list --form complaint --overdue
+    """
+    import json
+
+    app = open_app(root)
+    now = now_from(now_text, app.defs.settings.timezone)
+    late = {t.record for t in app.todo(now) if t.status == "overdue"} if overdue else None
+    rows = []
+    for rec, current in app.records(form_id, state):
+        if late is not None and rec.number not in late:
+            continue
+        workflow = app.defs.workflows.get(rec.form)
+        label = workflow.states[current].label if workflow else ""
+        rows.append({"record": rec.number, "form": rec.form, "state": current, "state_label": label,
+                     "created": rec.created_at.isoformat()})
+    if fmt == "json":
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    for row in rows:
+        click.echo(f"{row['record']}  {app.defs.forms[row['form']].title}  {row['state_label']}")
+    click.echo(f"共 {len(rows)} 条 records")
+
+
+@cli.command("todo")
+@FORMAT
+@NOW
+@with_root
+def todo_cmd(fmt: str, now_text: str | None, root: Path) -> None:
+    """待办事项 The to-do list: overdue, due soon, upcoming.
+
+    \b
+    例 Example:  formflow todo --format json
+    """
+    import json
+
+    app = open_app(root)
+    tasks = app.todo(now_from(now_text, app.defs.settings.timezone))
+    if fmt == "json":
+        click.echo(json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
+        return
+    for line in app.todo_lines(tasks):
+        click.echo(line)
+
+
+@cli.command()
+@with_root
+def rebuild(root: Path) -> None:
+    """从存档重建数据库 Rebuild the database from data/archive alone (the old one is kept aside).
+
+    \b
+    例 Example:  formflow rebuild
+    """
+    app = open_app(root)
+    count = app.rebuild()
+    click.echo(f"已重建 rebuilt: {count} 条记录 records")
+
