@@ -49,6 +49,7 @@ def prepare(root: Path) -> None:
 
 def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
     """Take every screenshot; returns the files written."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     from formflow.web.server import start
@@ -94,6 +95,10 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
             page.locator(".live.ok").wait_for()
             page.click("button[type=submit].primary")
             page.locator(".result.stored .number").wait_for(timeout=20000)
+            try:  # the engine's pass renders the record's PDF right after storing it
+                page.locator("a:has-text('打印 PDF')").wait_for(timeout=30000)
+            except PlaywrightTimeout:
+                print("note: no record PDF yet; the picture shows the page without its print link", file=sys.stderr)
             save("submitted.png")
             number = page.inner_text(".result.stored .number")
             page.goto(f"{running.base}/records/{number}")

@@ -35,6 +35,10 @@ fi
 apt_install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1
 if [ "$extra" = test ]; then
     apt_install poppler-utils
+    # An independent filler for the PDF-form round trip (tests/test_intake_pdf.py fills blanks with pdftk).
+    apt_install pdftk-java
+    # The web desk's browser tests drive this Chromium (through Playwright, which downloads no browser).
+    apt_install chromium
 fi
 
 if [ ! -x .venv/bin/python ]; then

@@ -2,8 +2,10 @@
 """Rebuild the vendored Chinese font in src/formflow/render/fonts/ (a developer step, never run at print time).
 
 Source: Noto Sans CJK SC 2.004 (SIL OFL 1.1), from Debian's ``fonts-noto-cjk`` package
-(NotoSansCJK-{Regular,Bold}.ttc, face "Noto Sans CJK SC"). The character list of
-《通用规范汉字表》(2013, 8105 characters) comes from the Unicode Han database field kTGH
+(NotoSansCJK-{Regular,Bold}.ttc, face "Noto Sans CJK SC"). The PDFs use the regular weight
+only, since every face a document uses is embedded in it (see fonts/fonts.css); the bold one
+is for the web desk, whose stylesheet falls back to these fonts.
+The character list of 《通用规范汉字表》(2013, 8105 characters) comes from the Unicode Han database field kTGH
 (Unihan_OtherMappings.txt in Debian's ``unicode-data`` package); GB 2312's 6763 characters
 (field kGB0) are added for old names and documents. Both packages are fetched with
 ``apt-get download`` and unpacked in a temporary folder (nothing is installed), unless
@@ -20,6 +22,14 @@ root), its Python sources and the render templates. ☐ (U+2610) is mapped to th
 The family is renamed "Formflow Sans SC": the OFL asks modified versions not to pass for
 the original, and a distinct name lets tests tell our embedded font from any system font.
 Hinting and vertical-layout tables are dropped (print output, horizontal text only).
+
+Glyph ids: WeasyPrint embeds a subset that keeps glyph ids, so every id below the highest one a
+document uses costs about 2 bytes of the PDF (an empty slot in the CFF CharStrings INDEX). The
+glyphs are therefore ordered most common first, and renamed ``cidNNNNN`` after their new ids,
+so that the CFF charset (CID of each glyph) is one identity range: with the source's CIDs kept,
+the charset of the embedded subset held 2 more bytes per slot that no compression shrinks
+(8-9 KB of a one-page record), and a PDF reader that maps CIDs through the charset, as the PDF
+specification says for CIDFontType0, finds each glyph at its CID.
 
     python scripts/subset_font.py            # needs Debian's apt-get (downloads ~65 MB)
     python scripts/subset_font.py --source /tmp/fontsrc/x
@@ -143,7 +153,8 @@ def reorder(font, priority: list[int]) -> None:
     WeasyPrint embeds a subset that keeps glyph ids, so every glyph id below the highest one a
     document uses costs a few bytes in the PDF; common characters first keep that tail short.
     The CFF FDSelect (which font dict, hence which hints and subroutines, each glyph uses) is
-    permuted with the glyphs, and every outline is checked unchanged afterwards.
+    permuted with the glyphs, the glyphs are renamed after their ids (:func:`renumber`), and
+    every outline and character is checked unchanged afterwards.
     """
     from fontTools.pens.recordingPen import DecomposingRecordingPen
     from fontTools.ttLib.reorderGlyphs import reorderGlyphs
@@ -170,10 +181,36 @@ def reorder(font, priority: list[int]) -> None:
     order = first + [name for name in old if name not in seen]
     reorderGlyphs(font, order)
     top.FDSelect.gidArray = [fd_of[name] for name in order]
+    renumber(font)
     glyphs = font.getGlyphSet()
-    changed = [name for name in order if outline(name) != before[name]]
+    renamed = dict(zip(order, font.getGlyphOrder()))
+    changed = [name for name in order if outline(renamed[name]) != before[name]]
     if changed:
         raise SystemExit(f"reordering changed {len(changed)} outlines, e.g. {changed[:5]}")
+    now = font.getBestCmap()
+    moved = [code for code, name in cmap.items() if now.get(code) != renamed[name]]
+    if moved:
+        raise SystemExit(f"reordering moved {len(moved)} characters, e.g. {moved[:5]}")
+
+
+def renumber(font) -> None:
+    """Rename every glyph ``cidNNNNN`` after its glyph id: the CFF charset becomes CID = glyph id.
+
+    fontTools writes a CID-keyed font's charset from the glyph names, so after :func:`reorder`
+    the source's CIDs would follow their glyphs to new ids in no order (see the module notes).
+    """
+    font.ensureDecompiled()
+    old = font.getGlyphOrder()
+    new = [".notdef"] + [f"cid{gid:05d}" for gid in range(1, len(old))]
+    mapping = dict(zip(old, new))
+    for table in font["cmap"].tables:
+        table.cmap = {code: mapping[name] for code, name in table.cmap.items()}
+    hmtx = font["hmtx"]
+    hmtx.metrics = {mapping[name]: metrics for name, metrics in hmtx.metrics.items()}
+    top = font["CFF "].cff.topDictIndex[0]
+    top.CharStrings.charStrings = {mapping[name]: index for name, index in top.CharStrings.charStrings.items()}
+    top.charset = [mapping[name] for name in top.charset]
+    font.setGlyphOrder(new)
 
 
 def build(source: Path, wanted: set[int], priority: list[int]) -> dict[str, tuple[int, int]]:
@@ -203,6 +240,7 @@ def build(source: Path, wanted: set[int], priority: list[int]) -> dict[str, tupl
         reorder(font, priority)
         rename(font, weight)
         target = OUT / f"{PS_FAMILY}-{weight}.otf"
+        font.recalcTimestamp = False  # head.modified stays the source's: the same inputs give the same bytes
         font.save(str(target))
         results[weight] = (len(present), target.stat().st_size)
     results["Fields"] = build_fields_font(source)
@@ -231,6 +269,7 @@ def build_fields_font(source: Path) -> tuple[int, int]:
     subsetter.subset(font)
     rename(font, "Regular", family=f"{FAMILY} Fields", ps_family=f"{PS_FAMILY}Fields", covers="ASCII")
     target = OUT / f"{PS_FAMILY}Fields-Regular.otf"
+    font.recalcTimestamp = False
     font.save(str(target))
     return 0x7F - 0x20, target.stat().st_size
 

@@ -1,4 +1,4 @@
-"""Reading a submitted file (YAML or JSON, one or more documents) into checked submissions.
+"""Reading a submitted file (YAML or JSON, one or more documents; or a filled PDF form) into checked submissions.
 
 This is the shared front door: ``formflow validate``, the inbox engine and the web desk all
 read files through :func:`read_file`, so a clerk sees the same Chinese messages everywhere.
@@ -15,6 +15,7 @@ from formflow.definitions.loader import Definitions
 from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
 from formflow.engine.submission import Submission, read_submission
 from formflow.engine.validate import DataProblem, Validated, validate_data
+from formflow.intake_pdf import MAX_PDF_BYTES, read_pdf
 
 #: Larger files are refused unread: no form is this big, and a huge file would stall the desk.
 MAX_BYTES = 2 * 1024 * 1024
@@ -37,24 +38,27 @@ def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Che
     """Every document of ``path`` checked; the second list holds the problems in Chinese (empty if all good)."""
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            return [], [too_big(size)]
+        limit = MAX_PDF_BYTES if path.suffix.lower() == ".pdf" else MAX_BYTES
+        if size > limit:
+            return [], [too_big(size, limit)]
         raw = path.read_bytes()
     except OSError as exc:
         return [], [f"无法读取文件：{exc.strerror}"]
     return read_content(raw, path.name, defs, now)
 
 
-def too_big(size: int) -> str:
-    """The Chinese explanation for a file over :data:`MAX_BYTES`."""
-    return f"文件太大（{size / 1048576:.1f} MB，上限 {MAX_BYTES // 1048576} MB），不是一份表单"
+def too_big(size: int, limit: int = MAX_BYTES) -> str:
+    """The Chinese explanation for a file over :data:`MAX_BYTES` (or ``limit``)."""
+    return f"文件太大（{size / 1048576:.1f} MB，上限 {limit // 1048576} MB），不是一份表单"
 
 
 def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
     """Like :func:`read_file`, for content already read (the inbox reads each file once)."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".pdf":  # a fillable blank filled in a PDF reader (intake_pdf.py; its own size limit)
+        return read_pdf(raw, name, defs, now)
     if len(raw) > MAX_BYTES:
         return [], [too_big(len(raw))]
-    suffix = Path(name).suffix.lower()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -126,7 +126,8 @@ class Engine:
         digest = hashlib.sha256(raw if raw is not None else name.encode()).hexdigest()
         suffix = path.suffix.lower()
         if raw is None or suffix not in inbox.SUBMISSION_SUFFIXES:
-            problems = ([f"不支持的文件类型“{suffix or '无扩展名'}”：只接收 .yaml、.yml、.json 表单文件"]
+            problems = ([f"不支持的文件类型“{suffix or '无扩展名'}”：只接收 .yaml、.yml、.json 表单文件"
+                         "和填好的可填写 PDF 表单（.pdf）"]
                         if raw is not None else ["文件太大，不是一份表单"])
             return self._reject(path, received, problems)
         earlier = self.store.submission(digest)

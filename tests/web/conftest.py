@@ -99,11 +99,31 @@ def shipped():
     return Workspace(defaults_dir()).load()
 
 
+def make_desk(workspace, shipped, pdfs: bool) -> DeskApp:
+    """The desk's WSGI app over ``workspace`` (no server, no processing thread).
+
+    Without ``pdfs`` the workspace prints no PDFs (``outbox:`` in formflow.yaml): most tests are
+    about pages and passes, and rendering every record and to-do list would only make them slow.
+    """
+    settings = shipped.settings
+    if not pdfs:
+        with (workspace.root / "formflow.yaml").open("a", encoding="utf-8") as out:
+            out.write("\noutbox: {record_pdfs: false, todo_pdfs: []}\n")
+        settings = dataclasses.replace(settings, record_pdfs=False, todo_pdfs=frozenset())
+    desk = Desk(workspace.root, defs=dataclasses.replace(shipped, root=workspace.root, settings=settings))
+    return DeskApp(desk, Guard(PORT), Processor(desk))
+
+
 @pytest.fixture
 def desk_app(workspace, shipped) -> DeskApp:
-    """The desk's WSGI app over a fresh workspace (no server, no processing thread)."""
-    desk = Desk(workspace.root, defs=dataclasses.replace(shipped, root=workspace.root))
-    return DeskApp(desk, Guard(PORT), Processor(desk))
+    """The desk over a fresh workspace that prints no PDFs."""
+    return make_desk(workspace, shipped, pdfs=False)
+
+
+@pytest.fixture
+def desk_app_pdfs(workspace, shipped) -> DeskApp:
+    """The desk over a fresh workspace as shipped: passes print record and to-do PDFs."""
+    return make_desk(workspace, shipped, pdfs=True)
 
 
 @pytest.fixture
@@ -125,9 +145,9 @@ def store_complaint(app: DeskApp, complainant: str = "张先生", details: str =
 
 
 @pytest.fixture
-def running(workspace):
+def running(workspace, shipped):
     """A real desk server on a free loopback port, stopped after the test."""
-    server = start(workspace.root, log=lambda message: None)
+    server = start(workspace.root, log=lambda message: None, defs=dataclasses.replace(shipped, root=workspace.root))
     yield server
     server.stop()
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 from formflow.adapters.atomic import fsync_dir, write_text
 
-SUBMISSION_SUFFIXES = {".yaml", ".yml", ".json"}
+#: ``.pdf``: a fillable blank (``formflow blank FORM --fillable``) filled in a PDF reader (intake_pdf.py).
+SUBMISSION_SUFFIXES = {".yaml", ".yml", ".json", ".pdf"}
 _IGNORED_NAMES = {"thumbs.db", "desktop.ini", ".ds_store"}
 _IGNORED_SUFFIXES = (".tmp", ".temp", ".part", ".partial", ".filepart", ".crdownload", ".swp", ".swx", ".swo",
                      ".bak", ".lock", "~")

@@ -19,17 +19,21 @@ A crash before 1 leaves the old state; after 1, opening the store finishes 2 fro
 store while the owner commits waits for the commit instead of replaying its WAL at the same time.
 
 Cost: partitions are bounded, so a commit writes what changed plus at most a few hundred
-neighbours — never the whole history. Opening the store reads every partition once to build
-in-memory indexes (record → partition, record states, submission hashes); after that a look-up
-is O(1) and reads one partition (a few recently used ones stay parsed). The to-do list only
-needs records that are not closed: :meth:`Store.records_where` selects them by stored state
-without touching the closed history. Files written by earlier versions (one unbounded file per
-form and year) are read as they are; new records then go to the next ``.2`` file.
+neighbours — never the whole history. Opening the store builds in-memory indexes (record →
+partition and stored state, submission hashes) from ``index/<partition>.json``: a summary of each
+partition, written after the commit that changed it. A summary is only a cache — it names the
+size, mtime and inode of the file it describes, and one that is missing, damaged or stale (a WAL
+replay, a hand copy) is ignored and the partition itself read. After that a look-up is O(1)
+and reads one partition (a few recently used ones stay parsed). The to-do list only needs
+records that are not closed: :meth:`Store.records_where` selects them by stored state without
+touching the closed history. Files written by earlier versions (one unbounded file per form and
+year) are read as they are; new records then go to the next ``.2`` file.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
@@ -39,7 +43,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from formflow.adapters.atomic import write_json
+from formflow.adapters.atomic import write_bytes, write_json
 from formflow.engine.records import Event, Record
 from formflow.errors import FormflowError
 
@@ -50,9 +54,11 @@ except ImportError:  # pragma: no cover - Windows: one process per workspace (Wo
 
 TABLE = "_default"
 #: Records per partition file: a commit rewrites at most this many (about 2 KB each) per changed record's file.
-CHUNK_RECORDS = 250
+CHUNK_RECORDS = 200
 #: Submissions per partition file (about 250 bytes each).
-CHUNK_SUBMISSIONS = 1000
+CHUNK_SUBMISSIONS = 500
+#: Format of the summaries in ``index/`` (a summary of another format is ignored and rebuilt).
+SUMMARY_VERSION = 1
 #: Partitions kept parsed in memory (least recently used dropped first; unsaved ones never).
 CACHED_PARTITIONS = 24
 #: Records kept as :class:`Record` objects (the open ones the to-do list reads at every refresh stay here).
@@ -79,12 +85,17 @@ def doc_to_record(doc: dict) -> Record:
                   doc.get("parent", ""))
 
 
+def _encode(data: Any) -> bytes:
+    """Compact UTF-8 JSON, as :func:`formflow.adapters.atomic.write_json` writes it."""
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _digest_key(digest: str) -> int:
     """A submission hash as a small int for the in-memory index (the full hash is checked on a hit)."""
     try:
         return int(digest[:16], 16)
-    except ValueError:
-        return hash(digest)
+    except ValueError:  # not ours (sha256 hex): still the same key in every process
+        return int.from_bytes(hashlib.sha256(digest.encode("utf-8", "replace")).digest()[:8], "big")
 
 
 def _sort_key(name: str) -> tuple[str, int]:
@@ -94,9 +105,15 @@ def _sort_key(name: str) -> tuple[str, int]:
 
 def _read_partition(path: Path) -> dict:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except FileNotFoundError:
         return {TABLE: {}}
+    return _parse_partition(path, raw)
+
+
+def _parse_partition(path: Path, raw: bytes) -> dict:
+    try:
+        data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormflowError(f"数据库文件损坏 database file is damaged: {path} ({exc}); "
                             "用 formflow rebuild 从存档重建 rebuild it from the archive") from None
@@ -105,6 +122,24 @@ def _read_partition(path: Path) -> dict:
                             "用 formflow rebuild 从存档重建 rebuild it from the archive")
     data.setdefault(TABLE, {})
     return data
+
+
+def _stamp(stat: os.stat_result) -> list[int]:
+    """What identifies one version of a partition file (an atomic replace changes the inode and mtime)."""
+    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+def _summarize(name: str, table: dict, stat: os.stat_result) -> dict:
+    """What the in-memory indexes need from partition ``name`` (kept in ``index/<name>.json``)."""
+    summary: dict[str, Any] = {"version": SUMMARY_VERSION, "file": _stamp(stat), "count": len(table),
+                               "next_id": max((int(k) for k in table), default=0) + 1}
+    if name.startswith("records-"):
+        summary["records"] = [[doc["number"], int(doc_id), doc["form"], doc.get("state") or "",
+                               doc.get("form_version", 1), doc.get("workflow_version", 1), doc.get("parent") or ""]
+                              for doc_id, doc in table.items()]
+    else:
+        summary["hashes"] = [_digest_key(str(doc.get("hash", ""))) for doc in table.values()]
+    return summary
 
 
 class _CommitLock:
@@ -155,21 +190,22 @@ class Store:
             name = path.stem
             if not _NAME.match(name):
                 continue  # wal.json, or something that is not ours
-            data = _read_partition(path)
-            table = data[TABLE]
-            self._note_partition(name, table)
             if name == "meta":
+                table = _read_partition(path)[TABLE]
+                self._note_partition(name, len(table), max((int(k) for k in table), default=0) + 1)
                 doc = table.get("1")
                 if doc:
                     self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {}))}
-            elif name.startswith("records-"):
-                for doc_id, doc in table.items():
-                    self._index_record(doc["number"], name, int(doc_id), doc["form"], doc.get("state") or "",
-                                       doc.get("form_version", 1), doc.get("workflow_version", 1),
-                                       doc.get("parent") or "")
-            else:
-                for doc in table.values():
-                    self._submissions[_digest_key(str(doc.get("hash", "")))] = name
+                continue
+            summary = self._read_summary(name, path)
+            if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
+                with open(path, "rb") as handle:
+                    stat = os.fstat(handle.fileno())
+                    table = _parse_partition(path, handle.read())[TABLE]
+                summary = _summarize(name, table, stat)
+                self._write_summary(name, summary)
+                del table
+            self._apply_summary(name, summary)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -323,14 +359,23 @@ class Store:
             self._table("meta", write=True)["1"] = {"counters": self._meta["counters"],
                                                    "duties": self._meta["duties"]}
         if self._dirty:
-            changed = {name: self._parts[name] for name in sorted(self._dirty, key=_sort_key)}
+            names = sorted(self._dirty, key=_sort_key)
+            encoded = {name: _encode(self._parts[name]) for name in names}
             wal = self.folder / "wal.json"
             with _CommitLock(self.folder):
-                write_json(wal, changed)
-                for name, data in changed.items():
-                    write_json(self._path(name), data)
+                write_bytes(wal, b"{" + b",".join(_encode(name) + b":" + data for name, data in encoded.items())
+                            + b"}")
+                for name, data in encoded.items():
+                    write_bytes(self._path(name), data)
                 wal.unlink(missing_ok=True)
             self._dirty.clear()
+            for name in names:
+                if name != "meta":
+                    try:
+                        stat = self._path(name).stat()
+                    except OSError:
+                        continue
+                    self._write_summary(name, _summarize(name, self._parts[name][TABLE], stat))
         for number, name, doc_id, record, state in placed:
             self._unindex_record(number)
             self._index_record(number, name, doc_id, record.form, state, record.form_version,
@@ -353,12 +398,45 @@ class Store:
     def _path(self, name: str) -> Path:
         return self.folder / f"{name}.json"
 
-    def _note_partition(self, name: str, table: dict) -> None:
-        self._sizes[name] = len(table)
-        self._next_ids[name] = max((int(k) for k in table), default=0) + 1
+    def _note_partition(self, name: str, count: int, next_id: int) -> None:
+        self._sizes[name] = count
+        self._next_ids[name] = next_id
         base = _NAME.match(name)["base"]
         if base not in self._tails or _sort_key(name) > _sort_key(self._tails[base]):
             self._tails[base] = name
+
+    def _apply_summary(self, name: str, summary: dict) -> None:
+        self._note_partition(name, summary["count"], summary["next_id"])
+        if name.startswith("records-"):
+            for number, doc_id, form, state, form_version, workflow_version, parent in summary["records"]:
+                self._index_record(number, name, doc_id, form, state, form_version, workflow_version, parent)
+        else:
+            self._submissions.update(dict.fromkeys(summary["hashes"], name))
+
+    def _summary_path(self, name: str) -> Path:
+        return self.folder / "index" / f"{name}.json"
+
+    def _read_summary(self, name: str, path: Path) -> dict | None:
+        """The summary of partition ``name``, if there is one for the file as it is now."""
+        try:
+            summary = json.loads(self._summary_path(name).read_bytes())
+            stamp = _stamp(path.stat())
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION or summary.get("file") != stamp:
+            return None
+        return summary
+
+    def _write_summary(self, name: str, summary: dict) -> None:
+        """Save a summary (a cache: not fsynced; a lost or stale one is rebuilt from its partition)."""
+        path = self._summary_path(name)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            path.parent.mkdir(exist_ok=True)
+            tmp.write_bytes(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+            os.replace(tmp, path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # read-only folder, disk full...: the next open reads the partition
 
     def _index_record(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
                       workflow_version: int, parent: str) -> None:
@@ -375,17 +453,18 @@ class Store:
 
     def _table(self, name: str, *, write: bool = False) -> dict:
         """The documents of partition ``name`` (parsed once, then kept while recently used)."""
+        if write:
+            self._dirty.add(name)
         data = self._parts.get(name)
         if data is None:
             data = _read_partition(self._path(name))
             self._parts[name] = data
             if name not in self._sizes:
-                self._note_partition(name, data[TABLE])
+                table = data[TABLE]
+                self._note_partition(name, len(table), max((int(k) for k in table), default=0) + 1)
             self._trim()
         else:
             self._parts.move_to_end(name)
-        if write:
-            self._dirty.add(name)
         return data[TABLE]
 
     def _trim(self) -> None:
@@ -406,7 +485,7 @@ class Store:
             name = f"{base}.{_sort_key(name)[1] + 1}"
         if name not in self._sizes:
             self._parts[name] = {TABLE: {}}
-            self._note_partition(name, {})
+            self._note_partition(name, 0, 1)
         return name
 
     def _take_id(self, name: str) -> int:

@@ -41,18 +41,44 @@ class Task:
                 "explanation": list(self.explanation)}
 
 
+#: Replayed views, typed values and labels of records read before, by record number: the to-do list is
+#: recomputed at every pass and every minute, mostly over the same unchanged records. An entry is used only
+#: for the very same (immutable) record, workflow, form and settings objects.
+_READ: dict[str, tuple] = {}
+_READ_MAX = 8192
+_RELATIVE = ("today", "now")  # stored values read relative to ``now``: never cached
+
+
+def _read(defs, record: Record, workflow, now: dt.datetime):
+    """(view, typed values, labels) of ``record``; typed values are None for a closed record."""
+    form, settings = defs.forms[record.form], defs.settings
+    hit = _READ.get(record.number)
+    if hit is not None and hit[0] is record and hit[1] is workflow and hit[2] is form and hit[3] is settings:
+        return hit[4], hit[5], hit[6]
+    view = replay(record, workflow)
+    if workflow.states[view.state].final:
+        typed, cacheable = None, True
+    else:
+        typed = typed_values(form, view.values, settings, now)
+        cacheable = not any(isinstance(v, str) and v.strip() in _RELATIVE for v in view.values.values())
+    labels = form_labels(form)
+    if cacheable:
+        if len(_READ) >= _READ_MAX:
+            _READ.clear()
+        _READ[record.number] = (record, workflow, form, settings, view, typed, labels)
+    return view, typed, labels
+
+
 def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:
     """Open deadlines of one record (none when the record is closed)."""
     workflow = defs.workflows.get(record.form)
     if workflow is None:
         return []
-    view = replay(record, workflow)
-    if workflow.states[view.state].final:
+    view, typed, labels = _read(defs, record, workflow, now)
+    if typed is None:
         return []
-    form = defs.forms[record.form]
-    typed = typed_values(form, view.values, defs.settings, now)
     tasks = []
-    for clock in record_clocks(view, typed, workflow, defs.calendar, now, form_labels(form)):
+    for clock in record_clocks(view, typed, workflow, defs.calendar, now, labels):
         if clock.open:
             tasks.append(_task(record, clock, view.values.get("unit", ""), defs.settings.roles))
     return tasks

@@ -8,6 +8,7 @@ except the QR code, which is SVG that segno made from the record number.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
@@ -52,8 +53,12 @@ def local(moment: dt.datetime, tz) -> str:
     return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"
 
 
+@functools.lru_cache(maxsize=1024)
 def qr_svg(text: str) -> Markup:
-    """A QR code of ``text`` as inline SVG (segno: pure Python, vector, no image file to fetch)."""
+    """A QR code of ``text`` as inline SVG (segno: pure Python, vector, no image file to fetch).
+
+    Cached: a record's PDF is printed again after each change, with the same number.
+    """
     import segno
 
     code = segno.make(text, error="m", micro=False)
@@ -249,7 +254,36 @@ def _blocks(fields: Sequence[Field], values: Mapping[str, Any] | None, settings,
                 close_row()
             row.append(_cell(field, span, values, settings, labels))
     close_row()
+    for block in blocks:
+        if block["kind"] == "grid":
+            _merge_columns(block)
     return blocks
+
+
+def _merge_columns(grid: dict) -> None:
+    """Give a grid only the columns its cells need: the edges used by some label or value.
+
+    A row of two half-width fields needs 4 columns (label 4/24, value 8/24, twice), not 24.
+    WeasyPrint lays out, collapses borders and draws per column, so the 24-column grid cost a
+    tenth of a record's render time. ``cols`` are the widths in 24ths; each cell gets
+    ``label_cols`` and ``value_cols``, its label's and its value's colspan in those columns.
+    """
+    edges = {0, GRID}
+    for row in grid["rows"]:
+        start = 0
+        for cell in row:
+            edges.update((start, start + cell["label_span"], start + cell["span"]))
+            start += cell["span"]
+    ordered = sorted(edges)
+    index = {edge: i for i, edge in enumerate(ordered)}
+    grid["cols"] = [b - a for a, b in zip(ordered, ordered[1:])]
+    for row in grid["rows"]:
+        start = 0
+        for cell in row:
+            middle, end = start + cell["label_span"], start + cell["span"]
+            cell["label_cols"] = index[middle] - index[start]
+            cell["value_cols"] = index[end] - index[middle]
+            start = end
 
 
 def _section(section: Section, blocks: list[dict], condition: str = "") -> dict:

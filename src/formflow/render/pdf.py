@@ -7,23 +7,48 @@
 
 The functions return bytes and touch nothing else. Fonts, stylesheets and templates are
 loaded once per process by a :class:`Renderer` (one per workspace ``templates/`` override
-folder), which the module-level functions share. A workspace overrides any template or
-``style.css`` by putting a file of the same name in ``<workspace>/templates/``; a changed
-template is picked up at the next render, a changed stylesheet at the next start.
+folder), which the module-level functions share: one ``FontConfiguration`` and the parsed
+``CSS`` objects are reused by every render, so a render parses only its own HTML. A
+workspace overrides any template or ``style.css`` by putting a file of the same name in
+``<workspace>/templates/``; a changed template is picked up at the next render, a changed
+stylesheet at the next start.
+
+What a render costs, and what was done about it (bench/bench.py measures it):
+
+* WeasyPrint's time goes into Python work per element and per box, so the templates keep
+  both few: grids get only the columns they use, the head and foot of each page are margin
+  boxes with strings (not running elements), ruled tables draw one path per cell
+  (style.css), template indentation is dropped before parsing (:data:`_BLOCK_GAP`).
+* The browser stylesheet (:func:`lean_ua_stylesheet`) is WeasyPrint's, less the rules every
+  element pays for and these documents never use; the PDFs are the same bytes without them.
+* One font face (fonts/fonts.css): each face used is subset and embedded in every PDF.
+* PDF streams are deflated at zlib's default level, not pydyf's 9 (:data:`DEFLATE_LEVEL`).
+* tinyhtml5 (WeasyPrint's HTML parser) 2.1 never finds a regular expression in its own cache;
+  :class:`_CharsUntilCache` makes it, which halves the time the HTML takes to parse.
 
 Rendering is serialised per renderer (one lock): WeasyPrint's font configuration is not
 meant to be shared by threads working at the same time.
+
+:func:`render_record_latin_baseline` renders the same record template with an ASCII-only font
+and every other character replaced by an ASCII letter: the yardstick bench/bench.py divides by
+to show what the Chinese font itself costs (see :class:`Renderer`, ``latin_only``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import re
 import threading
+import unicodedata
+import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
+import pydyf
+import tinycss2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -40,13 +65,161 @@ from formflow.render.fetcher import FONTS, TEMPLATES, SafeFetcher
 ARCHIVE_VARIANT = "pdf/a-3b"
 GENERATOR = "formflow"
 
+#: zlib level of the PDF's streams. pydyf (WeasyPrint's PDF writer) uses 9, which spends twice
+#: the time of 6 on the embedded font subset (~60 KB of CFF that barely compresses) to save
+#: about 100 bytes a PDF; level 6 is zlib's own default. Set on pydyf once, at import: pydyf
+#: has no option for it, and WeasyPrint is its only user here.
+DEFLATE_LEVEL = 6
+
+
+class _Deflate:
+    """pydyf's view of :mod:`zlib`, with :data:`DEFLATE_LEVEL` for every stream it compresses."""
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+    @staticmethod
+    def compressobj(level=DEFLATE_LEVEL, *args, **kwargs):
+        return zlib.compressobj(DEFLATE_LEVEL, *args, **kwargs)
+
+    @staticmethod
+    def compress(data, level=DEFLATE_LEVEL, **kwargs):
+        return zlib.compress(data, DEFLATE_LEVEL, **kwargs)
+
+
+if getattr(pydyf, "zlib", None) is zlib:
+    pydyf.zlib = _Deflate()
+
+class _CharsUntilCache(dict):
+    """tinyhtml5's cache of ``chars_until`` regular expressions, filled on a miss.
+
+    tinyhtml5 2.1 (inputstream.py) stores each new expression with
+    ``characters = cache[(characters, opposite)] = regex``, which rebinds ``characters``
+    before the key is built, so the entry lands under the regex and every later lookup misses:
+    an exception, a list comprehension and a ``re.compile`` call per text run, half the parse
+    time of a record's HTML. Computing the entry in ``__missing__`` (the same expression)
+    means the failing branch never runs. Harmless once tinyhtml5 is fixed.
+    """
+
+    def __missing__(self, key):
+        characters, opposite = key
+        regex = "".join(f"\\x{ord(character):02x}" for character in characters)
+        value = self[key] = re.compile(f"[{'' if opposite else '^'}{regex}]+")
+        return value
+
+
+def _fix_tinyhtml5_cache() -> None:
+    try:
+        from tinyhtml5 import inputstream
+    except ImportError:  # pragma: no cover - WeasyPrint's parser changed
+        return
+    if type(getattr(inputstream, "characters_until_regex", None)) is dict:
+        inputstream.characters_until_regex = _CharsUntilCache(inputstream.characters_until_regex)
+
+
+_fix_tinyhtml5_cache()
+
+#: Whitespace before a block-level tag: template indentation, which WeasyPrint would otherwise
+#: turn into text boxes to lay out and throw away. Whitespace between inline elements stays.
+_BLOCK_GAP = re.compile(r">\s+<(?=/?(?:html|head|body|meta|title|div|section|header|h[1-6]|table|colgroup|col|"
+                        r"thead|tbody|tr|th|td|form|textarea)[\s>/])")
+
+#: The Latin-only yardstick's font: the ASCII cut of the same design, under the family name
+#: the stylesheet asks for (fonts.css's element reset included).
+_LATIN_FONTS_CSS = """
+@font-face { font-family: "Formflow Sans SC"; src: url(FormflowSansSCFields-Regular.otf) format("opentype");
+             font-weight: normal; font-style: normal; }
+@font-face { font-family: "Formflow Sans SC Fields"; src: url(FormflowSansSCFields-Regular.otf) format("opentype");
+             font-weight: normal; font-style: normal; }
+b, strong, th, h1, h2, h3, h4, h5, h6 { font-weight: normal; }
+"""
+_NOT_ASCII = re.compile(r"[^\x00-\x7e]")
+
+
+@functools.lru_cache(maxsize=4096)
+def _ascii_letter(char: str) -> str:
+    """An ASCII stand-in of about the same width: W for a full-width character, x otherwise."""
+    return "W" if unicodedata.east_asian_width(char) in ("W", "F") else "x"
+
+
+def latin_text(text: str) -> str:
+    """``text`` with every character outside printable ASCII replaced by an ASCII letter."""
+    return _NOT_ASCII.sub(lambda m: _ascii_letter(m.group()), text)
+
+
+#: Selectors of WeasyPrint's browser stylesheet that match no element by name or class, so are
+#: tried on every element: ``::marker`` and the six footnote/note pseudo-elements even made a
+#: pseudo-element style for every element of every document, a tenth of a record's render.
+_UA_SCOPED = {"::marker": "li::marker", ":link": "a:link", ":visited": "a:visited"}
+_UA_UNUSED = ("::footnote-", "::note-")  # footnotes (float: footnote): a stylesheet using them styles them itself
+
+
+def _selectors(prelude: str) -> list[str]:
+    """The selectors of a selector list (commas inside parentheses do not split)."""
+    parts, depth, start = [], 0, 0
+    for i, char in enumerate(prelude):
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "," and depth == 0:
+            parts.append(prelude[start:i].strip())
+            start = i + 1
+    return parts + [prelude[start:].strip()]
+
+
+def lean_ua_css(ua: str) -> str:
+    """The browser stylesheet ``ua`` without what these documents never use and every element pays for.
+
+    ``::marker`` applies to list items only, ``:link`` and ``:visited`` to ``<a>`` only, and the
+    rules for ``dir`` attributes (right-to-left text) and for footnote and note calls go.
+    """
+    out = []
+    for rule in tinycss2.parse_stylesheet(ua, skip_comments=True, skip_whitespace=True):
+        if rule.type != "qualified-rule":
+            out.append(tinycss2.serialize([rule]))
+            continue
+        kept = []
+        for selector in _selectors(tinycss2.serialize(rule.prelude)):
+            if selector.startswith(_UA_UNUSED) or "[dir" in selector:
+                continue
+            kept.append(_UA_SCOPED.get(selector, selector))
+        if kept:
+            out.append(f"{', '.join(kept)} {{{tinycss2.serialize(rule.content)}}}")
+    return "\n".join(out)
+
+
+@functools.cache
+def lean_ua_stylesheet() -> CSS:
+    """:func:`lean_ua_css` of WeasyPrint's own browser stylesheet, parsed once."""
+    from weasyprint.css.counters import CounterStyle
+    from weasyprint.html import UA
+
+    return CSS(string=lean_ua_css(UA), counter_style=CounterStyle())
+
+
+class _HTML(HTML):
+    """WeasyPrint's HTML document with the lean browser stylesheet (:func:`lean_ua_stylesheet`)."""
+
+    def _ua_stylesheets(self, forms=False):
+        from weasyprint.html import UA_STYLESHEET
+
+        return [lean_ua_stylesheet() if sheet is UA_STYLESHEET else sheet for sheet in super()._ua_stylesheets(forms)]
+
 
 class Renderer:
-    """Fonts, stylesheets and templates loaded once; renders HTML to PDF bytes with them."""
+    """Fonts, stylesheets and templates loaded once; renders HTML to PDF bytes with them.
 
-    def __init__(self, overrides: Path | None = None, variant: str | None = ARCHIVE_VARIANT):
+    ``latin_only``: the benchmark's yardstick, not for print. The same templates and stylesheet
+    with the ASCII-only cut of the font, and every character outside ASCII (in the HTML and
+    the stylesheet) replaced by W (full-width) or x, so no glyph falls back to another font.
+    """
+
+    def __init__(self, overrides: Path | None = None, variant: str | None = ARCHIVE_VARIANT, *,
+                 latin_only: bool = False):
         self.overrides = overrides if overrides is not None and overrides.is_dir() else None
         self.variant = variant
+        self.latin_only = latin_only
         self.fetcher = SafeFetcher(self.overrides)
         self.font_config = FontConfiguration()
         loaders = [jinja2.FileSystemLoader(str(TEMPLATES))]
@@ -56,10 +229,19 @@ class Renderer:
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         self.base_url = TEMPLATES.as_uri() + "/"
         # Parsed once: @font-face rules register the fonts with font_config here, not per render.
-        self.stylesheets = [
-            CSS(url=FONTS.as_uri() + "/fonts.css", url_fetcher=self.fetcher, font_config=self.font_config),
-            CSS(url=self.base_url + "style.css", url_fetcher=self.fetcher, font_config=self.font_config),
-        ]
+        if latin_only:
+            style = self.fetcher.fetch(self.base_url + "style.css").read().decode("utf-8")
+            self.stylesheets = [
+                CSS(string=_LATIN_FONTS_CSS, base_url=FONTS.as_uri() + "/", url_fetcher=self.fetcher,
+                    font_config=self.font_config),
+                CSS(string=latin_text(style), base_url=self.base_url, url_fetcher=self.fetcher,
+                    font_config=self.font_config),
+            ]
+        else:
+            self.stylesheets = [
+                CSS(url=FONTS.as_uri() + "/fonts.css", url_fetcher=self.fetcher, font_config=self.font_config),
+                CSS(url=self.base_url + "style.css", url_fetcher=self.fetcher, font_config=self.font_config),
+            ]
         self._lock = threading.Lock()
 
     def html(self, template: str, context: dict) -> str:
@@ -68,9 +250,11 @@ class Renderer:
 
     def pdf(self, template: str, context: dict, *, forms: bool = False, variant: str | None = None) -> bytes:
         """``template`` rendered to PDF bytes."""
-        source = self.html(template, context)
+        source = _BLOCK_GAP.sub("><", self.html(template, context))
+        if self.latin_only:
+            source = latin_text(source)
         with self._lock:
-            document = HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher)
+            document = _HTML(string=source, base_url=self.base_url, url_fetcher=self.fetcher)
             return document.write_pdf(
                 stylesheets=self.stylesheets, font_config=self.font_config, pdf_forms=forms,
                 pdf_variant=variant, custom_metadata=True, uncompressed_pdf=False,
@@ -94,23 +278,34 @@ def _identifier(context: dict) -> bytes:
     return hashlib.md5(f"{key}|{context.get('created_iso', '')}".encode(), usedforsecurity=False).hexdigest().encode()
 
 
-_renderers: dict[Path | None, Renderer] = {}
+_renderers: dict[tuple[Path | None, bool], Renderer] = {}
 _renderers_lock = threading.Lock()
 
 
-def renderer_for(defs: Definitions) -> Renderer:
+def renderer_for(defs: Definitions, *, latin_only: bool = False) -> Renderer:
     """The process's renderer for the workspace of ``defs`` (its ``templates/`` folder, if any)."""
     folder = Path(defs.root) / "templates"
-    key = folder.resolve() if folder.is_dir() else None
+    key = (folder.resolve() if folder.is_dir() else None, latin_only)
     with _renderers_lock:
         if key not in _renderers:
-            _renderers[key] = Renderer(key)
+            _renderers[key] = Renderer(key[0], latin_only=latin_only)
         return _renderers[key]
 
 
 def render_record(defs: Definitions, record: Record, now: dt.datetime) -> bytes:
     """The record as an A4 PDF: every field, the history, each clock, sign-off boxes, QR code of its number."""
     return renderer_for(defs).render_record(defs, record, now)
+
+
+def render_record_latin_baseline(defs: Definitions, record: Record, now: dt.datetime) -> bytes:
+    """The benchmark's yardstick: :func:`render_record` with a Latin-only font (not for print).
+
+    Same template, stylesheet, layout and PDF settings, in a renderer of its own
+    (``Renderer(latin_only=True)``); the text is the record's with every character outside ASCII
+    replaced by an ASCII letter of about its width. The time per page of :func:`render_record`
+    divided by this one's is what the Chinese font costs (target: at most 1.2).
+    """
+    return renderer_for(defs, latin_only=True).render_record(defs, record, now)
 
 
 def render_blank(defs: Definitions, form_id: str, fillable: bool = False) -> bytes:

@@ -124,8 +124,8 @@ class DeskApp:
         """The Chinese error page (a JSON answer for the live checks)."""
         if request is not None and request.path.endswith("/check"):
             return Response.json({"ok": False, "error": message}, status)
-        try:
-            return self.render("error.html", request, status, code=status, message=message)
+        try:  # a refused request gets a page without the form token or the person's name
+            return self.render("error.html", None if status == 403 else request, status, code=status, message=message)
         except Exception:  # noqa: BLE001 - the error page must always answer
             return Response(f"{status} {message}".encode(), status, "text/plain; charset=utf-8")
 
@@ -165,8 +165,9 @@ class DeskApp:
         defs = self.desk.defs()
         now = self.desk.now()
         context = pages.start_context(defs, self.desk.app(), now)
-        return self.render("start.html", request, now=pages.short(now, defs.settings),
-                           todo_files=self.desk.todo_files(), **context)
+        mine, others = pages.todo_links(self.desk.todo_files(), self.person(request))
+        return self.render("start.html", request, now=pages.short(now, defs.settings), todo_files=mine,
+                           other_todo_files=others, **context)
 
     def record_list(self, request: Request) -> Response:
         defs = self.desk.defs()
@@ -184,7 +185,7 @@ class DeskApp:
             controls = pages.Controls(values, {}, hidden, defs.settings, labels=form_labels(form))
             chosen, general, texts = (self.person(request).name if self.person(request) else ""), [], []
         else:
-            controls = pages.Controls(check.posted.raw, dict(check.problems), check.hidden, defs.settings,
+            controls = pages.Controls(check.posted.raw, dict(check.problems), check.shown_hidden, defs.settings,
                                       labels=form_labels(form))
             chosen, general, texts = check.doc["by"], check.general, check.texts
         return self.render("form.html", request, status, form=form, sections=pages.form_sections(defs, form),
@@ -216,7 +217,7 @@ class DeskApp:
         if failed_key in controls:
             controls[failed_key] = pages.Controls(
                 {**controls[failed_key].values, **{k: v for k, v in check.posted.raw.items()}},
-                dict(check.problems), check.hidden, defs.settings, prefix=f"a-{failed_key}", labels=form_labels(form),
+                dict(check.problems), check.shown_hidden, defs.settings, prefix=f"a-{failed_key}", labels=form_labels(form),
                 required=controls[failed_key].required)
         children = [r.number for r in self.desk.store().records() if r.parent == record.number]
         return self.render("record.html", request, status, controls=controls, failed_key=failed_key,
@@ -257,8 +258,8 @@ class DeskApp:
             if record is not None:
                 links.append({"number": number, "pdf": self.desk.record_pdf(record) is not None,
                               "form": defs.forms[record.form].title if record.form in defs.forms else record.form})
-        waiting_pdf = (outcome.status == "stored" and not all(link["pdf"] for link in links)
-                       and time.monotonic() - ticket.created < PDF_WAIT)
+        waiting_pdf = (outcome.status == "stored" and defs.settings.record_pdfs
+                       and not all(link["pdf"] for link in links) and time.monotonic() - ticket.created < PDF_WAIT)
         title = defs.forms[ticket.target].title if ticket.kind == "form" and ticket.target in defs.forms else ""
         action = ""
         if ticket.kind == "action":

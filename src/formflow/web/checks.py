@@ -39,6 +39,11 @@ class Check:
     texts: list[str] = field(default_factory=list)  # every problem in full, for the summary
 
     @property
+    def shown_hidden(self) -> set[str]:
+        """Fields to hide when the page is drawn again: a field with a problem stays in sight to be put right."""
+        return self.hidden - set(self.problems)
+
+    @property
     def ok(self) -> bool:
         """Nothing to fix."""
         return not self.problems and not self.general
@@ -85,7 +90,6 @@ def check_new(defs: Definitions, form: Form, values: fx.MultiDict, now: dt.datet
         if text not in data_texts:
             check.add_text(text)
     check.hidden = fx.hidden(form, posted.raw, fx.table_rows(posted), defs.settings, now)
-    check.hidden -= set(check.problems)  # a field with a problem stays in sight, so it can be put right
     return check
 
 
@@ -132,5 +136,5 @@ def check_action(defs: Definitions, record: Record, action_key: str, values: fx.
         except ActionRefused as exc:
             for problem in exc.problems:
                 check.add(problem)
-    check.hidden = {n for n in hide if n.split(".")[0] in names} - set(check.problems)
+    check.hidden = {n for n in hide if n.split(".")[0] in names}
     return check

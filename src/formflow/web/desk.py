@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formflow import clock
+from formflow.adapters.outbox import Outbox
 from formflow.adapters.store import Store
 from formflow.app import App
 from formflow.definitions.loader import Definitions
@@ -122,12 +123,14 @@ class Desk:
     # -- files the engine and the renderer write ----------------------------------------------------
 
     def record_pdf(self, record: Record) -> Path | None:
-        """``outbox/records/<form>/<number>.pdf`` when the renderer has written it."""
+        """The record's PDF (``outbox/records/<form>/<number>.pdf``) when the renderer has written it."""
         if not SAFE_NUMBER.match(record.number) or record.form not in self.defs().forms:
             return None
-        base = (self.root / "outbox" / "records").resolve()
-        path = (base / record.form / f"{record.number}.pdf").resolve()
-        return path if path.is_file() and base in path.parents else None
+        try:
+            path = Outbox(self.root).pdf_path(record)
+        except ValueError:
+            return None
+        return path if path.is_file() else None
 
     def todo_files(self) -> list[str]:
         """Names of the printable to-do files in ``outbox/todo/`` (PDF, text, calendar)."""

@@ -9,7 +9,7 @@ from typing import Any
 from formflow.definitions.forms import Field, Form, form_labels
 from formflow.definitions.loader import Definitions
 from formflow.definitions.settings import Settings, Staff
-from formflow.engine.clocks import STATUS_LABELS, fmt, record_clocks
+from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.numbering import SAFE_NUMBER
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.expressions import Expression, describe
@@ -50,7 +50,8 @@ def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
     """Forms by title, the to-do list (overdue first) and the most recent records."""
     tasks = []
     for task in app.todo(now):
-        tasks.append({"record": task.record, "link": bool(SAFE_NUMBER.match(task.record)),
+        duty = defs.duties.get(task.clock) if not task.form else None
+        tasks.append({"record": duty.label if duty else task.record, "link": bool(SAFE_NUMBER.match(task.record)),
                       "form": defs.forms[task.form].title if task.form in defs.forms else "周期性工作",
                       "task": task.task, "status": task.status, "status_label": STATUS_LABELS[task.status],
                       "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
@@ -59,6 +60,13 @@ def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
     return {"forms": list(defs.forms.values()), "tasks": tasks,
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
             "recent": [record_row(defs, r, state) for r, state in records[:RECENT]], "total": len(records)}
+
+
+def todo_links(names: list[str], person: Staff | None) -> tuple[list[str], list[str]]:
+    """The to-do files to offer first (the office's, the clerk's own, text and calendar) and the other people's."""
+    first = ["待办-全部.pdf"] + ([f"待办-{person.name}.pdf"] if person else [])
+    mine = [n for n in first if n in names] + [n for n in names if not n.startswith("待办-")]
+    return mine, [n for n in names if n not in mine]
 
 
 def record_row(defs: Definitions, record: Record, state: str) -> dict:

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
+from formflow.definitions.loader import Definitions
+from formflow.errors import WorkspaceError
 from formflow.web.app import DeskApp
 from formflow.web.desk import Desk
 from formflow.web.security import LOOPBACK, Guard
@@ -62,13 +64,15 @@ class Running:
             self.thread.join(timeout=10)
 
 
-def start(root: Path, port: int = 0, *, log: Callable[[str], None] | None = None, background: bool = True) -> Running:
+def start(root: Path, port: int = 0, *, log: Callable[[str], None] | None = None, background: bool = True,
+          defs: Definitions | None = None) -> Running:
     """Load the workspace and bind 127.0.0.1:``port``; with ``background`` serve in a thread (tests, scripts).
 
-    Raises the usual :class:`~formflow.errors.FormflowError` when the definitions do not load,
-    and ``OSError`` when the port is taken.
+    ``defs``: the workspace's definitions when the caller has just loaded them. Raises the usual
+    :class:`~formflow.errors.FormflowError` when the definitions do not load, and ``OSError``
+    when the port is taken.
     """
-    desk = Desk(Path(root), log)
+    desk = Desk(Path(root), log, defs)
     server = make_server(LOOPBACK, port, None, server_class=_ThreadedServer, handler_class=_QuietHandler)
     guard = Guard(server.server_port)
     processor = Processor(desk)
@@ -85,7 +89,11 @@ def start(root: Path, port: int = 0, *, log: Callable[[str], None] | None = None
 
 def serve(root: Path, port: int = 0, open_browser: bool = True) -> None:
     """Serve the desk over workspace ``root`` until Ctrl-C: print the link and open it in the default browser."""
-    running = start(root, port, background=False)
+    try:
+        running = start(root, port, background=False)
+    except OSError as exc:  # the port is taken (or not ours to bind)
+        raise WorkspaceError(f"无法在 127.0.0.1:{port} 上启动服务台 cannot listen there: {exc.strerror or exc}；"
+                             "换一个端口（--port），或用 0 任选空闲端口") from None
     print(f"formflow 服务台已启动 desk running: {running.url}")
     print("  只接受本机访问；此链接只能打开一次（登录后浏览器会记住），按 Ctrl-C 停止。")
     print("  Local only; the link works once (the browser then stays signed in). Ctrl-C stops.")

@@ -19,7 +19,6 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -36,6 +35,8 @@ from formflow.web.desk import Desk
 QUIET = 0.2
 #: How often the processor looks again while a submission of ours waits (a watcher may hold the lock).
 RETRY = 2.0
+#: Seconds a ticket is remembered (its status page works that long).
+KEEP = 24 * 3600
 
 
 def envelope_yaml(doc: dict[str, Any]) -> str:
@@ -77,6 +78,8 @@ class Processor:
         self._stopping = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._opened: App | None = None
+        self._last_error = ""
 
     # -- submitting ---------------------------------------------------------------------------------
 
@@ -90,6 +93,9 @@ class Processor:
                         target, action)
         with self._lock:
             self.tickets[ticket.id] = ticket
+            for old in [t for t in self.tickets.values() if ticket.created - t.created > KEEP]:
+                del self.tickets[old.id]
+                self.results.pop(old.name, None)
         self._wake.set()
         return ticket
 
@@ -149,22 +155,44 @@ class Processor:
             try:
                 self.run_pass()
             except Exception as exc:  # noqa: BLE001 - the thread must live on; the log names the cause
-                self.desk.log(f"处理收件箱时出错 pass failed: {type(exc).__name__}: {exc}")
+                self._log(f"处理收件箱时出错 pass failed: {type(exc).__name__}: {exc}")
 
     def run_pass(self) -> bool:
         """One pass over the inbox while holding the workspace lock; ``False`` if a watcher holds it."""
         try:
             with WorkspaceLock(self.desk.root):
                 self.busy_owner = False
-                defs = self.desk.defs()
-                app = App(self.desk.root, defs, Engine(self.desk.root, defs))
-                report = app.process(quiet=QUIET)
+                report = self._app().process(quiet=QUIET)
         except WorkspaceBusy:
             self.busy_owner = True
             return False
-        except FormflowError as exc:
-            self.desk.log(f"处理收件箱时出错 pass failed: {exc}")
+        except FormflowError as exc:  # e.g. definitions that no longer load: said once, tried again later
+            self._log(f"处理收件箱时出错 pass failed: {exc}")
             return False
+        self._last_error = ""
         for result in report.results:
             self.results[result.name] = result
         return True
+
+    def _log(self, message: str) -> None:
+        """Say ``message`` on the console, once while it stays the same (the thread retries every few seconds)."""
+        if message != self._last_error:
+            self._last_error = message
+            self.desk.log(message)
+
+    def _app(self) -> App:
+        """The App of this pass (call holding the lock).
+
+        Opened once with :meth:`App.open`; later passes give it a fresh engine, because the store
+        may have changed while the lock was free (a ``formflow process`` in between). The App
+        itself is kept, so the outbox remembers which to-do PDFs are already up to date, and the
+        new engine gets the hooks ``App.open`` set on the first (the queue of record PDFs).
+        """
+        if self._opened is None:
+            self._opened = App.open(self.desk.root)
+            return self._opened
+        app, defs = self._opened, self.desk.defs()
+        engine = Engine(self.desk.root, defs)
+        engine.on_commit = app.engine.on_commit
+        app.defs, app.engine = defs, engine
+        return app

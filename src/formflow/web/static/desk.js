@@ -11,6 +11,7 @@
     var showAll = form.hasAttribute("data-show-all");
     var timer = null;
     var seq = 0;
+    var rounds = 0; // checks asked by the page itself since the clerk last typed
     var live = form.querySelector(".live");
     form.querySelectorAll("[data-problems-for]").forEach(function (ul) {
       if (ul.children.length) { touched.add(ul.dataset.problemsFor); }
@@ -51,15 +52,18 @@
         var off = hidden.has(el.dataset.field);
         if (el.tagName === "TD") { el.classList.toggle("na", off); } else { el.hidden = off; }
       });
-      // A control is sent only while its field (and the table holding it) applies.
+      // A control is sent only while its field (and the table holding it) applies. When that changes,
+      // ask again: the answer was about values that will no longer be sent.
+      var switched = false;
       form.querySelectorAll("input, select, textarea").forEach(function (control) {
-        if (control.name === "_csrf" || control.name === "_by") { return; }
+        if (control.name === "_csrf" || control.name === "_by" || control.name === "_note") { return; }
         var off = false;
         for (var el = control.closest("[data-field]"); el && form.contains(el); el = el.parentElement && el.parentElement.closest("[data-field]")) {
           if (el.hidden || el.classList.contains("na")) { off = true; break; }
         }
-        control.disabled = off;
+        if (control.disabled !== off) { control.disabled = off; switched = true; }
       });
+      if (switched && rounds < 3) { rounds += 1; schedule(); }
       form.querySelectorAll("[data-section]").forEach(function (section) {
         var fields = section.querySelectorAll(".fields > [data-field]");
         section.hidden = fields.length > 0 && Array.prototype.every.call(fields, function (f) { return f.hidden; });
@@ -111,8 +115,8 @@
       }
     }
 
-    form.addEventListener("input", function (e) { touch(e.target); schedule(); });
-    form.addEventListener("change", function (e) { touch(e.target); schedule(); });
+    form.addEventListener("input", function (e) { touch(e.target); rounds = 0; schedule(); });
+    form.addEventListener("change", function (e) { touch(e.target); rounds = 0; schedule(); });
     form.addEventListener("click", function (e) {
       var add = e.target.closest("[data-add-row]");
       var remove = e.target.closest("[data-remove-row]");
@@ -132,9 +136,17 @@
       }
       schedule();
     });
+    form.addEventListener("submit", function () {
+      // One click, one submission: the button is switched off once the browser has taken the form.
+      var button = form.querySelector("button[type=submit]");
+      if (button) { setTimeout(function () { button.disabled = true; }, 0); }
+    });
     var summary = form.querySelector(".summary.bad");
     if (summary) { summary.focus(); }
   }
 
   document.querySelectorAll("form[data-check]").forEach(setup);
+  window.addEventListener("pageshow", function () {  // back to a page the browser kept: submit works again
+    document.querySelectorAll("form[data-check] button[type=submit]").forEach(function (b) { b.disabled = false; });
+  });
 })();

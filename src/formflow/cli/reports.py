@@ -1,0 +1,172 @@
+"""``formflow report …``: the reports the work manual asks for, as PDF (with a chart) and CSV.
+
+Each command reads the records (nothing is written to the store), computes the figures with a
+pure module of :mod:`formflow.reports`, writes ``<kind>-<period>.pdf`` and ``.csv`` into
+``outbox/reports/`` (or ``-o DIR``), and prints the paths and a short summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import chain
+from pathlib import Path
+
+import click
+
+from formflow.cli.common import NOW, now_from, open_app, with_root
+from formflow.cli.main import cli
+
+OUTPUT = click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path),
+                      help="输出目录 output folder (default: outbox/reports/)")
+MONTH = click.option("--month", metavar="YYYY-MM", help="统计月份 the month, e.g. 2026-10 (default: the month of --now)")
+GRADE_NAMES = ("一级", "二级", "三级", "四级", "五级")
+
+
+@cli.group("report")
+def report() -> None:
+    """统计报表 Reports: the monthly callback summary, the yearly survey analysis, deadlines.
+
+    \b
+    每个报表生成 PDF（带图表，可打印报管理处主任）和 CSV（Excel/WPS 可直接打开），
+    默认放在 outbox/reports/。Each writes a PDF and a CSV into outbox/reports/.
+    例 Example:  formflow report callbacks --month 2026-10
+    """
+
+
+def _month(text: str | None, now: dt.datetime, tz):
+    from formflow.reports.base import month_period
+
+    try:
+        return month_period(text or f"{now.astimezone(tz):%Y-%m}", tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--month") from None
+
+
+def _written(root: Path, paths, lines: list[str]) -> None:
+    for path in paths:
+        try:
+            shown = path.resolve().relative_to(root.resolve())
+        except ValueError:
+            shown = path
+        click.echo(f"已生成 written: {shown}")
+    for line in lines:
+        click.echo(line)
+
+
+@report.command("callbacks")
+@MONTH
+@OUTPUT
+@NOW
+@with_root
+def callbacks_cmd(month: str | None, output: Path | None, now_text: str | None, root: Path) -> None:
+    """月度回访汇总 The monthly callback summary: callback rate (target 100%), on-time rate, satisfaction, rework.
+
+    \b
+    手册：对维修服务回访处理率达100%；每月末汇总走回访记录，统计、分析，经客服中心主管审核后报管理处主任。
+    按维修类别和维修部门·人员分列；另列本月到期、本月完成的回访，发现的问题和尚未回访的清单。
+    例 Example:  formflow report callbacks --month 2026-10
+    """
+    from formflow.reports import pages
+    from formflow.reports import tables as tb
+    from formflow.reports.callbacks import CALLBACK, REPAIR, callback_summary
+
+    app = open_app(root)
+    tz = app.defs.settings.timezone
+    now = now_from(now_text, tz)
+    period = _month(month, now, tz)
+    summary = callback_summary(app.defs, chain(app.store.records(REPAIR), app.store.records(CALLBACK)), period, now)
+    rows = tb.csv_rows([tb.CB_GROUP, tb.CB_NAME, *tb.CB_OUTCOME, *tb.CB_SATISFACTION[1:]], tb.callback_groups(summary),
+                       tb.callback_facts(summary, pages.local_time(app.defs)))
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"callbacks-{period.key}",
+                               "report_callbacks.html", pages.callback_context(app.defs, summary), rows)
+    _written(root, paths, pages.callback_text(summary))
+
+
+def _targets(text: str | None):
+    """``--targets``: ``80,75,70`` (named 一级, 二级, … from the highest) or ``优秀=95,合格=90``."""
+    from formflow.reports.survey import DEFAULT_TARGETS
+
+    if not text:
+        return DEFAULT_TARGETS
+    parsed = []
+    for part in (p.strip() for p in text.replace("，", ",").split(",") if p.strip()):
+        name, _, value = part.rpartition("=")
+        try:
+            number = float(value.strip().rstrip("%"))
+        except ValueError:
+            number = -1
+        if not 0 < number <= 100:
+            raise click.BadParameter(f"应为 0–100 的百分数 expected percentages, e.g. 80,75,70 (got {part!r})",
+                                     param_hint="--targets")
+        parsed.append((name.strip(), number))
+    parsed.sort(key=lambda t: -t[1])
+    return tuple((name or (GRADE_NAMES[i] if i < len(GRADE_NAMES) else f"{i + 1}级"), number)
+                 for i, (name, number) in enumerate(parsed))
+
+
+@report.command("survey")
+@click.option("--year", type=int, help="征询年度 the survey year (default: the year of --now)")
+@click.option("--units", type=click.IntRange(min=1), help="应发放户数 units handed a form "
+              "(default: the choice list 'units', else distinct units of the move-in records)")
+@click.option("--targets", metavar="80,75,70", help="满意率等级目标 grade targets in % (default: 一级 80, 二级 75, "
+              "三级 70 — the industry reference in forms/survey.yaml; the manual sets none)")
+@OUTPUT
+@NOW
+@with_root
+def survey_cmd(year: int | None, units: int | None, targets: str | None, output: Path | None, now_text: str | None,
+               root: Path) -> None:
+    """年度业主意见征询分析 The yearly survey analysis: return rate, overall and per-item satisfaction, chart.
+
+    \b
+    手册：每年发放《业主意见征询表》征询业主意见并及时回收，统计分析，报管理处主任。
+    满意率 =（满意 + 基本满意）÷ 该项有效回答数；回收率 = 回收户数 ÷ 应发放户数。
+    例 Example:  formflow report survey --year 2026 --units 480
+    """
+    from formflow.reports import pages
+    from formflow.reports import tables as tb
+    from formflow.reports.base import year_period
+    from formflow.reports.survey import MOVEIN, SURVEY, survey_analysis
+
+    grades = _targets(targets)
+    app = open_app(root)
+    tz = app.defs.settings.timezone
+    now = now_from(now_text, tz)
+    year = year if year is not None else now.astimezone(tz).year
+    try:
+        period = year_period(year, tz)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--year") from None
+    records = chain(app.store.records(SURVEY), app.store.records(MOVEIN) if MOVEIN in app.defs.forms else ())
+    analysis = survey_analysis(app.defs, records, year, now, units=units, targets=grades)
+    rows = tb.csv_rows(tb.SURVEY_COLUMNS, tb.survey_items(analysis),
+                       tb.survey_facts(analysis, pages.local_time(app.defs)))
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"survey-{period.key}",
+                               "report_survey.html", pages.survey_context(app.defs, analysis, period), rows)
+    _written(root, paths, pages.survey_text(analysis))
+
+
+@report.command("deadlines")
+@MONTH
+@OUTPUT
+@NOW
+@with_root
+def deadlines_cmd(month: str | None, output: Path | None, now_text: str | None, root: Path) -> None:
+    """月度期限执行情况 Deadlines due in the month, per form and clock: on time, late, overdue, open.
+
+    \b
+    例 Example:  formflow report deadlines --month 2026-10
+    """
+    from formflow.reports import pages
+    from formflow.reports import tables as tb
+    from formflow.reports.deadlines import deadline_summary
+
+    app = open_app(root)
+    tz = app.defs.settings.timezone
+    now = now_from(now_text, tz)
+    period = _month(month, now, tz)
+    summary = deadline_summary(app.defs, app.store.records(), period, now)
+    rows = tb.csv_rows(tb.DEADLINE_COLUMNS, tb.deadline_rows(summary),
+                       tb.deadline_facts(summary, pages.local_time(app.defs)))
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"deadlines-{period.key}",
+                               "report_deadlines.html", pages.deadline_context(app.defs, summary), rows)
+    _written(root, paths, pages.deadline_text(summary))

@@ -1,0 +1,196 @@
+"""The store on its own: bounded partitions, indexes rebuilt on open, old layouts, the WAL and its lock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import threading
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from formflow.adapters import store as store_module
+from formflow.adapters.store import Store, record_to_doc
+from formflow.engine.records import Event, Record
+
+TZ = ZoneInfo("Asia/Shanghai")
+AT = dt.datetime(2026, 11, 20, 9, 0, tzinfo=TZ)
+
+
+def record(n: int, form: str = "complaint", *, year: int = 2026, parent: str = "", actions: int = 0) -> Record:
+    at = AT.replace(year=year)
+    events = [Event("create", "李娜", at, {"complainant": f"住户{n}", "unit": "3-2-1502"})]
+    events += [Event("assign", "李娜", at + dt.timedelta(hours=i + 1), {"routed_to": "工程维修部"})
+               for i in range(actions)]
+    return Record(f"TS-{year}-{n:05d}", form, tuple(events), 1, 1, parent)
+
+
+def digest(n: int) -> str:
+    return hashlib.sha256(f"file {n}".encode()).hexdigest()
+
+
+def fill(store: Store, numbers, *, state: str = "registered", form: str = "complaint") -> None:
+    for n in numbers:
+        store.put(record(n, form), state)
+        store.note_submission(digest(n), {"name": f"{n}.yaml", "received": AT.isoformat(),
+                                          "records": [f"TS-2026-{n:05d}"], "archive": f"2026/11/{n}.yaml"})
+    store.commit()
+
+
+@pytest.fixture
+def small_partitions(monkeypatch):
+    monkeypatch.setattr(store_module, "CHUNK_RECORDS", 4)
+    monkeypatch.setattr(store_module, "CHUNK_SUBMISSIONS", 5)
+    monkeypatch.setattr(store_module, "CACHED_PARTITIONS", 2)
+    monkeypatch.setattr(store_module, "CACHED_RECORDS", 3)
+
+
+def test_partitions_stay_bounded_and_a_commit_rewrites_only_what_changed(tmp_path, small_partitions):
+    db = tmp_path / "db"
+    store = Store(db)
+    fill(store, range(1, 11))
+    names = sorted(p.name for p in db.glob("*.json"))
+    assert names == ["records-complaint-2026.2.json", "records-complaint-2026.3.json",
+                     "records-complaint-2026.json", "submissions-2026.2.json", "submissions-2026.json"]
+    assert len(json.loads((db / "records-complaint-2026.3.json").read_text("utf-8"))["_default"]) == 2
+
+    before = {p.name: p.stat().st_mtime_ns for p in db.glob("*.json")}
+    time.sleep(0.01)
+    changed = store.get("TS-2026-00002")
+    store.put(changed.with_event(Event("assign", "李娜", AT, {"routed_to": "环境部"})), "assigned")
+    store.commit()
+    after = {p.name: p.stat().st_mtime_ns for p in db.glob("*.json")}
+    assert [n for n in after if after[n] != before[n]] == ["records-complaint-2026.json"]
+    assert not (db / "wal.json").exists()
+
+    reopened = Store(db)
+    assert reopened.count() == 10
+    assert [r.number for r in reopened.records()] == [f"TS-2026-{n:05d}" for n in range(1, 11)]
+    assert reopened.get("TS-2026-00002").events[-1].data == {"routed_to": "环境部"}
+    assert reopened.submission(digest(7))["records"] == ["TS-2026-00007"]
+    assert reopened.submission(digest(70)) is None
+    assert len(list(reopened.submissions())) == 10
+    assert {s["number"]: s["state"] for s in reopened.states()}["TS-2026-00002"] == "assigned"
+
+
+def test_records_where_reads_only_the_chosen_states(tmp_path, small_partitions):
+    db = tmp_path / "db"
+    store = Store(db)
+    fill(store, range(1, 9), state="closed")
+    fill(store, range(9, 12), state="registered")
+    store = Store(db)
+    reads = []
+    original = store_module._read_partition
+    store_module._read_partition = lambda path: reads.append(path.name) or original(path)
+    try:
+        open_ = [r.number for r in store.records_where(lambda form, state: state != "closed")]
+    finally:
+        store_module._read_partition = original
+    assert open_ == ["TS-2026-00009", "TS-2026-00010", "TS-2026-00011"]
+    assert reads == ["records-complaint-2026.3.json"]  # 9..11 live there; the closed history is not read
+    store.put(record(12), "registered")  # pending records are seen too
+    assert [r.number for r in store.records_where(lambda f, s: s == "registered")][-1] == "TS-2026-00012"
+
+
+def test_children_are_indexed(tmp_path):
+    store = Store(tmp_path / "db")
+    store.put(record(1), "closed")
+    store.put(record(2, "callback", parent="TS-2026-00001"), "pending")
+    assert store.children("TS-2026-00001") == ["TS-2026-00002"]
+    store.commit()
+    store.put(store.get("TS-2026-00002"), "done")
+    store.commit()
+    assert Store(tmp_path / "db").children("TS-2026-00001") == ["TS-2026-00002"]
+    assert store.children("TS-2026-00001") == ["TS-2026-00002"]
+
+
+def test_a_partition_of_the_old_unbounded_layout_is_read_and_continued(tmp_path, small_partitions):
+    db = tmp_path / "db"
+    db.mkdir()
+    old = {"_default": {str(i): record_to_doc(record(i), "registered") for i in range(1, 8)}}
+    (db / "records-complaint-2026.json").write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    store = Store(db)
+    assert store.count() == 7
+    store.put(record(8), "registered")
+    store.commit()
+    assert json.loads((db / "records-complaint-2026.2.json").read_text("utf-8"))["_default"]["1"]["number"] == \
+        "TS-2026-00008"
+    assert [r.number for r in Store(db).records("complaint")][-1] == "TS-2026-00008"
+
+
+def test_a_reader_waits_for_a_live_commit_instead_of_replaying_its_wal(tmp_path, monkeypatch):
+    """The owner is between writing wal.json and removing it; a reader opening the store meanwhile
+    must not replay that WAL itself (it could write stale partitions over a later commit)."""
+    db = tmp_path / "db"
+    writer = Store(db)
+    fill(writer, [1])
+    in_commit, release = threading.Event(), threading.Event()
+    real_write = store_module.write_bytes
+
+    def slow_write(path, data):
+        real_write(path, data)
+        if path.name == "wal.json":
+            in_commit.set()
+            release.wait(5)
+
+    monkeypatch.setattr(store_module, "write_bytes", slow_write)
+    writer.put(record(2), "registered")
+    thread = threading.Thread(target=writer.commit)
+    thread.start()
+    assert in_commit.wait(5)
+    opened: list[Store] = []
+    reader = threading.Thread(target=lambda: opened.append(Store(db)))
+    reader.start()
+    time.sleep(0.2)
+    assert not opened, "the reader must wait for the commit lock"
+    release.set()
+    thread.join(5)
+    reader.join(5)
+    assert opened and opened[0].count() == 2
+    assert not (db / "wal.json").exists()
+
+
+def test_a_damaged_partition_is_reported_in_chinese(tmp_path):
+    db = tmp_path / "db"
+    db.mkdir()
+    (db / "records-complaint-2026.json").write_text('{"_default": {"1": ', encoding="utf-8")
+    with pytest.raises(Exception, match="数据库文件损坏"):
+        Store(db)
+
+
+def test_opening_reads_the_summaries_not_the_partitions(tmp_path, small_partitions, monkeypatch):
+    db = tmp_path / "db"
+    store = Store(db)
+    fill(store, range(1, 11))
+    child = record(11, "callback", parent="TS-2026-00003")
+    store.put(child, "pending")
+    store.commit()
+    assert sorted(p.name for p in (db / "index").iterdir()) == sorted(
+        p.name for p in db.glob("*.json") if p.name != "meta.json")
+    parsed = []
+    real_parse = store_module._parse_partition
+    monkeypatch.setattr(store_module, "_parse_partition", lambda path, raw: parsed.append(path.name)
+                        or real_parse(path, raw))
+    reopened = Store(db)
+    assert parsed == []
+    assert reopened.count() == 11 and reopened.children("TS-2026-00003") == ["TS-2026-00011"]
+    assert reopened.submission(digest(9))["name"] == "9.yaml"
+    assert sorted(s["number"] for s in reopened.states()) == sorted(s["number"] for s in store.states())
+
+    # A partition replaced behind the store's back (a WAL replay, a copy from a backup): its summary no longer
+    # matches the file, so the file itself is read, and the summary made again.
+    partition = db / "records-complaint-2026.json"
+    data = json.loads(partition.read_text("utf-8"))
+    data["_default"]["1"]["state"] = "closed"
+    partition.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    (db / "index" / "submissions-2026.json").write_text("{not json", encoding="utf-8")
+    parsed.clear()
+    again = Store(db)
+    assert sorted(parsed) == ["records-complaint-2026.json", "submissions-2026.json"]
+    assert {s["number"]: s["state"] for s in again.states()}["TS-2026-00001"] == "closed"
+    assert again.submission(digest(2))["name"] == "2.yaml"  # (reads its partition: a duplicate's details)
+    parsed.clear()
+    Store(db)
+    assert parsed == []

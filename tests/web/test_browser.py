@@ -1,0 +1,126 @@
+"""The desk in headless Chromium, as a clerk uses it: fill a form (a table row, a field that appears),
+read the engine's Chinese message, fix it, submit, act on the record; and a forged post over real HTTP."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+from urllib.parse import urlencode
+
+import pytest
+
+from formflow.app import App
+
+from .conftest import COMPLAINT
+
+
+def test_fill_a_form_with_a_table_row_and_a_conditional_field_then_submit(page, running, workspace):
+    page.goto(f"{running.base}/forms/repair")
+    leak = page.locator('[data-field="leak_test_date"]')
+    assert leak.is_hidden()  # shown only for 渗漏水
+    page.select_option("#f-_by", "王芳")
+    page.select_option("#f-channel", "电话")
+    page.select_option("#f-area", "户内")
+    page.fill("#f-reporter", "黄先生")
+    page.fill("#f-unit", "5-1-0801")
+    page.fill("#f-phone", "1390000111")
+    page.fill("#f-location", "主卫天花")
+    page.select_option("#f-category", "渗漏水")
+    page.fill("#f-description", "楼上渗水，天花板有水渍")
+    page.select_option("#f-urgency", "一般")
+    page.fill("#f-clerk", "王芳")
+    message = page.locator("#f-phone-p li")
+    message.wait_for()
+    assert message.inner_text() == "不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1390000111”"
+    assert page.get_attribute("#f-phone", "aria-invalid") == "true"
+    page.fill("#f-phone", "13900001111")
+    message.wait_for(state="detached")
+
+    page.click("summary:has-text('维修情况')")  # a section later steps fill, folded on a new form
+    leak.wait_for(state="visible")  # 渗漏水 was chosen: the leak test date applies now
+    page.fill("#f-leak_test_date", "2026-11-29")
+    page.click('[data-table="materials"] [data-add-row]')
+    name = page.locator('[data-table="materials"] tbody tr input[name$=".mat_name"]')
+    assert name.evaluate("el => el === document.activeElement")  # the new row has the focus
+    name.fill("密封胶")
+    page.fill('[data-table="materials"] tbody tr input[name$=".mat_qty"]', "0")
+    page.locator("text=数量应大于 0").wait_for()
+    page.fill('[data-table="materials"] tbody tr input[name$=".mat_qty"]', "2")
+    page.locator(".live.ok").wait_for()
+
+    page.press("#f-clerk", "Enter")  # Enter submits, as on any form
+    number = page.locator(".result.stored .number")
+    number.wait_for(timeout=20000)
+    record = App.open(workspace.root).record(number.inner_text())
+    data = record.events[0].data
+    assert (record.form, record.events[0].by, data["phone"]) == ("repair", "王芳", "13900001111")
+    assert data["leak_test_date"] == "2026-11-29"
+    assert data["materials"] == [{"mat_name": "密封胶", "mat_qty": "2.00"}]
+    pdf = workspace.root / "outbox" / "records" / "repair" / f"{record.number}.pdf"
+    if pdf.exists():  # once the renderer is part of the pass, the page links the record's PDF
+        page.reload()
+        assert page.locator(f'a[href="/records/{record.number}/pdf"]').count() == 1
+
+
+def test_a_field_disappears_when_its_condition_no_longer_holds(page, running):
+    page.goto(f"{running.base}/forms/complaint")
+    deadline = page.locator('[data-field="resident_deadline"]')
+    page.select_option("#f-severity", "轻微")
+    deadline.wait_for(state="visible")
+    page.fill("#f-resident_deadline", "2026-11-30")
+    page.select_option("#f-severity", "重大")
+    deadline.wait_for(state="hidden")
+    assert page.locator("#f-resident_deadline").is_disabled()  # not sent while it does not apply
+
+
+def test_act_on_a_record_from_its_page(page, running, workspace):
+    workspace.write("inbox/c.yaml", COMPLAINT.format(complainant="张先生", details="楼上漏水", severity="轻微"))
+    assert running.app.processor.run_pass()
+    number = running.app.processor.results["c.yaml"].records[0]
+    page.goto(f"{running.base}/records/{number}")
+    assert "请先在页面右上角" in page.inner_text("main")
+    page.select_option("#who-person", "李娜")
+    page.click("header .who button")
+    page.click("details.action summary:has-text('分派')")
+    page.click("button:has-text('办理：分派')")  # nothing chosen: the engine refuses, the page says why
+    page.locator("text=「分派」时必须填写").first.wait_for()
+    page.select_option("#a-assign-routed_to", "秩序维护部")
+    page.click("button:has-text('办理：分派')")
+    page.locator("h1:has-text('已办理：分派')").wait_for(timeout=20000)
+    page.click("text=查看记录")
+    assert "已分派" in page.inner_text(".heading")
+    assert "转交部门：秩序维护部" in page.inner_text("table.history")
+    record = App.open(workspace.root).record(number)
+    assert (record.events[-1].action, record.events[-1].by) == ("assign", "李娜")
+
+
+def test_a_forged_post_without_the_token_is_refused_over_http(running, workspace):
+    def post(headers: dict, body: dict) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+        data = urlencode(body)
+        connection.request("POST", "/forms/complaint", data, {"Content-Type": "application/x-www-form-urlencoded",
+                                                              **headers})
+        status = connection.getresponse().status
+        connection.close()
+        return status
+
+    values = {"_by": "李娜", "channel": "来电", "complainant": "张先生"}
+    session = f"formflow_desk={running.app.guard.session}"
+    assert post({}, values) == 403  # another local user: no cookie
+    assert post({"Cookie": session}, values) == 403  # a page elsewhere riding on the cookie: no token
+    assert post({"Cookie": session, "Origin": "http://evil.example"}, {**values, "_csrf": running.app.guard.csrf}) == 403
+    assert post({"Cookie": session, "Host": "evil.example"}, {**values, "_csrf": running.app.guard.csrf}) == 403
+    assert not list((workspace.root / "inbox").iterdir())
+
+
+def test_the_server_listens_on_loopback_only(running):
+    assert running.server.server_address[0] == "127.0.0.1"
+    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    for address in addresses - {"127.0.0.1", "127.0.1.1"}:
+        with pytest.raises(OSError):
+            socket.create_connection((address, running.port), timeout=1).close()
+    connection = http.client.HTTPConnection("127.0.0.1", running.port, timeout=10)
+    connection.request("GET", "/forms/complaint/check")
+    answer = connection.getresponse()
+    assert answer.status == 403 and json.loads(answer.read())["ok"] is False
