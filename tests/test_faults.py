@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from formflow.adapters.lock import WorkspaceLock
 from formflow.adapters.store import Store
 from formflow.app import App, dump
 from formflow.cli import main
@@ -306,14 +307,15 @@ def test_a_wal_left_by_a_crash_is_finished_when_the_store_opens(tmp_path):
     assert sorted(r.events[0].data["complainant"] for r in store.records()) == ["丙", "乙", "甲"]
     assert dump(store) == dump(Store(twin_db))
 
-    # The next engine start also finishes the clean-up the crash cut short: no duplicate reported.
-    app = App.open(ws)
-    assert sorted(os.listdir(ws / "inbox")) == []
-    assert not (ws / "data" / "journal.json").exists()
-    assert app.process(NOW).results == []
-    assert not (ws / "outbox" / "rejected").exists()
-    assert app.rebuild() == 3
-    assert dump(app.store) == dump(Store(twin_db))
+    # The next engine start (which holds the lock) also finishes the clean-up the crash cut short.
+    with WorkspaceLock(ws):
+        app = App.open(ws)
+        assert sorted(os.listdir(ws / "inbox")) == []
+        assert not (ws / "data" / "journal.json").exists()
+        assert app.process(NOW).results == []
+        assert not (ws / "outbox" / "rejected").exists()
+        assert app.rebuild() == 3
+        assert dump(app.store) == dump(Store(twin_db))
 
 
 def test_a_damaged_wal_is_dropped_and_the_old_state_kept(tmp_path):
@@ -354,11 +356,16 @@ def test_a_crash_after_the_commit_leaves_no_duplicate_behind(tmp_path):
     journal.append({"name": "../../x", "hash": _sha(outside)})
     (ws / "data" / "journal.json").write_text(json.dumps(journal, ensure_ascii=False), encoding="utf-8")
 
-    app = App.open(ws)
-    assert sorted(os.listdir(inbox)) == ["丁.yaml", "丙.yaml"]
-    assert not (ws / "data" / "journal.json").exists()
-    assert outside.read_text("utf-8") == texts["甲"]
-    report = app.process(NOW)
+    # A reader (no lock) leaves the crash's traces alone: a watcher may be mid-pass.
+    App.open(ws)
+    assert (ws / "data" / "journal.json").exists()
+    assert len(os.listdir(inbox)) == 4
+    with WorkspaceLock(ws):
+        app = App.open(ws)
+        assert sorted(os.listdir(inbox)) == ["丁.yaml", "丙.yaml"]
+        assert not (ws / "data" / "journal.json").exists()
+        assert outside.read_text("utf-8") == texts["甲"]
+        report = app.process(NOW)
     assert sorted((r.name, r.status) for r in report.results) == [("丁.yaml", "stored"), ("丙.yaml", "stored")]
     assert not (ws / "outbox" / "rejected").exists()
     assert _stored_names(ws) == ["丁", "丙", "乙", "甲"]
@@ -371,7 +378,8 @@ def test_a_crash_before_the_commit_redoes_the_files(tmp_path):
     path = ws / "inbox" / "甲.yaml"
     path.write_text(complaint("甲", "甲家漏水"), encoding="utf-8")
     (ws / "data" / "journal.json").write_text(json.dumps([{"name": "甲.yaml", "hash": _sha(path)}]), encoding="utf-8")
-    app = App.open(ws)
-    assert path.exists()
-    assert [r.status for r in app.process(NOW).results] == ["stored"]
+    with WorkspaceLock(ws):
+        app = App.open(ws)
+        assert path.exists()
+        assert [r.status for r in app.process(NOW).results] == ["stored"]
     assert _stored_names(ws) == ["甲"]

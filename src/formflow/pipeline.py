@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formflow.adapters import inbox
+from formflow.adapters import inbox, lock
 from formflow.adapters.atomic import fsync_dir, sweep_temp, write_bytes, write_json
 from formflow.adapters.store import Store
 from formflow.definitions.loader import Definitions
@@ -84,9 +84,12 @@ class Engine:
         self.store = store or Store(root / "data" / "db")
         #: Called with the changed record numbers just before a pass commits.
         self.on_commit: Callable[[set[str]], None] | None = None
-        for folder in (root / "data", root / "outbox"):
-            sweep_temp(folder)  # a kill mid-write leaves these; the real file is old or new, never half
-        self._finish_interrupted_pass()
+        if lock.held():
+            # Only the lock holder cleans up after a crash: a reader (show, list, the web desk) must not
+            # delete the temp files of a watcher that is writing right now.
+            for folder in (root / "data", root / "outbox"):
+                sweep_temp(folder)  # a kill mid-write leaves these; the real file is old or new, never half
+            self._finish_interrupted_pass()
 
     # -- the pass -------------------------------------------------------------------------------
 

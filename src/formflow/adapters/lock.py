@@ -22,6 +22,11 @@ except ImportError:  # pragma: no cover - Windows
 _held: set[int] = set()
 
 
+def held() -> bool:
+    """Whether this process holds a workspace lock (only then may it clean up after a crash)."""
+    return bool(_held)
+
+
 def release_inherited() -> None:
     """In a forked child: close the inherited lock descriptors.
 

@@ -225,7 +225,10 @@ def rebuild(root: Path) -> None:
     \b
     例 Example:  formflow rebuild
     """
-    app = open_app(root)
-    count = app.rebuild()
+    from formflow.adapters.lock import WorkspaceLock
+
+    with WorkspaceLock(root):  # never under a running watcher
+        app = open_app(root)
+        count = app.rebuild()
     click.echo(f"已重建 rebuilt: {count} 条记录 records")
 

@@ -19,8 +19,8 @@ What a render costs, and what was done about it (bench/bench.py measures it):
   both few: grids get only the columns they use, the head and foot of each page are margin
   boxes with strings (not running elements), ruled tables draw one path per cell
   (style.css), template indentation is dropped before parsing (:data:`_BLOCK_GAP`).
-* The browser stylesheet (:func:`lean_ua_stylesheet`) is WeasyPrint's, less the rules every
-  element pays for and these documents never use; the PDFs are the same bytes without them.
+* The browser stylesheet (:func:`lean_ua_stylesheet`) is WeasyPrint's, less the rules that
+  gave every element pseudo-element styles these documents never use; same PDF bytes.
 * One font face (fonts/fonts.css): each face used is subset and embedded in every PDF.
 * PDF streams are deflated at zlib's default level, not pydyf's 9 (:data:`DEFLATE_LEVEL`).
 * tinyhtml5 (WeasyPrint's HTML parser) 2.1 never finds a regular expression in its own cache;
@@ -36,9 +36,11 @@ to show what the Chinese font itself costs (see :class:`Renderer`, ``latin_only`
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import functools
 import hashlib
+import io
 import re
 import threading
 import unicodedata
@@ -48,7 +50,6 @@ from pathlib import Path
 
 import jinja2
 import pydyf
-import tinycss2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
@@ -90,6 +91,7 @@ class _Deflate:
 if getattr(pydyf, "zlib", None) is zlib:
     pydyf.zlib = _Deflate()
 
+
 class _CharsUntilCache(dict):
     """tinyhtml5's cache of ``chars_until`` regular expressions, filled on a miss.
 
@@ -122,7 +124,7 @@ _fix_tinyhtml5_cache()
 #: Whitespace before a block-level tag: template indentation, which WeasyPrint would otherwise
 #: turn into text boxes to lay out and throw away. Whitespace between inline elements stays.
 _BLOCK_GAP = re.compile(r">\s+<(?=/?(?:html|head|body|meta|title|div|section|header|h[1-6]|table|colgroup|col|"
-                        r"thead|tbody|tr|th|td|form|textarea)[\s>/])")
+                        r"thead|tbody|tr|th|td|form)[\s>/])")
 
 #: The Latin-only yardstick's font: the ASCII cut of the same design, under the family name
 #: the stylesheet asks for (fonts.css's element reset included).
@@ -147,55 +149,40 @@ def latin_text(text: str) -> str:
     return _NOT_ASCII.sub(lambda m: _ascii_letter(m.group()), text)
 
 
-#: Selectors of WeasyPrint's browser stylesheet that match no element by name or class, so are
-#: tried on every element: ``::marker`` and the six footnote/note pseudo-elements even made a
-#: pseudo-element style for every element of every document, a tenth of a record's render.
-_UA_SCOPED = {"::marker": "li::marker", ":link": "a:link", ":visited": "a:visited"}
-_UA_UNUSED = ("::footnote-", "::note-")  # footnotes (float: footnote): a stylesheet using them styles them itself
-
-
-def _selectors(prelude: str) -> list[str]:
-    """The selectors of a selector list (commas inside parentheses do not split)."""
-    parts, depth, start = [], 0, 0
-    for i, char in enumerate(prelude):
-        if char in "([":
-            depth += 1
-        elif char in ")]":
-            depth -= 1
-        elif char == "," and depth == 0:
-            parts.append(prelude[start:i].strip())
-            start = i + 1
-    return parts + [prelude[start:].strip()]
-
-
-def lean_ua_css(ua: str) -> str:
-    """The browser stylesheet ``ua`` without what these documents never use and every element pays for.
-
-    ``::marker`` applies to list items only, ``:link`` and ``:visited`` to ``<a>`` only, and the
-    rules for ``dir`` attributes (right-to-left text) and for footnote and note calls go.
-    """
-    out = []
-    for rule in tinycss2.parse_stylesheet(ua, skip_comments=True, skip_whitespace=True):
-        if rule.type != "qualified-rule":
-            out.append(tinycss2.serialize([rule]))
-            continue
-        kept = []
-        for selector in _selectors(tinycss2.serialize(rule.prelude)):
-            if selector.startswith(_UA_UNUSED) or "[dir" in selector:
-                continue
-            kept.append(_UA_SCOPED.get(selector, selector))
-        if kept:
-            out.append(f"{', '.join(kept)} {{{tinycss2.serialize(rule.content)}}}")
-    return "\n".join(out)
+#: Pseudo-elements that WeasyPrint's browser stylesheet styles on no element in particular
+#: (``::marker { … }``, ``::footnote-call { … }``…): each such rule matched every element of every
+#: document and gave it a pseudo-element style to compute, a tenth of a record's render time.
+#: ``::marker`` is kept for list items (``li::marker``); footnote and note calls are dropped: a
+#: stylesheet that uses ``float: footnote`` styles ``::footnote-call`` and ``::footnote-marker``.
+_UA_PSEUDO_DROPPED = frozenset({"footnote-call", "footnote-marker", "note-call", "note-marker", "note-callback"})
+_UA_PSEUDO_TO_LI = frozenset({"marker"})
 
 
 @functools.cache
 def lean_ua_stylesheet() -> CSS:
-    """:func:`lean_ua_css` of WeasyPrint's own browser stylesheet, parsed once."""
-    from weasyprint.css.counters import CounterStyle
-    from weasyprint.html import UA
+    """WeasyPrint's parsed browser stylesheet, less the rules for pseudo-elements of every element.
 
-    return CSS(string=lean_ua_css(UA), counter_style=CounterStyle())
+    A copy with its own selector index (a cssselect2 ``Matcher``): the universal pseudo-element
+    selectors are dropped or (``::marker``) filed under ``li``. Nothing is parsed again. The
+    PDFs come out the same, byte for byte (tests/render/test_pdf_budget.py); if WeasyPrint's
+    stylesheet object is not what this expects, it is used as it is.
+    """
+    from weasyprint.html import UA_STYLESHEET
+
+    matcher = getattr(UA_STYLESHEET, "matcher", None)
+    others = getattr(matcher, "other_selectors", None)
+    by_name = getattr(matcher, "lower_local_name_selectors", None)
+    if not isinstance(others, list) or not isinstance(by_name, dict):
+        return UA_STYLESHEET
+    lean_matcher = copy.copy(matcher)
+    lean_matcher.other_selectors = [entry for entry in others
+                                    if entry[3] not in _UA_PSEUDO_DROPPED | _UA_PSEUDO_TO_LI]
+    lean_matcher.lower_local_name_selectors = {name: list(entries) for name, entries in by_name.items()}
+    lean_matcher.lower_local_name_selectors.setdefault("li", []).extend(
+        entry for entry in others if entry[3] in _UA_PSEUDO_TO_LI)
+    lean = copy.copy(UA_STYLESHEET)
+    lean.matcher = lean_matcher
+    return lean
 
 
 class _HTML(HTML):
@@ -270,6 +257,17 @@ class Renderer:
     def render_todo(self, defs: Definitions, tasks: Iterable[Task], now: dt.datetime, title: str,
                     who: str | None = None) -> bytes:
         return self.pdf("todo.html", todo_context(defs, tasks, now, title, who), variant=self.variant)
+
+
+def page_count(data: bytes) -> int:
+    """The number of pages of ``data``, a PDF from this module.
+
+    Its page objects sit in compressed object streams (PDF 1.5+), so a byte search for
+    ``/Type /Page`` finds none: read the page tree instead (pypdf).
+    """
+    import pypdf
+
+    return len(pypdf.PdfReader(io.BytesIO(data)).pages)
 
 
 def _identifier(context: dict) -> bytes:
