@@ -149,7 +149,6 @@ class Outbox:
     def write_todo(self, defs: Definitions, tasks: list[Task], now: dt.datetime, text: str) -> list[Path]:
         """Rewrite ``outbox/todo/``: text, JSON and .ics always; PDFs whose content changed."""
         from formflow.render.ics import todo_ics
-        from formflow.render.pdf import render_todo
         from formflow.render.todolist import tasks_for
 
         folder = self.todo_dir
@@ -171,6 +170,8 @@ class Outbox:
                                             ensure_ascii=False, sort_keys=True).encode()).hexdigest()
             if self._todo_keys.get(name) == key and path.exists():
                 continue
+            from formflow.render.pdf import render_todo  # WeasyPrint costs ~1 s to import: only when printing
+
             title = f"{defs.settings.office} 待办事项" + ("" if who is None else f"（{who}）")
             write_bytes(path, render_todo(defs, mine, now, title, who))
             self._todo_keys[name] = key
