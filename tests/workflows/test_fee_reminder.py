@@ -17,59 +17,15 @@ worked out by hand from calendar.yaml; the calendar facts each one relies on are
 from __future__ import annotations
 
 import datetime as dt
-import json
-import re
 
 import pytest
-import yaml
+
+from .desk import Desk as BaseDesk
 
 
-class Desk:
-    """Drops files into a workspace's inbox, runs ``formflow``, reads what comes out."""
-
-    def __init__(self, workspace):
-        self.ws = workspace
-        self.dropped = 0
-
-    def drop(self, doc: dict) -> str:
-        self.dropped += 1
-        name = f"{self.dropped:03d}.yaml"
-        self.ws.write(f"inbox/{name}", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
-        return name
-
-    def process(self, now: str, *, ok: bool = True):
-        result = self.ws.cli("process", "--now", now)
-        assert (result.code == 0) == ok, result.out + result.err
-        return result
-
-    def create(self, at: str, data: dict, by: str = "王芳") -> str:
-        self.drop({"form": "fee_reminder", "by": by, "at": at, "data": data})
-        return re.search(r"→ (CF-YG-\d{6}-\d{4})", self.process(at).out).group(1)
-
-    def act(self, number: str, action: str, at: str, by: str = "王芳", *, ok: bool = True, **data):
-        name = self.drop({"record": number, "action": action, "by": by, "at": at, "data": data})
-        result = self.process(at, ok=ok)
-        if not ok:
-            stamp = dt.datetime.fromisoformat(at).strftime("%Y%m%d-%H%M%S")
-            return (self.ws.root / f"outbox/rejected/{stamp}-{name}.说明.txt").read_text("utf-8")
-        return result
-
-    def tasks(self, number: str, now: str) -> dict[str, dict]:
-        result = self.ws.cli("todo", "--format", "json", "--now", now)
-        assert result.code == 0, result.err
-        return {t["clock"]: t for t in json.loads(result.out) if t["record"] == number}
-
-    def due(self, number: str, now: str) -> dict[str, tuple]:
-        return {k: (t["due"], t["status"], t["who"]) for k, t in self.tasks(number, now).items()}
-
-    def explain(self, number: str, now: str) -> list[str]:
-        result = self.ws.cli("explain", number, "--now", now)
-        assert result.code == 0, result.err
-        return result.out.splitlines()
-
-    def state(self, number: str) -> str:
-        rows = json.loads(self.ws.cli("list", "--format", "json").out)
-        return next(r["state_label"] for r in rows if r["record"] == number)
+class Desk(BaseDesk):
+    form = "fee_reminder"
+    pattern = r"CF-YG-\d{6}-\d{4}"
 
 
 def reminder(contacted: str, occupancy: str = "已入住", **extra) -> dict:

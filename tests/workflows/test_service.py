@@ -14,66 +14,18 @@ default of 2 calendar days after 收费开票 (the manual sets none for services
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import re
 
 import pytest
-import yaml
+
+from .desk import Desk as BaseDesk
 
 REGISTERED = "2026-11-25T10:20+08:00"
 
 
-class Desk:
-    """Drops files into a workspace's inbox, runs ``formflow``, reads what comes out."""
-
-    def __init__(self, workspace):
-        self.ws = workspace
-        self.dropped = 0
-
-    def drop(self, doc: dict) -> str:
-        self.dropped += 1
-        name = f"{self.dropped:03d}.yaml"
-        self.ws.write(f"inbox/{name}", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
-        return name
-
-    def process(self, now: str, *, ok: bool = True):
-        result = self.ws.cli("process", "--now", now)
-        assert (result.code == 0) == ok, result.out + result.err
-        return result
-
-    def create(self, at: str, data: dict, by: str = "王芳") -> str:
-        self.drop({"form": "service", "by": by, "at": at, "data": data})
-        return re.search(r"→ (FW-YG-\d{6}-\d{4})", self.process(at).out).group(1)
-
-    def act(self, number: str, action: str, at: str, by: str = "王芳", *, ok: bool = True, **data):
-        """Do ``action``; a refused one returns the rejection note written next to the set-aside file."""
-        name = self.drop({"record": number, "action": action, "by": by, "at": at, "data": data})
-        result = self.process(at, ok=ok)
-        if not ok:
-            stamp = dt.datetime.fromisoformat(at).strftime("%Y%m%d-%H%M%S")
-            return (self.ws.root / f"outbox/rejected/{stamp}-{name}.说明.txt").read_text("utf-8")
-        return result
-
-    def due(self, number: str, now: str) -> dict[str, tuple]:
-        result = self.ws.cli("todo", "--format", "json", "--now", now)
-        assert result.code == 0, result.err
-        return {t["clock"]: (t["due"], t["status"], t["who"]) for t in json.loads(result.out)
-                if t["record"] == number}
-
-    def explain(self, number: str, now: str) -> list[str]:
-        result = self.ws.cli("explain", number, "--now", now)
-        assert result.code == 0, result.err
-        return result.out.splitlines()
-
-    def show(self, number: str, now: str) -> list[str]:
-        result = self.ws.cli("show", number, "--now", now)
-        assert result.code == 0, result.err
-        return result.out.splitlines()
-
-    def state(self, number: str) -> str:
-        rows = json.loads(self.ws.cli("list", "--format", "json").out)
-        return next(r["state_label"] for r in rows if r["record"] == number)
+class Desk(BaseDesk):
+    form = "service"
+    pattern = r"FW-YG-\d{6}-\d{4}"
 
 
 def agreement(**extra) -> dict:
