@@ -20,55 +20,22 @@ are asserted first. Everything goes through inbox/ and ``formflow process``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 import pytest
-import yaml
+
+from .desk import Desk as BaseDesk
 
 
-class Desk:
-    """Drops files into a workspace's inbox, runs ``formflow``, reads what comes out."""
+class Desk(BaseDesk):
+    form = "renovation"
+    pattern = r"ZX-YG-\d{6}-\d{4}"
+    clerk = "李娜"
 
-    def __init__(self, workspace):
-        self.ws = workspace
-        self.dropped = 0
-
-    def drop(self, doc: dict) -> str:
-        self.dropped += 1
-        name = f"{self.dropped:03d}.yaml"
-        self.ws.write(f"inbox/{name}", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
-        return name
-
-    def process(self, now: str, *, ok: bool = True):
-        result = self.ws.cli("process", "--now", now)
-        assert (result.code == 0) == ok, result.out + result.err
-        return result
-
-    def create(self, at: str, data: dict, by: str = "李娜") -> str:
-        self.drop({"form": "renovation", "by": by, "at": at, "data": data})
-        return re.search(r"→ (ZX-YG-\d{6}-\d{4})", self.process(at).out).group(1)
-
-    def act(self, number: str, action: str, at: str, by: str = "李娜", *, ok: bool = True, **data):
+    def act(self, number: str, action: str, at: str, by: str | None = None, *, ok: bool = True, **data):
         """Do ``action``; a refused one returns the problems of the rejection note."""
-        name = self.drop({"record": number, "action": action, "by": by, "at": at, "data": data})
-        result = self.process(at, ok=ok)
-        if not ok:
-            stamp = dt.datetime.fromisoformat(at).strftime("%Y%m%d-%H%M%S")
-            note = (self.ws.root / f"outbox/rejected/{stamp}-{name}.说明.txt").read_text("utf-8")
-            return [line for line in note.splitlines() if re.match(r"  \d+\. ", line)]
-        return result
-
-    def due(self, number: str, now: str) -> dict[str, tuple]:
-        result = self.ws.cli("todo", "--format", "json", "--now", now)
-        assert result.code == 0, result.err
-        return {t["clock"]: (t["due"], t["status"], t["who"]) for t in json.loads(result.out)
-                if t["record"] == number}
-
-    def explain(self, number: str, now: str) -> list[str]:
-        result = self.ws.cli("explain", number, "--now", now)
-        assert result.code == 0, result.err
-        return result.out.splitlines()
+        result = super().act(number, action, at, by, ok=ok, **data)
+        return result if ok else [line for line in result.splitlines() if re.match(r"  \d+\. ", line)]
 
     def clock_lines(self, number: str, now: str, key: str) -> list[str]:
         """The explain lines of one clock: its header and its indented explanation."""
@@ -83,10 +50,6 @@ class Desk:
         assert result.code == 0, result.err
         return dict(line.strip().split("：", 1) for line in result.out.splitlines()[1:]
                     if line.startswith("  ") and not line.startswith("   ") and "：" in line and "⏱" not in line)
-
-    def state(self, number: str) -> str:
-        rows = json.loads(self.ws.cli("list", "--format", "json").out)
-        return next(r["state_label"] for r in rows if r["record"] == number)
 
 
 def application(applied_at: str, planned_start: str, planned_end: str, **extra) -> dict:
