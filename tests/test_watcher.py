@@ -86,3 +86,43 @@ def test_bad_definitions_are_reported_and_the_last_good_ones_stay(running):
     forms.write_text(good.replace("title: 投诉处理记录", "title: 投诉登记表"), encoding="utf-8")
     assert wait_for(lambda: "已重新载入定义 definitions reloaded" in lines), lines
     assert not report.exists()
+
+
+def todo_records(ws) -> set[str]:
+    import json
+
+    try:
+        return {t["record"] for t in json.loads((ws.root / "outbox" / "todo" / "todo.json").read_text("utf-8"))}
+    except (OSError, ValueError):
+        return set()
+
+
+def test_the_to_do_lists_wait_for_the_end_of_a_burst(running):
+    """Records are printed pass by pass; the to-do lists (the costliest PDFs) once the inbox settles."""
+    ws, lines = running
+    inbox = ws.root / "inbox"
+    text = complaint("最后一份").encode("utf-8")
+    still_copying = threading.Event()
+
+    def slow_copy():  # a file still growing: the watcher sees it, cannot take it yet
+        with open(inbox / "slow.yaml", "wb") as handle:
+            for i in range(0, len(text), max(1, len(text) // 25)):
+                handle.write(text[i:i + max(1, len(text) // 25)])
+                handle.flush()
+                still_copying.set()
+                time.sleep(0.15)
+
+    copier = threading.Thread(target=slow_copy)
+    copier.start()
+    still_copying.wait(5)
+    (inbox / "first.yaml").write_text(complaint("第一份"), encoding="utf-8")
+    assert wait_for(lambda: any(line.startswith("✓ first.yaml") for line in lines)), lines
+    first = next(line for line in lines if line.startswith("✓ first.yaml")).split(" → ")[1]
+    assert wait_for(lambda: any(first in line and "📄" in line for line in lines)), lines  # its PDF: at once
+    assert copier.is_alive()  # the burst is not over…
+    assert first not in todo_records(ws)  # …so the lists have not been redone yet
+    copier.join()
+    assert wait_for(lambda: any(line.startswith("✓ slow.yaml") for line in lines)), lines
+    last = next(line for line in lines if line.startswith("✓ slow.yaml")).split(" → ")[1]
+    assert wait_for(lambda: {first, last} <= todo_records(ws)), lines
+    assert (ws.root / "outbox" / "todo" / "待办-全部.pdf").exists()

@@ -66,10 +66,7 @@ class App:
 
     def write_outputs(self, now: dt.datetime, *, todo: bool = True) -> list[Path]:
         """PDFs of the records changed since the last time (a crash included), then the to-do lists."""
-        written = self.outbox.render_pending(self.defs, self.store.get, now)
-        if todo:
-            self.write_todo(now)
-        return written
+        return self.outbox.print(self.defs, self.store.get, now, todo=self._todo_text(now) if todo else None)
 
     def record(self, number: str) -> Record:
         """The record ``number``, or a :class:`WorkspaceError` saying it does not exist."""
@@ -129,11 +126,15 @@ class App:
                 lines.append(f"  {fmt(t.due)}  {t.record}{unit}  {t.task}  〔{who}〕")
         return lines or ["没有待办事项。"]
 
-    def write_todo(self, now: dt.datetime) -> None:
+    def write_todo(self, now: dt.datetime) -> list[Path]:
         """Refresh ``outbox/todo/``: the list as text, JSON, .ics, and PDFs for the office and each person."""
+        tasks, text = self._todo_text(now)
+        return self.outbox.write_todo(self.defs, tasks, now, text)
+
+    def _todo_text(self, now: dt.datetime) -> tuple[list[Task], str]:
         tasks = self.todo(now)
         header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
-        self.outbox.write_todo(self.defs, tasks, now, "\n".join(header + self.todo_lines(tasks)) + "\n")
+        return tasks, "\n".join(header + self.todo_lines(tasks)) + "\n"
 
     def rebuild(self) -> int:
         """Rebuild the database from the archive alone; returns the number of records."""

@@ -21,6 +21,8 @@ from formflow.compat import stored_record_problems
 from formflow.errors import DefinitionError, FormflowError
 from formflow.workspace import Workspace
 
+#: The longest the to-do lists wait for a burst to end (a file that never settles must not hold them).
+TODO_HOLD_MAX = 30.0
 DEFINITION_GLOBS = ("formflow.yaml", "calendar.yaml", "duties.yaml", "forms/*.yaml", "choices/*", "workflows/*.yaml")
 
 
@@ -60,6 +62,7 @@ class Watcher:
         self._seen: dict[Path, tuple[inbox.Reading, float]] = {}
         self._definitions = _fingerprint(app.root)
         self._todo_key: tuple = ()
+        self._todo_held_since: float | None = None  # the to-do lists wait while a burst is still arriving
 
     def stop(self) -> None:
         """Ask the loop to finish its current pass and return."""
@@ -70,8 +73,7 @@ class Watcher:
         """Watch until stopped. Catches up first: the inbox as it is, deadlines as of now."""
         observer = self._observer()
         self.echo(f"正在监视 watching {self.app.root / 'inbox'}（按 Ctrl-C 停止 stop）")
-        self._write_pdfs()  # those a crash or kill left unrendered
-        self._refresh_todo(force=True)
+        self._print(todo=True)  # record PDFs a crash or kill left unrendered, and today's lists
         last_scan = last_tick = 0.0
         try:
             while not self.stopping.is_set():
@@ -81,6 +83,9 @@ class Watcher:
                     last_scan = now
                     self._reload_if_changed()
                     self._take_ready_files()
+                if self._todo_held_since is not None and (
+                        not self._seen or now - self._todo_held_since >= TODO_HOLD_MAX):
+                    self._refresh_todo(force=True)
                 if now - last_tick >= self.tick:
                     last_tick = now
                     self._refresh_todo()
@@ -131,12 +136,24 @@ class Watcher:
             self._seen.pop(path, None)
         for result in report.results:
             self.echo(result.line())
-        self._write_pdfs()
-        self._refresh_todo(force=True)
+        if self._seen:
+            # More files are settling in the inbox (a burst, a scanner batch): print their records
+            # now, the to-do lists once, after the last of them (they are the costliest PDFs).
+            self._todo_held_since = self._todo_held_since or time.monotonic()
+            self._print(todo=False)
+        else:
+            self._print(todo=True)
 
-    def _write_pdfs(self) -> None:
-        for path in self.app.write_outputs(self.app.now(), todo=False):
-            self.echo(f"  📄 {path.relative_to(self.app.root)}")
+    def _print(self, *, todo: bool) -> None:
+        """Record PDFs still queued, with the to-do lists if ``todo``: one pool for both."""
+        now = self.app.now()
+        if todo:
+            self._todo_key = self._key(now)
+            self._todo_held_since = None
+        records = self.app.outbox.records_dir
+        for path in self.app.write_outputs(now, todo=todo):
+            if path.is_relative_to(records):
+                self.echo(f"  📄 {path.relative_to(self.app.root)}")
 
     def _reload_if_changed(self) -> None:
         fingerprint = _fingerprint(self.app.root)
@@ -160,10 +177,13 @@ class Watcher:
         self.echo("已重新载入定义 definitions reloaded")
         self._refresh_todo(force=True)
 
+    def _key(self, now: dt.datetime) -> tuple:
+        return tuple((t.record, t.clock, t.status, t.due) for t in self.app.todo(now))
+
     def _refresh_todo(self, *, force: bool = False) -> None:
         now = self.app.now()
-        tasks = self.app.todo(now)
-        key = tuple((t.record, t.clock, t.status, t.due) for t in tasks)
+        key = self._key(now)
         if force or key != self._todo_key:
             self._todo_key = key
+            self._todo_held_since = None
             self.app.write_todo(now)

@@ -48,3 +48,32 @@ def test_several_documents():
     docs = parse("form: a\n---\nform: b\n")
     assert [d.data for d in docs] == [{"form": "a"}, {"form": "b"}]
     assert [d.index for d in docs] == [0, 1]
+
+
+def _yaml_files():
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    return sorted([*root.glob("examples/*/*.yaml"), *root.glob("tests/corpus/*.yaml"),
+                   *root.glob("forms/*.yaml"), *root.glob("workflows/*.yaml"), *root.glob("choices/*.yaml"),
+                   *root.glob("*.yaml")])
+
+
+@pytest.mark.parametrize("path", _yaml_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_libyaml_reads_what_the_pure_python_parser_reads(path):
+    """The fast parser gives the same data *and the same line/column marks* (error messages use them);
+    a file either parser refuses gets the pure-Python parser's message."""
+    import yaml
+
+    from formflow.definitions import yamlsource
+
+    assert yamlsource._FastLoader is yaml.CSafeLoader  # the wheels ship libyaml; a silent fallback would be slow
+    text = path.read_text(encoding="utf-8")
+    try:
+        expected = [(d.data, d.marks) for d in yamlsource._parse(yaml.SafeLoader, text, path.name)]
+    except YamlSyntaxError as exc:
+        with pytest.raises(YamlSyntaxError) as info:
+            parse_documents(text, path.name)
+        assert info.value.problem == exc.problem
+        return
+    except RecursionError:
+        return
+    assert [(d.data, d.marks) for d in parse_documents(text, path.name)] == expected

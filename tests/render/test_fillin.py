@@ -53,7 +53,7 @@ def test_round_trip_new_fill_validate(workspace, form_id):
     """Fill every required field of each shipped form's template with the values of its valid example."""
     from formflow.definitions.yamlsource import parse_documents
 
-    example = next(parse_documents((REPO / "examples" / form_id / "valid.yaml").read_text("utf-8"), "x")).data
+    example = parse_documents((REPO / "examples" / form_id / "valid.yaml").read_text("utf-8"), "x")[0].data
     template = workspace.cli("new", form_id).out
     scalars = {k: v for k, v in example["data"].items() if not isinstance(v, (list, dict))}
     filled = fill(template, {"by": example["by"], "at": f'"{example["at"]}"',

@@ -20,7 +20,7 @@ from .test_pdf import flat, fonts, pdftotext
 
 def example_record(defs, form: str):
     """The record ``examples/<form>/valid.yaml`` registers."""
-    doc = next(iter(parse_documents((REPO / "examples" / form / "valid.yaml").read_text(encoding="utf-8"), "x"))).data
+    doc = parse_documents((REPO / "examples" / form / "valid.yaml").read_text(encoding="utf-8"), "x")[0].data
     at = doc["at"] if isinstance(doc["at"], dt.datetime) else dt.datetime.fromisoformat(str(doc["at"]))
     record, _ = create_record(defs, "TS-YG-202611-0001", form, doc["by"], at, doc["data"])
     return record
@@ -68,13 +68,14 @@ def test_the_vendored_font_has_cids_equal_to_glyph_ids():
 
 
 def test_every_page_has_the_head_and_foot(defs, tmp_path):
-    data = pdf.render_record(defs, example_record(defs, "complaint"), NOW)
+    record = example_record(defs, "renovation")  # a permit: two pages
+    data = pdf.render_record(defs, record, NOW)
     pages = pdftext_pages(data, tmp_path)
     assert len(pages) >= 2 and pdf.page_count(data) == len(pages)
     for number, text in enumerate(pages, 1):
         page = flat(text)
-        assert "阳光花园管理处" in page and "投诉处理记录·TS-YG-202611-0001" in page
-        assert "表单complaint第1版·打印于2026-11-2810:00" in page
+        assert "阳光花园管理处" in page and f"{defs.forms['renovation'].title}·{record.number}" in page
+        assert "表单renovation第1版·打印于2026-11-2810:00" in page
         assert f"第{number}页/共{len(pages)}页" in page
 
 

@@ -18,8 +18,9 @@ import json
 import os
 import re
 import traceback
-from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -54,15 +55,36 @@ def _start_worker() -> None:
     threading.Thread(target=watch_parent, daemon=True).start()
 
 
-def _render_in_worker(job: tuple[dict, str]) -> tuple[str, bytes | None, str]:
-    from formflow.adapters.store import doc_to_record
-    from formflow.render.pdf import render_record
-
-    doc, now_text = job
+def _render_in_worker(job: tuple[int, str, tuple]) -> tuple[int, bytes | None, str]:
+    index, kind, args = job
     try:
-        return doc["number"], render_record(_worker_defs, doc_to_record(doc), dt.datetime.fromisoformat(now_text)), ""
+        return index, _render(_worker_defs, kind, args), ""
     except Exception as exc:  # noqa: BLE001 - reported by the parent, which keeps going
-        return doc["number"], None, "".join(traceback.format_exception(exc))
+        return index, None, "".join(traceback.format_exception(exc))
+
+
+def _render(defs: Definitions, kind: str, args: tuple) -> bytes:
+    """One PDF: ``("record", (doc, now))`` or ``("todo", (tasks, now, title, who))``."""
+    from formflow.render import pdf
+
+    if kind == "record":
+        from formflow.adapters.store import doc_to_record
+
+        doc, now = args
+        return pdf.render_record(defs, doc_to_record(doc), now)
+    tasks, now, title, who = args
+    return pdf.render_todo(defs, tasks, now, title, who)
+
+
+@dataclass
+class _Job:
+    """One PDF to print: what to render, where it goes, what to remember once it is written."""
+
+    kind: str
+    args: tuple
+    path: Path
+    what: str
+    done: Callable[[], None] = lambda: None
 
 
 class Outbox:
@@ -100,44 +122,72 @@ class Outbox:
 
     def render_pending(self, defs: Definitions, get, now: dt.datetime, *, workers: int | None = None) -> list[Path]:
         """Render the PDF of every queued record (``get(number)`` reads one); returns the files written."""
-        if not defs.settings.record_pdfs:
+        return self.print(defs, get, now, workers=workers)
+
+    def print(self, defs: Definitions, get, now: dt.datetime, *, todo: tuple[list[Task], str] | None = None,
+              records: bool = True, workers: int | None = None) -> list[Path]:
+        """Print what is due in one go: the queued record PDFs and, with ``todo`` (tasks and the text
+        list), the to-do lists. Returns the PDFs written.
+
+        All PDFs of a pass share one pool of worker processes, the to-do lists first (the longest
+        documents), so a burst keeps both cores busy to the end instead of printing the lists alone
+        after the records.
+        """
+        jobs: list[_Job] = []
+        if todo is not None:
+            jobs += self._todo_jobs(defs, *todo, now)
+        numbers: list[str] = []
+        if records and not defs.settings.record_pdfs:
             self.queue_file.unlink(missing_ok=True)
-            return []
-        numbers = self.pending()
-        records = [r for r in (get(n) for n in numbers) if r is not None and r.form in defs.forms]
-        written: list[Path] = []
-        workers = workers if workers is not None else min(2, os.cpu_count() or 1)
-        for number, data, error in self._render(defs, records, now, workers):
-            record = next(r for r in records if r.number == number)
-            if data is None:
-                self._log(f"PDF of {number}", error)
-                continue
-            path = self.pdf_path(record)
-            write_bytes(path, data)
-            written.append(path)
-        left = set(self.pending()) - set(numbers)  # queued meanwhile by someone else: keep
-        if left:
-            write_json(self.queue_file, sorted(left))
-        else:
-            self.queue_file.unlink(missing_ok=True)
+        elif records:
+            from formflow.adapters.store import record_to_doc
+
+            numbers = self.pending()
+            for record in (get(n) for n in numbers):
+                if record is not None and record.form in defs.forms:
+                    jobs.append(_Job("record", (record_to_doc(record), now), self.pdf_path(record),
+                                     f"PDF of {record.number}"))
+        written = self._run(defs, jobs, workers if workers is not None else min(2, os.cpu_count() or 1))
+        if numbers:
+            left = set(self.pending()) - set(numbers)  # queued meanwhile by someone else: keep
+            if left:
+                write_json(self.queue_file, sorted(left))
+            else:
+                self.queue_file.unlink(missing_ok=True)
         return written
 
-    def _render(self, defs: Definitions, records: list[Record], now: dt.datetime, workers: int):
-        from formflow.adapters.store import record_to_doc
-        from formflow.render.pdf import render_record
+    def _run(self, defs: Definitions, jobs: list[_Job], workers: int) -> list[Path]:
+        written = []
+        for index, data, error in self._results(defs, jobs, workers):
+            job = jobs[index]
+            if data is None:
+                self._log(job.what, error)
+                continue
+            write_bytes(job.path, data)
+            job.done()
+            written.append(job.path)
+        return written
 
-        if len(records) < POOL_FROM or workers < 2:
-            for record in records:
+    def _results(self, defs: Definitions, jobs: list[_Job], workers: int):
+        if len(jobs) < POOL_FROM or workers < 2:  # in-process, where fonts are already loaded
+            for index, job in enumerate(jobs):
                 try:
-                    yield record.number, render_record(defs, record, now), ""
+                    yield index, _render(defs, job.kind, job.args), ""
                 except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others
-                    yield record.number, None, "".join(traceback.format_exception(exc))
+                    yield index, None, "".join(traceback.format_exception(exc))
             return
+        from formflow.render.pdf import renderer_for
+
         global _worker_defs
-        _worker_defs = defs  # inherited by the forked workers, with the fonts already loaded
-        jobs = [(record_to_doc(r), now.isoformat()) for r in records]
+        _worker_defs = defs
+        # Made here, inherited by the forked workers: a renderer made in a worker would leave its
+        # font folder (WeasyPrint's temp dir, removed by a finaliser workers never run) behind.
+        renderer_for(defs)
         with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker) as pool:
-            yield from pool.map(_render_in_worker, jobs, chunksize=max(1, len(jobs) // (workers * 4)))
+            # One job per task, written as it comes back: chunks would leave one core idle at the end.
+            futures = [pool.submit(_render_in_worker, (index, job.kind, job.args)) for index, job in enumerate(jobs)]
+            for future in as_completed(futures):
+                yield future.result()
 
     def _log(self, what: str, error: str) -> None:
         self.errors.parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +198,10 @@ class Outbox:
 
     def write_todo(self, defs: Definitions, tasks: list[Task], now: dt.datetime, text: str) -> list[Path]:
         """Rewrite ``outbox/todo/``: text, JSON and .ics always; PDFs whose content changed."""
+        return self.print(defs, lambda number: None, now, todo=(tasks, text), records=False)
+
+    def _todo_jobs(self, defs: Definitions, tasks: list[Task], text: str, now: dt.datetime) -> list[_Job]:
+        """Write the to-do list as text, JSON and .ics; return the to-do PDFs whose content changed."""
         from formflow.render.ics import todo_ics
         from formflow.render.todolist import tasks_for
 
@@ -155,7 +209,6 @@ class Outbox:
         write_text(folder / "待办.txt", text)
         write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
         write_text(folder / "待办.ics", todo_ics(tasks, now, f"{defs.settings.office} 待办事项"))
-        written = []
         audiences: dict[str, tuple[str | None, list[Task]]] = {}
         if "office" in defs.settings.todo_pdfs:
             audiences["全部"] = (None, tasks)
@@ -163,6 +216,11 @@ class Outbox:
             mine = tasks_for(defs, tasks, person.name)
             if mine:
                 audiences[person.name] = (person.name, mine)
+        for stale in folder.glob("待办-*.pdf"):
+            if stale.stem.removeprefix("待办-") not in audiences:
+                stale.unlink(missing_ok=True)  # nothing left for that person
+                self._todo_keys.pop(stale.stem.removeprefix("待办-"), None)
+        jobs = []
         for name, (who, mine) in audiences.items():
             path = folder / f"待办-{name}.pdf"
             # The list shows "due in 3 hours", so it is also new each day and whenever a status moves.
@@ -170,14 +228,8 @@ class Outbox:
                                             ensure_ascii=False, sort_keys=True).encode()).hexdigest()
             if self._todo_keys.get(name) == key and path.exists():
                 continue
-            from formflow.render.pdf import render_todo  # WeasyPrint costs ~1 s to import: only when printing
-
             title = f"{defs.settings.office} 待办事项" + ("" if who is None else f"（{who}）")
-            write_bytes(path, render_todo(defs, mine, now, title, who))
-            self._todo_keys[name] = key
-            written.append(path)
-        for stale in folder.glob("待办-*.pdf"):
-            if stale.stem.removeprefix("待办-") not in audiences:
-                stale.unlink(missing_ok=True)  # nothing left for that person
-                self._todo_keys.pop(stale.stem.removeprefix("待办-"), None)
-        return written
+            jobs.append(_Job("todo", (mine, now, title, who), path, f"to-do PDF {name}",
+                             lambda name=name, key=key: self._todo_keys.__setitem__(name, key)))
+        jobs.sort(key=lambda job: -len(job.args[0]))  # longest first: they finish last otherwise
+        return jobs
