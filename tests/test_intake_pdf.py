@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -18,12 +19,13 @@ from xml.sax.saxutils import escape
 
 import pytest
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from pypdf.generic import NameObject, TextStringObject
 
 from formflow.adapters.store import Store
 from formflow.app import dump
 from formflow.intake import read_content
-from formflow.intake_pdf import SIGNER_FIELDS, NotAForm, form_data, pdf_envelope, read_fields
+from formflow.intake_pdf import SIGNER_FIELDS, form_data, pdf_envelope
+from formflow.pdf_fields import NotAForm, read_fields
 from formflow.render.pdf import render_blank
 from formflow.workspace import Workspace
 
@@ -68,6 +70,8 @@ def blanks(shipped, tmp_path_factory):
 
     return blank
 
+RADIO = 1 << 15  # the radio flag of a button field
+
 
 # ── the independent filler ─────────────────────────────────────────────────────────────────
 
@@ -91,16 +95,16 @@ def pdftk_fields(pdf: Path) -> list[dict]:
 def pdftk_fill(blank: Path, values: dict[str, str], out: Path) -> Path:
     """Fill ``blank`` with pdftk from XFDF (UTF-8); a choice is given by its printed label.
 
-    Text fields are filled by name. For tick boxes pdftk sets the appearance state it is given:
-    it lists a radio group (under WeasyPrint's name ``x.x``) with the option labels as state
-    options, and WeasyPrint names the states by their index in that list.
+    Text fields and the check boxes of a multi-choice (``x.N``, value ``on``) are filled by name.
+    For a radio group pdftk sets the appearance state it is given: it lists the group with the
+    option labels as state options, and WeasyPrint names the states by their index in that list.
     """
     fields = pdftk_fields(blank)
     names = {f["FieldName"] for f in fields}
     entries = []
     for key, value in values.items():
-        group = next((f for f in fields if f.get("FieldNameAlt") == key and f.get("FieldType") == "Button"
-                      and value in f["options"]), None)
+        group = next((f for f in fields if key in (f["FieldName"], f.get("FieldNameAlt"))
+                      and int(f.get("FieldFlags", 0)) & RADIO and value in f["options"]), None)
         if group is not None:
             name, value = group["FieldName"], str(group["options"].index(value))
         else:
@@ -207,19 +211,13 @@ def test_table_rows_yes_no_cells_and_ticked_boxes(shipped, blanks, tmp_path):
         "inspection_items.1.item": "入户门", "inspection_items.1.passed": "是",
         "inspection_items.2.item": "卫生间防水", "inspection_items.2.passed": "否",
         "inspection_items.2.problem": "地漏周边渗水", "fees.1.fee_amount": "1,280.50", "clerk": "王芳",
+        "docs_signed.0": "on", "docs_signed.3": "on",  # 已签署文件: each box is a field of its own
     }, tmp_path / "movein.pdf")
-    # A reader ticks single boxes of 已签署文件 (WeasyPrint gives them one name and the state "on";
-    # pdftk would tick them all by that name, so tick the 1st and 4th here as a reader saves them).
-    writer = PdfWriter(clone_from=PdfReader(filled))
-    boxes = [a.get_object() for page in writer.pages for a in page.get("/Annots", [])
-             if a.get_object().get("/T") == "docs_signed"]
-    assert len(boxes) == 4
-    for i in (0, 3):
-        boxes[i][NameObject("/V")] = boxes[i][NameObject("/AS")] = NameObject("/on")
-    buffer = io.BytesIO()
-    writer.write(buffer)
+    boxes = {f["FieldName"]: f for f in pdftk_fields(filled) if f["FieldName"].startswith("docs_signed")}
+    assert sorted(boxes) == [f"docs_signed.{i}" for i in range(4)]
+    assert [boxes[f"docs_signed.{i}"]["FieldValue"] for i in range(4)] == ["on", "Off", "Off", "on"]
 
-    envelope, problems, by_problems = pdf_envelope(buffer.getvalue(), shipped)
+    envelope, problems, by_problems = pdf_envelope(filled.read_bytes(), shipped)
     assert (problems, by_problems, envelope["by"]) == ([], [], "王芳")
     data = envelope["data"]
     assert data["members"] == [{"member_name": "欧阳小明", "relation": "子女"},
@@ -339,6 +337,9 @@ def test_every_field_of_every_fillable_blank_maps_to_the_form(shipped, blanks):
                 continue
             if field.type == "table":
                 assert any(n.startswith(f"{field.name}.1.") for n in names), (form.id, field.name)
+            elif field.type == "multichoice" and field.name not in names:  # tick boxes, one field each
+                options = len(field.choices.options)
+                assert {f"{field.name}.{i}" for i in range(options)} <= names, (form.id, field.name)
             else:
                 assert field.name in names, (form.id, field.name)
         assert "_by" in names or any(n in form.fields for n in SIGNER_FIELDS), form.id
@@ -347,3 +348,46 @@ def test_every_field_of_every_fillable_blank_maps_to_the_form(shipped, blanks):
 def test_not_a_form_is_an_exception_with_chinese_text(shipped):
     with pytest.raises(NotAForm, match="扫描件"):
         pdf_envelope(_plain_pdf(), shipped)
+
+
+def test_the_blank_s_form_fields_follow_the_pdf_spec(shipped, blanks):
+    """What render/acroform.py puts right in WeasyPrint's fields: radio buttons are widgets of their group
+    (no name of their own, not listed as fields), every default appearance is valid (no ``gs``) and text
+    fields name Helvetica, which fillers can draw digits with (pdftk drew boxes with the embedded cut)."""
+    for form_id in shipped.forms:
+        data = blanks(form_id).read_bytes()
+        assert len(data) <= 1_000_000, (form_id, len(data))
+        acro = PdfReader(io.BytesIO(data)).trailer["/Root"]["/AcroForm"]
+        kinds = set()
+        for ref in acro["/Fields"]:
+            field = ref.get_object()
+            assert "/Parent" not in field, form_id
+            kinds.add((field.get("/FT"), int(field.get("/Ff", 0)) & (1 << 15)))
+            assert " gs" not in str(field.get("/DA", "")), (form_id, field.get("/T"))
+            if field.get("/FT") == "/Tx":
+                font = re.search(r"(/\S+)\s+[\d.]+\s+Tf", str(field["/DA"]))
+                assert font and font.group(1) == "/Helv", (form_id, field.get("/T"))  # a font every filler knows
+                assert acro["/DR"]["/Font"]["/Helv"]["/BaseFont"] == "/Helvetica"
+            for kid in field.get("/Kids") or []:
+                assert "/T" not in kid.get_object(), (form_id, field.get("/T"))
+        assert ("/Tx", 0) in kinds and ("/Btn", 1 << 15) in kinds, form_id
+
+
+@needs_pdftk
+def test_boxes_of_blanks_printed_before_one_field_per_box_are_still_read(shipped, blanks, tmp_path):
+    """Blanks printed by earlier versions named all boxes of a multi-choice alike (state ``on``): still read."""
+    writer = PdfWriter(clone_from=PdfReader(pdftk_fill(blanks("movein"), {"unit": "5-1-0801", "owner_name": "欧阳娜娜",
+                                                                         "clerk": "王芳"}, tmp_path / "old.pdf")))
+    boxes = [a.get_object() for page in writer.pages for a in page.get("/Annots", [])
+             if str(a.get_object().get("/T", "")).startswith("docs_signed.")]
+    assert len(boxes) == 4
+    for i, box in enumerate(boxes):
+        box[NameObject("/T")] = TextStringObject("docs_signed")
+        if i in (1, 2):
+            box[NameObject("/V")] = box[NameObject("/AS")] = NameObject("/on")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    envelope, problems, _ = pdf_envelope(buffer.getvalue(), shipped)
+    assert problems == []
+    options = [o.value for o in shipped.forms["movein"].fields["docs_signed"].choices.options]
+    assert envelope["data"]["docs_signed"] == options[1:3]

@@ -95,7 +95,9 @@ class App:
         if (cached is not None and version is not None and cached[0] is defs and cached[1] is store
                 and cached[2] == version and cached[3] == now):
             return list(cached[4])
-        tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done())
+        # Before any pass (no first day noted yet) no past period of a duty is asked for.
+        since = store.since() or now.astimezone(defs.calendar.tz).date()
+        tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done(), since)
         self._todo_cache = (defs, store, version, now, tasks)
         return list(tasks)
 
@@ -149,6 +151,8 @@ class App:
             archived.append((meta["seq"], meta_path.with_name(meta_path.name.removesuffix(".meta.json")), meta))
         for _, original, meta in sorted(archived, key=lambda item: (item[0], item[1].name)):
             engine.replay_archived(original, meta["name"], dt.datetime.fromisoformat(meta["received"]))
+        engine.store.commit()
+        engine.note_since(self.now())  # the first archived file's day (from the committed submissions)
         engine.store.commit()
         self.engine = engine
         return engine.store.count()

@@ -15,8 +15,10 @@ What the renderer (render/pdf.py, WeasyPrint) puts in a fillable blank, and how 
   *labels* in order and each button's "on" appearance is named by its index (``/0``, ``/1``…);
   the ticked button is found from the buttons' ``/AS`` (what the reader shows), else from
   ``/V``; the label is mapped back to the option's value;
-* a check box per option of a multi-choice, all with the field's name and the "on" state
-  ``/on`` (WeasyPrint drops the HTML ``value``): the n-th box of that name is the n-th option;
+* a check box field per option of a multi-choice, named ``<field>.<n>`` for the n-th option
+  (from 0; in a table ``<table>.<row>.<column>.<n>``), so readers tick each on its own. Blanks
+  printed before this had all boxes under the field's own name (on state ``/on``, WeasyPrint
+  drops the HTML ``value``): the n-th box of that name is the n-th option — still read;
 * table cells ``<table>.<row>.<column>`` (rows from 1); rows left empty are skipped;
 * ``_record`` (the 记录编号 box, for the number the engine gives: must stay empty here) and
   ``_by`` (经办人, see :data:`BY_FIELD`; not yet emitted by the renderer).
@@ -29,14 +31,13 @@ the archived receipt time, so it reproduces the record.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from formflow.definitions.forms import Field, Form
 from formflow.definitions.loader import Definitions
+from formflow.pdf_fields import NotAForm, PdfField, document_info, open_pdf, read_fields
 
 #: Larger PDFs are refused unread (YAML's limit, :data:`formflow.intake.MAX_BYTES`, is 2 MB).
 #: The fillable blanks of the shipped forms are 53–92 KB, a filled one a few KB more; the
@@ -57,156 +58,11 @@ RECORD_FIELD = "_record"
 #: on the staff roster, exactly as ``by`` of a YAML file must.
 SIGNER_FIELDS = ("clerk", "receiver", "visitor", "collector")
 
-#: Limits against hostile or broken files: deeper field trees and more fields than any form has.
-MAX_FIELD_DEPTH = 8
-MAX_FIELDS = 5000
-
-_RADIO = 1 << 15
-_PUSHBUTTON = 1 << 16
-_OFF = ("", "Off", "off")
 _CELL = re.compile(r"^([a-z][a-z0-9_]*)\.(\d{1,4})\.([a-z][a-z0-9_]*)$")
+_OPTION = re.compile(r"^(.+)\.(\d{1,3})$")  # the check box of option n: ``<field>.<n>``
 _SPLIT = re.compile(r"\s*[、,，;；/\n]\s*")
 
 HOW_TO_GET_A_BLANK = "可填写的空白表用 formflow blank 表单名 --fillable 生成（在 outbox/blank/）"
-
-
-@dataclass(frozen=True)
-class PdfField:
-    """One form field as the PDF holds it (several for the check boxes of one multi-choice)."""
-
-    name: str
-    kind: str  # text | radio | check
-    text: str = ""  # text: what was typed; radio: the ticked option's label; check: the "on" state name
-    on: bool = False  # check: ticked
-    unreadable: str = ""  # radio: a state we could not map to an option (shown to the clerk)
-    conflict: tuple[str, ...] = ()  # radio: more than one button ticked
-
-
-class NotAForm(Exception):
-    """The file is not a readable formflow PDF form; the message says why, in Chinese."""
-
-
-# ── the PDF ────────────────────────────────────────────────────────────────────────────────
-
-def _name(value: Any) -> str:
-    """A PDF name or string as text, without the leading slash of a name."""
-    text = str(value) if value is not None else ""
-    return text[1:] if text.startswith("/") else text
-
-
-def _option_text(state: str, options: list[str]) -> str | None:
-    """The option label a radio state stands for: an index into ``/Opt``, or the label itself."""
-    if state.isdigit() and int(state) < len(options):
-        return options[int(state)]
-    if state in options:
-        return state
-    return None
-
-
-def _radio(name: str, group, kids: list) -> PdfField:
-    options = [str(o[0] if isinstance(o, list) and o else o) for o in (group.get("/Opt") or [])]
-    widgets = kids or [group]
-    shown = [_name(w.get("/AS")) for w in widgets]
-    states = [s for s in shown if s not in _OFF]
-    if not states:  # no button shows as ticked: a filler that only set the value
-        states = [s for s in [_name(group.get("/V"))] + [_name(w.get("/V")) for w in widgets] if s not in _OFF]
-    if not states:
-        return PdfField(name, "radio")
-    chosen = list(dict.fromkeys(_option_text(s, options) for s in states))
-    if None in chosen:
-        return PdfField(name, "radio", unreadable=next(s for s in states if _option_text(s, options) is None))
-    if len(chosen) > 1:
-        return PdfField(name, "radio", conflict=tuple(chosen))
-    return PdfField(name, "radio", chosen[0])
-
-
-def _check(name: str, widget) -> PdfField:
-    states = [_name(k) for k in ((widget.get("/AP") or {}).get("/N") or {})]
-    on_state = next((s for s in states if s not in _OFF), "on")
-    shown = widget.get("/AS") if "/AS" in widget else widget.get("/V")
-    return PdfField(name, "check", on_state, on=_name(shown) not in _OFF)
-
-
-def _text(name: str, field) -> PdfField:
-    value = field.get("/V")
-    if isinstance(value, list):  # a list box: several values
-        value = "、".join(str(v) for v in value)
-    text = str(value) if value is not None else ""
-    return PdfField(name, "text", text.replace("\r\n", "\n").replace("\r", "\n"))  # readers end lines with CR
-
-
-def read_fields(reader) -> list[PdfField]:
-    """Every terminal field of the PDF's AcroForm, in the order of ``/Fields``."""
-    root = reader.trailer["/Root"]
-    form = root.get("/AcroForm")
-    form = form.get_object() if form is not None else None
-    found: list[PdfField] = []
-    seen: set[int] = set()
-
-    def walk(node, prefix: str, inherited: dict, depth: int) -> None:
-        if depth > MAX_FIELD_DEPTH or len(found) > MAX_FIELDS:
-            raise NotAForm("PDF 的表单栏结构异常（层次过深或栏目过多），不是 formflow 生成的表单")
-        ref = getattr(node, "idnum", None)
-        field = node.get_object()
-        if ref is not None:
-            if ref in seen:
-                return
-            seen.add(ref)
-        if not hasattr(field, "get"):
-            return
-        partial = _name(field.get("/T")) if field.get("/T") is not None else ""
-        name = f"{prefix}.{partial}" if prefix and partial else partial or prefix
-        kind = field.get("/FT", inherited.get("/FT"))
-        flags = int(field.get("/Ff", inherited.get("/Ff", 0)) or 0)
-        kids = [k.get_object() for k in (field.get("/Kids") or [])]
-        if kind == "/Btn" and flags & _RADIO:
-            # Its kids are the buttons, even where (as WeasyPrint writes them) they carry a /T of their own.
-            for kid in field.get("/Kids") or []:
-                if getattr(kid, "idnum", None) is not None:
-                    seen.add(kid.idnum)
-            found.append(_radio(name, field, kids))
-            return
-        if any("/T" in k for k in kids):
-            for kid in field.get("/Kids"):
-                walk(kid, name, {"/FT": kind, "/Ff": flags}, depth + 1)
-            return
-        if kind == "/Btn":
-            if not flags & _PUSHBUTTON:  # one check box per widget: a group's boxes may each stand for an option
-                found.extend(_check(name, widget) for widget in (kids or [field]))
-        elif kind in ("/Tx", "/Ch"):
-            found.append(_text(name, field))
-
-    for entry in (form.get("/Fields") or []) if form is not None else []:
-        if "/Parent" in entry.get_object():
-            continue  # a radio button WeasyPrint also lists at the top: read with its group
-        walk(entry, "", {}, 0)
-    return found
-
-
-def _info(reader) -> dict[str, str]:
-    """The document information, keys in lower case without the slash."""
-    info = reader.trailer.get("/Info")
-    info = info.get_object() if info is not None else None
-    if not hasattr(info, "items"):
-        return {}
-    return {_name(k).lower(): _name(v) for k, v in info.items() if not hasattr(v, "items")}
-
-
-def open_pdf(raw: bytes):
-    """A pypdf reader of ``raw``; :class:`NotAForm` for a file that is not a readable PDF."""
-    from pypdf import PdfReader
-
-    if b"%PDF-" not in raw[:1024]:
-        raise NotAForm("文件扩展名是 .pdf，但内容不是 PDF 文件（可能改错了扩展名），请核对后重新放入")
-    try:
-        reader = PdfReader(io.BytesIO(raw), strict=False)
-        encrypted = reader.is_encrypted
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a broken file
-        raise NotAForm(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）：请在 PDF 阅读器中重新“另存为”后放入") from None
-    if encrypted:
-        raise NotAForm("PDF 文件已加密（设置了打开密码或权限密码），无法读取填写内容："
-                       "请另存为不加密的 PDF 后重新放入")
-    return reader
 
 
 # ── the form's data ────────────────────────────────────────────────────────────────────────
@@ -230,10 +86,13 @@ def _value(field: Field, entries: list[PdfField], where: str, problems: list[str
         options = list(field.choices.options) if field.choices is not None else []
         chosen = []
         for i in ticked:
-            state = checks[i].text
-            named = next((o.value for o in options if state in (o.value, o.label)), None)
-            if named is None and state.isdigit() and int(state) < len(options):
-                named = options[int(state)].value
+            state, option = checks[i].text, checks[i].option
+            if option >= 0:  # its name says which option it is
+                named = options[option].value if option < len(options) else None
+            else:
+                named = next((o.value for o in options if state in (o.value, o.label)), None)
+                if named is None and state.isdigit() and int(state) < len(options):
+                    named = options[int(state)].value
             if named is not None:
                 chosen.append(named)  # a box whose "on" state names its option (or its index)
             elif len(checks) == len(options):
@@ -266,10 +125,18 @@ def _value(field: Field, entries: list[PdfField], where: str, problems: list[str
 
 def form_data(form: Form, fields: list[PdfField]) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     """``data`` of the envelope from the PDF's fields; also the ``_``-fields (``_by``…) and problems."""
+    top = form.fields
     by_name: dict[str, list[PdfField]] = defaultdict(list)
     for f in fields:
         by_name[f.name].append(f)
-    top = form.fields
+    for name in [n for n in by_name if _OPTION.match(n)]:  # the boxes of one multi-choice, back together
+        base, option = _OPTION.match(name).groups()
+        checks = [e for e in by_name[name] if e.kind == "check"]
+        if checks and (base in top or _CELL.match(base)):
+            by_name[base].extend(PdfField(base, "check", e.text, e.on, option=int(option)) for e in checks)
+            by_name[name] = [e for e in by_name[name] if e.kind != "check"]
+            if not by_name[name]:
+                del by_name[name]
     data: dict[str, Any] = {}
     special: dict[str, str] = {}
     rows: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
@@ -341,7 +208,7 @@ def pdf_envelope(raw: bytes, defs: Definitions) -> tuple[dict[str, Any] | None, 
                        "不是一份可填写表单（扫描件请按纸面内容录入）")
     reader = open_pdf(raw)
     try:
-        info = _info(reader)
+        info = document_info(reader)
         fields = read_fields(reader)
     except NotAForm:
         raise

@@ -98,6 +98,7 @@ class Engine:
         """Handle every ready file in the inbox (or ``files``); commit once."""
         report = PassReport()
         paths = inbox.wait_until_settled(files if files is not None else inbox.candidates(self.inbox), quiet)
+        self.note_since(now())
         accepted: list[tuple[Path, str]] = []
         for path in paths:
             received = now()
@@ -119,6 +120,15 @@ class Engine:
             fsync_dir(self.inbox)
             self.journal.unlink(missing_ok=True)
         return report
+
+    def note_since(self, now: dt.datetime) -> None:
+        """Note the workspace's first day in use (for duties), once: its first submission, else today."""
+        if self.store.since() is None:
+            first = min((str(s.get("received", "")) for s in self.store.submissions()), default="")
+            try:
+                self.store.note_since(dt.datetime.fromisoformat(first).astimezone(self.defs.calendar.tz).date())
+            except ValueError:  # no submission yet: today
+                self.store.note_since(now.astimezone(self.defs.calendar.tz).date())
 
     def _one_file(self, path: Path, received: dt.datetime, accepted: list, report: PassReport) -> FileResult:
         name = path.name

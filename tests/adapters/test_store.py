@@ -82,12 +82,12 @@ def test_records_where_reads_only_the_chosen_states(tmp_path, small_partitions):
     fill(store, range(9, 12), state="registered")
     store = Store(db)
     reads = []
-    original = store_module._read_partition
-    store_module._read_partition = lambda path: reads.append(path.name) or original(path)
+    original = store_module.read_partition
+    store_module.read_partition = lambda path: reads.append(path.name) or original(path)
     try:
         open_ = [r.number for r in store.records_where(lambda form, state: state != "closed")]
     finally:
-        store_module._read_partition = original
+        store_module.read_partition = original
     assert open_ == ["TS-2026-00009", "TS-2026-00010", "TS-2026-00011"]
     assert reads == ["records-complaint-2026.3.json"]  # 9..11 live there; the closed history is not read
     store.put(record(12), "registered")  # pending records are seen too
@@ -170,8 +170,8 @@ def test_opening_reads_the_summaries_not_the_partitions(tmp_path, small_partitio
     assert sorted(p.name for p in (db / "index").iterdir()) == sorted(
         p.name for p in db.glob("*.json") if p.name != "meta.json")
     parsed = []
-    real_parse = store_module._parse_partition
-    monkeypatch.setattr(store_module, "_parse_partition", lambda path, raw: parsed.append(path.name)
+    real_parse = store_module.parse_partition
+    monkeypatch.setattr(store_module, "parse_partition", lambda path, raw: parsed.append(path.name)
                         or real_parse(path, raw))
     reopened = Store(db)
     assert parsed == []

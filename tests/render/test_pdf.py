@@ -12,7 +12,7 @@ import pytest
 
 from formflow.adapters.store import Store
 from formflow.render import pdf
-from formflow.render.context import format_value, mask
+from formflow.render.values import format_value, mask
 from formflow.render.fetcher import FONTS, TEMPLATES, RefusedURL, SafeFetcher
 
 from ..conftest import NOW

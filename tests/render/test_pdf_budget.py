@@ -129,3 +129,17 @@ def test_the_html_parser_finds_its_regular_expressions_in_its_cache():
     before = len(cache)
     inputstream.HTMLUnicodeInputStream("<p>甲 乙</p>").chars_until(("<", "&"))
     assert len(cache) == before  # found, not stored again under another key
+
+
+def test_a_missing_harfbuzz_subset_is_said_loudly_once(defs, monkeypatch, capsys):
+    """Without libharfbuzz-subset WeasyPrint falls back to fontTools (~40× slower): the first PDF says so."""
+    from weasyprint.text import ffi
+
+    assert pdf.fast_subsetter()  # the test machine has it (scripts/setup.sh installs it)
+    monkeypatch.setattr(pdf, "_renderers", {})
+    monkeypatch.setattr(ffi, "harfbuzz_subset", None)
+    assert not pdf.fast_subsetter()
+    pdf.renderer_for(defs)
+    pdf.renderer_for(defs)
+    err = capsys.readouterr().err
+    assert err.count("HarfBuzz-subset") == 2 and err.startswith("警告 warning: 本机缺少 HarfBuzz-subset 系统库")  # one message

@@ -124,7 +124,9 @@ def test_bulletin_board_every_two_weeks(office):
     assert anchor.isoweekday() == 1 and (period - anchor).days % 14 == 0 and period <= dt.date(2026, 11, 28)
     assert period + dt.timedelta(days=14) > dt.date(2026, 11, 28)
 
-    # Nothing done yet: the previous fortnight (11-09 .. 11-22) is overdue, this one (11-23 .. 12-06) open.
+    # In use since 11-01, nothing done yet: the previous fortnight (11-09 .. 11-22) is overdue, this one
+    # (11-23 .. 12-06) open.
+    assert office.ws.cli("process", "--now", "2026-11-01T09:00+08:00").code == 0
     assert office.duties("2026-11-28T10:00+08:00", "bulletin_board") == [
         ("bulletin_board@2026-11-09", "overdue", "2026-11-22T23:59:00+08:00"),
         ("bulletin_board@2026-11-23", "upcoming", "2026-12-06T23:59:00+08:00")]
@@ -172,3 +174,30 @@ def test_unknown_duty_or_person_is_set_aside(office):
     # Neither counted: the fortnight is still open.
     assert ("bulletin_board@2026-11-23", "upcoming", "2026-12-06T23:59:00+08:00") in \
         office.duties("2026-11-28T11:00+08:00", "bulletin_board")
+
+
+# ---- a new workspace does not start with old periods overdue ---------------------------------------
+
+
+def test_a_new_workspace_is_not_asked_for_periods_before_its_first_day(office):
+    """First pass on 2026-11-28: last year's survey and last fortnight's bulletin board are not overdue."""
+    assert office.ws.cli("process", "--now", "2026-11-28T10:00+08:00").code == 0
+    now = "2026-11-28T10:00+08:00"
+    assert office.duties(now, "opinion_survey") == [
+        ("opinion_survey@2026-01-01", "upcoming", "2026-12-31T23:59:00+08:00")]
+    assert [status for _, status, _ in office.duties(now, "bulletin_board")] == ["upcoming"]
+    # Later, the periods that ran while the office used formflow are asked for as usual.
+    assert office.duties("2027-01-02T10:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2026-01-01", "overdue", "2026-12-31T23:59:00+08:00"),
+        ("opinion_survey@2027-01-01", "upcoming", "2027-12-31T23:59:00+08:00")]
+
+
+def test_a_workspace_in_use_since_last_year_is_asked_for_last_year_s_survey(office):
+    office.done("callback_summary", "赵敏", "2025-06-30T16:00:00+08:00", now="2025-06-30T16:00+08:00")
+    assert office.duties("2026-11-28T10:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2025-01-01", "overdue", "2025-12-31T23:59:00+08:00"),
+        ("opinion_survey@2026-01-01", "upcoming", "2026-12-31T23:59:00+08:00")]
+    # Rebuilt from the archive, the workspace keeps its first day.
+    assert office.ws.cli("rebuild").code == 0
+    assert [t[0] for t in office.duties("2026-11-28T10:00+08:00", "opinion_survey")] == [
+        "opinion_survey@2025-01-01", "opinion_survey@2026-01-01"]

@@ -33,10 +33,8 @@ year) are read as they are; new records then go to the next ``.2`` file.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
-import re
 import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -44,28 +42,18 @@ from pathlib import Path
 from typing import Any
 
 from formflow.adapters.atomic import write_bytes, write_json
+from formflow.adapters.partitions import (PARTITION_NAME, SUMMARY_VERSION, TABLE, CommitLock, digest_key, encode,
+                                          parse_partition, read_partition, sort_key, stamp, summarize)
 from formflow.engine.records import Event, Record
-from formflow.errors import FormflowError
 
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: one process per workspace (WorkspaceLock) still holds
-    fcntl = None
-
-TABLE = "_default"
 #: Records per partition file: a commit rewrites at most this many (about 2 KB each) per changed record's file.
 CHUNK_RECORDS = 200
 #: Submissions per partition file (about 250 bytes each).
 CHUNK_SUBMISSIONS = 500
-#: Format of the summaries in ``index/`` (a summary of another format is ignored and rebuilt).
-SUMMARY_VERSION = 1
 #: Partitions kept parsed in memory (least recently used dropped first; unsaved ones never).
 CACHED_PARTITIONS = 24
 #: Records kept as :class:`Record` objects (the open ones the to-do list reads at every refresh stay here).
 CACHED_RECORDS = 4096
-
-_NAME = re.compile(r"^(?P<base>records-.+-\d{4}|submissions-\d{4}|meta)(?:\.(?P<n>\d+))?$")
-
 
 def record_to_doc(record: Record, state: str = "") -> dict:
     """A record as stored: plain JSON (``state`` is kept so `check` can spot states a workflow edit removed)."""
@@ -83,82 +71,6 @@ def doc_to_record(doc: dict) -> Record:
                    for e in doc["events"])
     return Record(doc["number"], doc["form"], events, doc.get("form_version", 1), doc.get("workflow_version", 1),
                   doc.get("parent", ""))
-
-
-def _encode(data: Any) -> bytes:
-    """Compact UTF-8 JSON, as :func:`formflow.adapters.atomic.write_json` writes it."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-
-
-def _digest_key(digest: str) -> int:
-    """A submission hash as a small int for the in-memory index (the full hash is checked on a hit)."""
-    try:
-        return int(digest[:16], 16)
-    except ValueError:  # not ours (sha256 hex): still the same key in every process
-        return int.from_bytes(hashlib.sha256(digest.encode("utf-8", "replace")).digest()[:8], "big")
-
-
-def _sort_key(name: str) -> tuple[str, int]:
-    match = _NAME.match(name)
-    return (match["base"], int(match["n"] or 1)) if match else (name, 0)
-
-
-def _read_partition(path: Path) -> dict:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {TABLE: {}}
-    return _parse_partition(path, raw)
-
-
-def _parse_partition(path: Path, raw: bytes) -> dict:
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FormflowError(f"数据库文件损坏 database file is damaged: {path} ({exc}); "
-                            "用 formflow rebuild 从存档重建 rebuild it from the archive") from None
-    if not isinstance(data, dict):
-        raise FormflowError(f"数据库文件损坏 database file is damaged: {path} (not a TinyDB file); "
-                            "用 formflow rebuild 从存档重建 rebuild it from the archive")
-    data.setdefault(TABLE, {})
-    return data
-
-
-def _stamp(stat: os.stat_result) -> list[int]:
-    """What identifies one version of a partition file (an atomic replace changes the inode and mtime)."""
-    return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-
-
-def _summarize(name: str, table: dict, stat: os.stat_result) -> dict:
-    """What the in-memory indexes need from partition ``name`` (kept in ``index/<name>.json``)."""
-    summary: dict[str, Any] = {"version": SUMMARY_VERSION, "file": _stamp(stat), "count": len(table),
-                               "next_id": max((int(k) for k in table), default=0) + 1}
-    if name.startswith("records-"):
-        summary["records"] = [[doc["number"], int(doc_id), doc["form"], doc.get("state") or "",
-                               doc.get("form_version", 1), doc.get("workflow_version", 1), doc.get("parent") or ""]
-                              for doc_id, doc in table.items()]
-    else:
-        summary["hashes"] = [_digest_key(str(doc.get("hash", ""))) for doc in table.values()]
-    return summary
-
-
-class _CommitLock:
-    """An OS lock on ``commit.lock``: held while a commit, or the replay of a left-over WAL, runs."""
-
-    def __init__(self, folder: Path):
-        self.path = folder / "commit.lock"
-        self.handle = None
-
-    def __enter__(self):
-        if fcntl is not None:
-            self.handle = open(self.path, "a+")
-            fcntl.flock(self.handle.fileno(), fcntl.LOCK_EX)
-        return self
-
-    def __exit__(self, *exc):
-        if self.handle is not None:
-            self.handle.close()  # releases the lock
-            self.handle = None
 
 
 class Store:
@@ -184,25 +96,26 @@ class Store:
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
         self._pending_submissions: dict[str, dict] = {}
-        self._meta: dict[str, Any] = {"counters": {}, "duties": {}}
+        self._meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
         self._meta_dirty = False
-        for path in sorted(folder.glob("*.json"), key=lambda p: _sort_key(p.stem)):
+        for path in sorted(folder.glob("*.json"), key=lambda p: sort_key(p.stem)):
             name = path.stem
-            if not _NAME.match(name):
+            if not PARTITION_NAME.match(name):
                 continue  # wal.json, or something that is not ours
             if name == "meta":
-                table = _read_partition(path)[TABLE]
+                table = read_partition(path)[TABLE]
                 self._note_partition(name, len(table), max((int(k) for k in table), default=0) + 1)
                 doc = table.get("1")
                 if doc:
-                    self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {}))}
+                    self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
+                                  "since": doc.get("since", "")}
                 continue
             summary = self._read_summary(name, path)
             if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
                 with open(path, "rb") as handle:
                     stat = os.fstat(handle.fileno())
-                    table = _parse_partition(path, handle.read())[TABLE]
-                summary = _summarize(name, table, stat)
+                    table = parse_partition(path, handle.read())[TABLE]
+                summary = summarize(name, table, stat)
                 self._write_summary(name, summary)
                 del table
             self._apply_summary(name, summary)
@@ -230,10 +143,10 @@ class Store:
     def records(self, form: str | None = None) -> Iterator[Record]:
         """Every record (of ``form``), committed or pending, in partition order (reads the whole history)."""
         names = sorted((n for n in self._sizes if n.startswith("records-")
-                        and (form is None or _NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}")),
-                       key=_sort_key)
+                        and (form is None or PARTITION_NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}")),
+                       key=sort_key)
         for name in names:
-            table = self._parts[name][TABLE] if name in self._parts else _read_partition(self._path(name))[TABLE]
+            table = self._parts[name][TABLE] if name in self._parts else read_partition(self._path(name))[TABLE]
             for doc in table.values():
                 yield self._pending_records.get(doc["number"]) or doc_to_record(doc)
         for number, record in self._pending_records.items():
@@ -249,7 +162,7 @@ class Store:
         for (form, state), numbers in self._by_state.items():
             if wanted(form, state):
                 chosen.extend(n for n in numbers if n not in self._pending_records)
-        chosen.sort(key=lambda n: (_sort_key(self._records[n][0]), self._records[n][1]))
+        chosen.sort(key=lambda n: (sort_key(self._records[n][0]), self._records[n][1]))
         for number in chosen:
             yield self.get(number)
         for number, record in self._pending_records.items():
@@ -271,7 +184,7 @@ class Store:
         pending = self._pending_submissions.get(digest)
         if pending is not None:
             return pending
-        name = self._submissions.get(_digest_key(digest))
+        name = self._submissions.get(digest_key(digest))
         if name is None:
             return None
         for doc in self._table(name).values():
@@ -281,8 +194,8 @@ class Store:
 
     def submissions(self) -> Iterator[dict]:
         """Every committed submission (reads all of them)."""
-        for name in sorted((n for n in self._sizes if n.startswith("submissions-")), key=_sort_key):
-            table = self._parts[name][TABLE] if name in self._parts else _read_partition(self._path(name))[TABLE]
+        for name in sorted((n for n in self._sizes if n.startswith("submissions-")), key=sort_key):
+            table = self._parts[name][TABLE] if name in self._parts else read_partition(self._path(name))[TABLE]
             for doc in table.values():
                 yield dict(doc)
 
@@ -315,6 +228,17 @@ class Store:
         """Remember that content ``digest`` was applied, and what it did."""
         self._pending_submissions[digest] = {"hash": digest, **info}
 
+    def since(self) -> dt.date | None:
+        """The day this workspace was first used (its first submission), once a pass has noted it."""
+        return dt.date.fromisoformat(self._meta["since"]) if self._meta.get("since") else None
+
+    def note_since(self, day: dt.date) -> None:
+        """Remember ``day`` as the first day in use, unless one is known already."""
+        if not self._meta.get("since"):
+            self._meta["since"] = day.isoformat()
+            self._meta_dirty = True
+            self.version += 1
+
     def note_duty(self, duty: str, at: dt.datetime) -> None:
         """Record that ``duty`` was done at ``at``."""
         self._meta["duties"].setdefault(duty, []).append(at.isoformat())
@@ -326,14 +250,15 @@ class Store:
         return {"records": dict(self._pending_records), "states": dict(self._pending_states),
                 "subs": dict(self._pending_submissions),
                 "counters": dict(self._meta["counters"]),
-                "duties": {k: list(v) for k, v in self._meta["duties"].items()}, "dirty": self._meta_dirty}
+                "duties": {k: list(v) for k, v in self._meta["duties"].items()}, "since": self._meta.get("since", ""),
+                "dirty": self._meta_dirty}
 
     def restore(self, snap: dict) -> None:
         """Undo everything since :meth:`snapshot`."""
         self._pending_records = snap["records"]
         self._pending_states = snap["states"]
         self._pending_submissions = snap["subs"]
-        self._meta = {"counters": snap["counters"], "duties": snap["duties"]}
+        self._meta = {"counters": snap["counters"], "duties": snap["duties"], "since": snap["since"]}
         self._meta_dirty = snap["dirty"]
         self.version += 1
 
@@ -357,13 +282,13 @@ class Store:
             added.append((digest, name))
         if self._meta_dirty:
             self._table("meta", write=True)["1"] = {"counters": self._meta["counters"],
-                                                   "duties": self._meta["duties"]}
+                                                   "duties": self._meta["duties"], "since": self._meta.get("since", "")}
         if self._dirty:
-            names = sorted(self._dirty, key=_sort_key)
-            encoded = {name: _encode(self._parts[name]) for name in names}
+            names = sorted(self._dirty, key=sort_key)
+            encoded = {name: encode(self._parts[name]) for name in names}
             wal = self.folder / "wal.json"
-            with _CommitLock(self.folder):
-                write_bytes(wal, b"{" + b",".join(_encode(name) + b":" + data for name, data in encoded.items())
+            with CommitLock(self.folder):
+                write_bytes(wal, b"{" + b",".join(encode(name) + b":" + data for name, data in encoded.items())
                             + b"}")
                 for name, data in encoded.items():
                     write_bytes(self._path(name), data)
@@ -375,7 +300,7 @@ class Store:
                         stat = self._path(name).stat()
                     except OSError:
                         continue
-                    self._write_summary(name, _summarize(name, self._parts[name][TABLE], stat))
+                    self._write_summary(name, summarize(name, self._parts[name][TABLE], stat))
         for number, name, doc_id, record, state in placed:
             self._unindex_record(number)
             self._index_record(number, name, doc_id, record.form, state, record.form_version,
@@ -385,7 +310,7 @@ class Store:
         while len(self._cache) > CACHED_RECORDS:
             self._cache.popitem(last=False)
         for digest, name in added:
-            self._submissions[_digest_key(digest)] = name
+            self._submissions[digest_key(digest)] = name
         self._pending_records.clear()
         self._pending_states.clear()
         self._pending_submissions.clear()
@@ -401,8 +326,8 @@ class Store:
     def _note_partition(self, name: str, count: int, next_id: int) -> None:
         self._sizes[name] = count
         self._next_ids[name] = next_id
-        base = _NAME.match(name)["base"]
-        if base not in self._tails or _sort_key(name) > _sort_key(self._tails[base]):
+        base = PARTITION_NAME.match(name)["base"]
+        if base not in self._tails or sort_key(name) > sort_key(self._tails[base]):
             self._tails[base] = name
 
     def _apply_summary(self, name: str, summary: dict) -> None:
@@ -420,10 +345,10 @@ class Store:
         """The summary of partition ``name``, if there is one for the file as it is now."""
         try:
             summary = json.loads(self._summary_path(name).read_bytes())
-            stamp = _stamp(path.stat())
+            current = stamp(path.stat())
         except (OSError, ValueError, UnicodeDecodeError):
             return None
-        if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION or summary.get("file") != stamp:
+        if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION or summary.get("file") != current:
             return None
         return summary
 
@@ -457,7 +382,7 @@ class Store:
             self._dirty.add(name)
         data = self._parts.get(name)
         if data is None:
-            data = _read_partition(self._path(name))
+            data = read_partition(self._path(name))
             self._parts[name] = data
             if name not in self._sizes:
                 table = data[TABLE]
@@ -482,7 +407,7 @@ class Store:
         if name is None:
             name = base
         elif self._sizes.get(name, 0) >= limit:
-            name = f"{base}.{_sort_key(name)[1] + 1}"
+            name = f"{base}.{sort_key(name)[1] + 1}"
         if name not in self._sizes:
             self._parts[name] = {TABLE: {}}
             self._note_partition(name, 0, 1)
@@ -499,7 +424,7 @@ class Store:
         wal = self.folder / "wal.json"
         if not wal.exists():
             return
-        with _CommitLock(self.folder):  # a live owner finishes its commit first; then there is nothing to do
+        with CommitLock(self.folder):  # a live owner finishes its commit first; then there is nothing to do
             try:
                 partitions = json.loads(wal.read_text(encoding="utf-8"))
             except FileNotFoundError:
@@ -508,6 +433,6 @@ class Store:
                 wal.unlink(missing_ok=True)  # written atomically, so a bad WAL is not ours to trust: drop it
                 return
             for name, data in partitions.items():
-                if _NAME.match(str(name)) and isinstance(data, dict):
+                if PARTITION_NAME.match(str(name)) and isinstance(data, dict):
                     write_json(self._path(name), data)
             wal.unlink(missing_ok=True)

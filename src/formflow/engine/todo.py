@@ -130,8 +130,12 @@ def _done_periods(duty: Duty, days: Iterable[dt.date]) -> set[dt.date]:
 
 
 def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.datetime,
-               done: Mapping[str, Sequence[dt.datetime]]) -> list[Task]:
-    """Recurring duties not yet done in the current period (and the previous one, then overdue)."""
+               done: Mapping[str, Sequence[dt.datetime]], since: dt.date | None = None) -> list[Task]:
+    """Recurring duties not yet done in the current period (and the previous one, then overdue).
+
+    ``since``: the day the office started using formflow; a period that ended before it is not
+    asked for (a new workspace does not start with last year's survey overdue).
+    """
     today = now.astimezone(calendar.tz).date()
     tasks = []
     for duty in duties.values():
@@ -139,7 +143,7 @@ def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.d
         previous = period_of(duty, first - dt.timedelta(days=1))
         done_periods = _done_periods(duty, (t.astimezone(calendar.tz).date() for t in done.get(duty.key, ())))
         for start, end in (previous, (first, last)):
-            if start in done_periods:
+            if start in done_periods or (since is not None and end < since):
                 continue
             due_day = _due_day(duty, start, end)
             due = calendar.end_of_day_of(dt.datetime.combine(due_day, dt.time(12), calendar.tz)).due
@@ -153,8 +157,11 @@ def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.d
 
 
 def todo(defs, records: Iterable[Record], now: dt.datetime,
-         duties_done: Mapping[str, Sequence[dt.datetime]] | None = None) -> list[Task]:
-    """The whole office's to-do list at ``now``: overdue, due soon, upcoming; earliest due first."""
+         duties_done: Mapping[str, Sequence[dt.datetime]] | None = None, since: dt.date | None = None) -> list[Task]:
+    """The whole office's to-do list at ``now``: overdue, due soon, upcoming; earliest due first.
+
+    ``since`` (the workspace's first day in use) limits which past periods of duties are asked for.
+    """
     tasks = [t for record in records for t in record_tasks(defs, record, now)]
-    tasks += duty_tasks(defs.duties, defs.calendar, now, duties_done or {})
+    tasks += duty_tasks(defs.duties, defs.calendar, now, duties_done or {}, since)
     return sorted(tasks, key=lambda t: (_ORDER[t.status], t.due, t.record))

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 
 from formflow.engine.clocks import STATUS_LABELS
 from formflow.engine.todo import Task
-from formflow.render.context import mask
+from formflow.render.values import mask
 
 PRODID = "-//formflow//todo//ZH"
 #: The calendar reminds this long before a task is due.

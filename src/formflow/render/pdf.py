@@ -251,8 +251,11 @@ class Renderer:
         return self.pdf("record.html", record_context(defs, record, now), variant=self.variant)
 
     def render_blank(self, defs: Definitions, form_id: str, fillable: bool = False) -> bytes:
-        return self.pdf("blank.html", blank_context(defs, form_id, fillable), forms=fillable,
-                        variant=None if fillable else self.variant)
+        if not fillable:
+            return self.pdf("blank.html", blank_context(defs, form_id), variant=self.variant)
+        from formflow.render.acroform import tidy
+
+        return tidy(self.pdf("blank.html", blank_context(defs, form_id, True), forms=True, variant=None))
 
     def render_todo(self, defs: Definitions, tasks: Iterable[Task], now: dt.datetime, title: str,
                     who: str | None = None) -> bytes:
@@ -279,6 +282,29 @@ def _identifier(context: dict) -> bytes:
 _renderers: dict[tuple[Path | None, bool], Renderer] = {}
 _renderers_lock = threading.Lock()
 
+SLOW_SUBSET_WARNING = (
+    "警告 warning: 本机缺少 HarfBuzz-subset 系统库，生成 PDF 会慢约 40 倍（每页数秒）。"
+    "请运行 ./run.sh（或 apt-get install libharfbuzz-subset0）后重新启动。\n"
+    "  HarfBuzz-subset (Debian: libharfbuzz-subset0) is missing: WeasyPrint falls back to fontTools, ~40× slower.")
+
+
+def fast_subsetter() -> bool:
+    """Whether WeasyPrint subsets fonts with HarfBuzz (it needs libharfbuzz-subset ≥ 4.1; else fontTools)."""
+    from weasyprint.text import ffi
+
+    try:
+        return bool(ffi.harfbuzz_subset) and bool(ffi.harfbuzz.hb_version_atleast(4, 1, 0))
+    except AttributeError:
+        return False
+
+
+def _warn_if_slow() -> None:
+    # Once per process, on stderr, the first time a PDF is to be made: a watcher then says it at start.
+    if not fast_subsetter():
+        import sys
+
+        print(SLOW_SUBSET_WARNING, file=sys.stderr, flush=True)
+
 
 def renderer_for(defs: Definitions, *, latin_only: bool = False) -> Renderer:
     """The process's renderer for the workspace of ``defs`` (its ``templates/`` folder, if any)."""
@@ -286,6 +312,8 @@ def renderer_for(defs: Definitions, *, latin_only: bool = False) -> Renderer:
     key = (folder.resolve() if folder.is_dir() else None, latin_only)
     with _renderers_lock:
         if key not in _renderers:
+            if not _renderers:
+                _warn_if_slow()
             _renderers[key] = Renderer(key[0], latin_only=latin_only)
         return _renderers[key]
 

@@ -10,7 +10,8 @@ from collections.abc import Iterable, Mapping
 
 from formflow.definitions.loader import Definitions
 from formflow.engine.todo import Task
-from formflow.render.context import local, mask, settings_context
+from formflow.render.context import settings_context
+from formflow.render.values import local, mask
 
 TODO_GROUPS = (("overdue", "逾期"), ("today", "今天到期"), ("soon", "即将到期"), ("later", "以后"))
 

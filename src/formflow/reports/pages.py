@@ -11,7 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 from formflow.definitions.loader import Definitions
-from formflow.render.context import mask
+from formflow.render.values import mask
 from formflow.reports import callbacks as cb
 from formflow.reports import deadlines as dl
 from formflow.reports import tables as tb
