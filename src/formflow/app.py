@@ -83,6 +83,14 @@ class App:
             if state is None or current == state:
                 yield record, current
 
+    def recent(self, count: int) -> list[tuple[Record, str]]:
+        """The ``count`` most recently created records with their current state, newest first."""
+        found = []
+        for record in self.store.recent(count):
+            workflow = self.defs.workflows.get(record.form)
+            found.append((record, replay(record, workflow).state if workflow else ""))
+        return found
+
     def todo(self, now: dt.datetime) -> list[Task]:
         """The office's to-do list at ``now``.
 

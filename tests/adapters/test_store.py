@@ -94,6 +94,38 @@ def test_records_where_reads_only_the_chosen_states(tmp_path, small_partitions):
     assert [r.number for r in store.records_where(lambda f, s: s == "registered")][-1] == "TS-2026-00012"
 
 
+def test_recent_reads_only_the_newest_partitions(tmp_path, small_partitions):
+    """The web desk's start page: the newest records without reading the history of every form."""
+    def made(n: int, form: str, at: dt.datetime) -> Record:
+        return Record(f"{form[:2].upper()}-{at.year}-{n:05d}", form, (Event("create", "李娜", at, {"unit": "1-1-101"}),))
+
+    db = tmp_path / "db"
+    store = Store(db)
+    everything = []
+    for n in range(12):  # 2025: three partitions of complaints, then 2026: three more, and some repairs
+        everything.append(made(n, "complaint", AT.replace(year=2025) + dt.timedelta(days=n)))
+        everything.append(made(n, "complaint", AT + dt.timedelta(hours=n)))
+    everything += [made(n, "repair", AT + dt.timedelta(hours=n, minutes=30)) for n in range(5)]
+    for r in everything:
+        store.put(r, "registered")
+    store.commit()
+    store = Store(db)
+    reads = []
+    original = store_module.read_partition
+    store_module.read_partition = lambda path: reads.append(path.name) or original(path)
+    try:
+        newest = store.recent(6)
+    finally:
+        store_module.read_partition = original
+    expected = sorted(everything, key=lambda r: r.created_at, reverse=True)[:6]
+    assert [r.number for r in newest] == [r.number for r in expected]
+    assert all(".json" in name and "2025" not in name for name in reads)  # last year is never opened
+    assert len(reads) <= 4  # the last two chunks of 2026's complaints, the repairs
+    new = made(99, "repair", AT + dt.timedelta(days=30))
+    store.put(new, "registered")  # pending: shown before it is committed
+    assert store.recent(1)[0].number == new.number
+
+
 def test_children_are_indexed(tmp_path):
     store = Store(tmp_path / "db")
     store.put(record(1), "closed")

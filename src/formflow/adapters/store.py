@@ -153,6 +153,28 @@ class Store:
             if number not in self._records and (form is None or record.form == form):
                 yield record
 
+    def recent(self, count: int) -> list[Record]:
+        """The ``count`` most recently created records, newest first.
+
+        Reads only the newest partitions of each form (latest year, last chunk first) until each
+        form has given ``count``: a start page stays as fast with years of history behind it.
+        """
+        chains: dict[str, list[str]] = {}
+        for name in self._sizes:
+            if name.startswith("records-"):
+                chains.setdefault(PARTITION_NAME.match(name)["base"].rpartition("-")[0], []).append(name)
+        found = [r for n, r in self._pending_records.items() if n not in self._records]
+        for names in chains.values():
+            taken = 0
+            for name in sorted(names, key=sort_key, reverse=True):
+                table = self._table(name)
+                found.extend(self._pending_records.get(doc["number"]) or doc_to_record(doc) for doc in table.values())
+                taken += len(table)
+                if taken >= count:
+                    break
+        found.sort(key=lambda r: (r.created_at, r.number), reverse=True)
+        return found[:count]
+
     def records_where(self, wanted: Callable[[str, str], bool]) -> Iterator[Record]:
         """Records whose (form, stored workflow state) pass ``wanted``, without reading the others.
 

@@ -219,7 +219,7 @@ class DeskApp:
                 {**controls[failed_key].values, **{k: v for k, v in check.posted.raw.items()}},
                 dict(check.problems), check.shown_hidden, defs.settings, prefix=f"a-{failed_key}", labels=form_labels(form),
                 required=controls[failed_key].required)
-        children = [r.number for r in self.desk.store().records() if r.parent == record.number]
+        children = self.desk.store().children(record.number)
         return self.render("record.html", request, status, controls=controls, failed_key=failed_key,
                            pdf=self.desk.record_pdf(record) is not None, children=children, fx=fx,
                            now=pages.short(now, defs.settings), **context)

@@ -56,10 +56,9 @@ def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
                       "task": task.task, "status": task.status, "status_label": STATUS_LABELS[task.status],
                       "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
                       "explanation": task.explanation})
-    records = sorted(app.records(), key=lambda pair: pair[0].created_at, reverse=True)
     return {"forms": list(defs.forms.values()), "tasks": tasks,
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
-            "recent": [record_row(defs, r, state) for r, state in records[:RECENT]], "total": len(records)}
+            "recent": [record_row(defs, r, state) for r, state in app.recent(RECENT)], "total": app.store.count()}
 
 
 def todo_links(names: list[str], person: Staff | None) -> tuple[list[str], list[str]]:
