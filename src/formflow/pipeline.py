@@ -23,6 +23,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, FollowUp, ParentAction, apply_action, create_record
 from formflow.engine.clocks import fmt
 from formflow.engine.numbering import format_number, period_key
+from formflow.engine.records import Record
 from formflow.engine.validate import DataProblem
 from formflow.intake import Checked, read_content
 
@@ -210,11 +211,22 @@ class Engine:
             record = self.store.get(parent.record)
             if record is None:
                 continue  # the linked record is not in this workspace: nothing to send back
-            outcome = apply_action(self.defs, record, parent.action, parent.by, parent.at, {}, note=parent.note,
-                                   system=True)
+            try:
+                outcome = apply_action(self.defs, record, parent.action, parent.by, parent.at, {}, note=parent.note,
+                                       system=True)
+            except ActionRefused as exc:  # say it is the linked record that cannot move, not this file's own
+                raise ActionRefused([self._parent_problem(record, parent.action, p) for p in exc.problems]) from None
             self.store.put(record.with_event(outcome.event), outcome.state)
             report.changed.add(record.number)
             self._effects(outcome.follow_ups, outcome.parent_actions, report, depth + 1)
+
+    def _parent_problem(self, record: Record, action: str, problem: DataProblem) -> DataProblem:
+        form = self.defs.forms.get(record.form)
+        workflow = self.defs.workflows.get(record.form)
+        label = workflow.actions[action].label if workflow and action in workflow.actions else action
+        what = problem.message if problem.key in ("", "action") else str(problem)
+        return DataProblem("", "", f"关联的{form.title if form else record.form} {record.number} 不能随之「{label}」：{what}"
+                                   f"（本文件未登记；请先处理 {record.number}，或改用其他操作）")
 
     def _number(self, form_id: str, at: dt.datetime) -> str:
         pattern = self.defs.forms[form_id].number

@@ -442,3 +442,19 @@ def test_simulate_shows_the_callback_a_completion_will_create(desk):
         "        规则：「维修类别」为“渗漏水” → 3天（日历日）（3d）",
         "        期限：2026-11-25 23:59 (+08:00)",
     ]
+
+
+def test_a_callback_whose_repair_cannot_follow_is_refused_naming_the_repair(desk):
+    """The repair went back for rework before its callback was filed: the visit cannot close it, and the
+    refusal says it is the repair, not the callback, that cannot move."""
+    desk.submit(new_repair(category="给排水"), now="2026-11-20T09:00+08:00")
+    desk.to_work()
+    desk.submit(action(REPAIR, "complete", "张伟", "2026-11-20T16:00:00+08:00", work_done="更换角阀"),
+                action(REPAIR, "confirm", "李娜", "2026-11-20T16:10:00+08:00", resident_confirmed="是"),
+                action(REPAIR, "rework", "李娜", "2026-11-20T17:00:00+08:00", resident_opinion="又漏了"),
+                now="2026-11-20T17:00+08:00")
+    assert desk.state(REPAIR) == "返工"
+    problems = desk.refused(action(CALLBACK, "visit", "赵敏", "2026-11-21T10:00:00+08:00", resolved="是",
+                                   satisfaction="满意"), now="2026-11-21T10:00+08:00")
+    assert len(problems) == 1 and problems[0].startswith(f"关联的维修派工单 {REPAIR} 不能随之「回访后关闭」：{REPAIR} 当前状态为「返工」")
+    assert desk.state(CALLBACK) == "待回访" and desk.state(REPAIR) == "返工"  # nothing half-done
