@@ -201,3 +201,10 @@ def test_a_workspace_in_use_since_last_year_is_asked_for_last_year_s_survey(offi
     assert office.ws.cli("rebuild").code == 0
     assert [t[0] for t in office.duties("2026-11-28T10:00+08:00", "opinion_survey")] == [
         "opinion_survey@2025-01-01", "opinion_survey@2026-01-01"]
+
+
+def test_only_the_duty_s_roles_can_mark_it_done(office):
+    """The monthly summary is the supervisor's (客服中心主管): a clerk's file is set aside, as for actions."""
+    out = office.done("callback_summary", "李娜", "2026-11-30T16:00:00+08:00", now="2026-11-30T16:00+08:00", ok=False)
+    assert "“李娜”没有权限完成「月度回访汇总分析」，需要角色：客服中心主管" in out, out
+    assert [s for _, s, _ in office.duties("2026-11-30T17:00+08:00", "callback_summary")] == ["due_soon"]

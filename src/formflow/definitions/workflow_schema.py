@@ -181,7 +181,8 @@ DUTIES_SCHEMA: dict = {
                     "due": {"type": "string", "pattern": r"^(end|\d+d)$",
                             "description": "`end` = the last day of each period (default), or `Nd` = N days "
                             "into it."},
-                    "who": {**_ROLES, "description": "Roles whose to-do list shows it."},
+                    "who": {**_ROLES, "description": "Roles whose to-do list shows it; only staff with one of "
+                                                      "them may mark it done."},
                 },
             },
         },

@@ -100,6 +100,10 @@ def read_submission(raw: Any, defs: Definitions) -> tuple[Submission | None, lis
             bad("duty", f"没有周期性工作“{duty[:40]}”，可用：{', '.join(defs.duties) or '无'}")
             return None, problems
         who = by.strip() if isinstance(by, str) else ""
+        person, need = defs.settings.person(who), defs.duties[duty].who
+        if person is not None and need and not set(person.roles) & set(need):  # as actions check their roles
+            bad("by", f"“{who}”没有权限完成「{defs.duties[duty].label}」，需要角色："
+                      f"{'、'.join(defs.settings.roles.get(r, r) for r in need)}")
         return Submission(who, at, {}, duty=duty, note=note), problems
     if "form" in raw:
         form = str(raw["form"] or "")
