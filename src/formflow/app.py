@@ -45,6 +45,15 @@ class App:
         app.engine.on_commit = app.outbox.queue
         return app
 
+    def reopen(self, defs: Definitions | None = None) -> App:
+        """A fresh engine on the store as it is on disk now (another process may have written since),
+        with ``defs`` if given; the outbox (which to-do PDFs are up to date) is kept."""
+        self.defs = defs or self.defs
+        self.engine = Engine(self.root, self.defs)
+        self.engine.on_commit = self.outbox.queue
+        self._todo_cache = None
+        return self
+
     @property
     def outbox(self) -> Outbox:
         if self._outbox is None:

@@ -28,7 +28,7 @@ from formflow.adapters.inbox import safe_name
 from formflow.adapters.lock import WorkspaceBusy, WorkspaceLock
 from formflow.app import App
 from formflow.errors import FormflowError
-from formflow.pipeline import Engine, FileResult
+from formflow.pipeline import FileResult
 from formflow.web.desk import Desk
 
 #: Seconds a file in the inbox must stay unchanged before the pass takes it (files other people copy in).
@@ -185,14 +185,9 @@ class Processor:
 
         Opened once with :meth:`App.open`; later passes give it a fresh engine, because the store
         may have changed while the lock was free (a ``formflow process`` in between). The App
-        itself is kept, so the outbox remembers which to-do PDFs are already up to date, and the
-        new engine gets the hooks ``App.open`` set on the first (the queue of record PDFs).
+        itself is kept, so the outbox remembers which to-do PDFs are already up to date.
         """
         if self._opened is None:
             self._opened = App.open(self.desk.root)
             return self._opened
-        app, defs = self._opened, self.desk.defs()
-        engine = Engine(self.desk.root, defs)
-        engine.on_commit = app.engine.on_commit
-        app.defs, app.engine = defs, engine
-        return app
+        return self._opened.reopen(self.desk.defs())
