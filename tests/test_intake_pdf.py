@@ -391,3 +391,15 @@ def test_boxes_of_blanks_printed_before_one_field_per_box_are_still_read(shipped
     assert problems == []
     options = [o.value for o in shipped.forms["movein"].fields["docs_signed"].choices.options]
     assert envelope["data"]["docs_signed"] == options[1:3]
+
+
+def test_a_box_numbered_past_the_options_is_a_problem_not_the_last_option(shipped):
+    from formflow.pdf_fields import PdfField
+
+    form = shipped.forms["movein"]
+    count = len(form.fields["docs_signed"].choices.options)
+    boxes = [PdfField(f"docs_signed.{i}", "check", "on", on=i in (1, count)) for i in range(count + 1)]
+    data, _, problems = form_data(form, boxes)
+    assert "docs_signed" not in data and len(problems) == 1 and "无法识别勾选的选项" in problems[0]
+    twice = [PdfField("docs_signed.1", "check", "on", on=True), PdfField("docs_signed.1", "check", "on", on=True)]
+    assert form_data(form, twice)[0]["docs_signed"] == [form.fields["docs_signed"].choices.options[1].value]

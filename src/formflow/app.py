@@ -112,7 +112,7 @@ class App:
         if (cached is not None and version is not None and cached[0] is defs and cached[1] is store
                 and cached[2] == version and cached[3] == now):
             return list(cached[4])
-        # Before any pass (no first day noted yet) no past period of a duty is asked for.
+        # A workspace with nothing submitted yet is not asked for any past period of a duty.
         since = store.since() or now.astimezone(defs.calendar.tz).date()
         tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done(), since)
         self._todo_cache = (defs, store, version, now, tasks)

@@ -94,13 +94,14 @@ def _value(field: Field, entries: list[PdfField], where: str, problems: list[str
                 if named is None and state.isdigit() and int(state) < len(options):
                     named = options[int(state)].value
             if named is not None:
-                chosen.append(named)  # a box whose "on" state names its option (or its index)
-            elif len(checks) == len(options):
-                chosen.append(options[i].value)  # WeasyPrint's boxes: the n-th box is the n-th option
+                chosen.append(named)  # a box whose name or "on" state says which option it is
+            elif option < 0 and len(checks) == len(options):
+                chosen.append(options[i].value)  # old blanks' boxes of one name: the n-th box is the n-th option
             else:
                 problems.append(f"{where}：无法识别勾选的选项（PDF 中有 {len(checks)} 个勾选框，表单有 "
                                 f"{len(options)} 个选项），请用本机生成的空白表重新填写；{HOW_TO_GET_A_BLANK}")
                 return None
+        chosen = list(dict.fromkeys(chosen))  # two boxes of one option (a doctored file): once
         return chosen if field.type == "multichoice" else chosen[0]
     entry = entries[0]
     if entry.kind == "radio":

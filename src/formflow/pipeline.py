@@ -123,13 +123,8 @@ class Engine:
         return report
 
     def note_since(self, now: dt.datetime) -> None:
-        """Note the workspace's first day in use (for duties), once: its first submission, else today."""
-        if self.store.since() is None:
-            first = min((str(s.get("received", "")) for s in self.store.submissions()), default="")
-            try:
-                self.store.note_since(dt.datetime.fromisoformat(first).astimezone(self.defs.calendar.tz).date())
-            except ValueError:  # no submission yet: today
-                self.store.note_since(now.astimezone(self.defs.calendar.tz).date())
+        """Note the workspace's first day in use (for duties), once: its first submission's, else today."""
+        self.store.note_since(self.store.since() or now.astimezone(self.defs.calendar.tz).date())
 
     def _one_file(self, path: Path, received: dt.datetime, accepted: list, report: PassReport) -> FileResult:
         name = path.name

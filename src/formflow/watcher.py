@@ -94,6 +94,11 @@ class Watcher:
             if observer is not None:
                 observer.stop()
                 observer.join(timeout=5)
+            if self._todo_held_since is not None:  # stopped in the middle of a burst: the lists still get done
+                try:
+                    self._refresh_todo(force=True)
+                except Exception as exc:  # noqa: BLE001 - stopping anyway; the next start redoes them
+                    self.echo(f"✗ 待办清单未能更新 to-do lists not refreshed: {exc}")
 
     def _observer(self):
         try:
@@ -147,13 +152,13 @@ class Watcher:
     def _print(self, *, todo: bool) -> None:
         """Record PDFs still queued, with the to-do lists if ``todo``: one pool for both."""
         now = self.app.now()
-        if todo:
-            self._todo_key = self._key(now)
-            self._todo_held_since = None
+        key = self._key(now) if todo else None
         records = self.app.outbox.records_dir
         for path in self.app.write_outputs(now, todo=todo):
             if path.is_relative_to(records):
                 self.echo(f"  📄 {path.relative_to(self.app.root)}")
+        if todo:  # only once written: a failed write is tried again at the next tick
+            self._todo_key, self._todo_held_since = key, None
 
     def _reload_if_changed(self) -> None:
         fingerprint = _fingerprint(self.app.root)
@@ -184,6 +189,5 @@ class Watcher:
         now = self.app.now()
         key = self._key(now)
         if force or key != self._todo_key:
-            self._todo_key = key
-            self._todo_held_since = None
             self.app.write_todo(now)
+            self._todo_key, self._todo_held_since = key, None

@@ -77,3 +77,25 @@ def test_libyaml_reads_what_the_pure_python_parser_reads(path):
     except RecursionError:
         return
     assert [(d.data, d.marks) for d in parse_documents(text, path.name)] == expected
+
+
+@pytest.mark.parametrize("text", ["a: !!int\n", "a: !!bool x\n", "a: !!timestamp\n", "a: \x01\n", 'a: "\x7f"\n'])
+def test_odd_tags_and_control_characters_are_problems_not_crashes(text):
+    with pytest.raises(YamlSyntaxError) as info:
+        parse(text)
+    assert info.value.problem.line == 1 and ("无法识别的值" in str(info.value.problem) or "YAML 格式错误" in str(info.value.problem))
+
+
+def test_only_what_the_parser_refuses_is_read_a_second_time(monkeypatch):
+    """Our own refusals (here a duplicate key) are final after libyaml's reading: no slow second pass."""
+    from formflow.definitions import yamlsource
+
+    calls = []
+    real = yamlsource._parse
+    monkeypatch.setattr(yamlsource, "_parse", lambda loader, text, path: calls.append(loader) or real(loader, text, path))
+    with pytest.raises(YamlSyntaxError, match="duplicate key"):
+        parse("a: 1\na: 2\n")
+    assert len(calls) == 1
+    with pytest.raises(YamlSyntaxError, match="expected ',' or ']', but got ':'"):  # the pure parser's message
+        parse("a: [1, 2\nb: 3\n")
+    assert len(calls) == 3

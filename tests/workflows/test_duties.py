@@ -208,3 +208,13 @@ def test_only_the_duty_s_roles_can_mark_it_done(office):
     out = office.done("callback_summary", "李娜", "2026-11-30T16:00:00+08:00", now="2026-11-30T16:00+08:00", ok=False)
     assert "“李娜”没有权限完成「月度回访汇总分析」，需要角色：客服中心主管" in out, out
     assert [s for _, s, _ in office.duties("2026-11-30T17:00+08:00", "callback_summary")] == ["due_soon"]
+
+
+def test_a_store_from_before_the_first_day_was_noted_uses_its_first_submission(office):
+    office.done("callback_summary", "赵敏", "2025-06-30T16:00:00+08:00", now="2025-06-30T16:00+08:00")
+    meta = office.ws.root / "data" / "db" / "meta.json"
+    doc = json.loads(meta.read_text("utf-8"))
+    assert doc["_default"]["1"].pop("since") == "2025-06-30"
+    meta.write_text(json.dumps(doc, ensure_ascii=False), "utf-8")  # as an earlier version left it
+    assert [t[:2] for t in office.duties("2026-11-28T10:00+08:00", "opinion_survey")] == [
+        ("opinion_survey@2025-01-01", "overdue"), ("opinion_survey@2026-01-01", "upcoming")]

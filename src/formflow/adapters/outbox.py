@@ -20,6 +20,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -74,6 +75,10 @@ def _render(defs: Definitions, kind: str, args: tuple) -> bytes:
         return pdf.render_record(defs, doc_to_record(doc), now)
     tasks, now, title, who = args
     return pdf.render_todo(defs, tasks, now, title, who)
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker)
 
 
 @dataclass
@@ -169,7 +174,9 @@ class Outbox:
         return written
 
     def _results(self, defs: Definitions, jobs: list[_Job], workers: int):
-        if len(jobs) < POOL_FROM or workers < 2:  # in-process, where fonts are already loaded
+        # The pool is for many records (a burst, a rebuild): forking a watcher or web desk that runs
+        # threads is kept for when it pays; to-do lists alone are printed in-process.
+        if sum(job.kind == "record" for job in jobs) < POOL_FROM or workers < 2:
             for index, job in enumerate(jobs):
                 try:
                     yield index, _render(defs, job.kind, job.args), ""
@@ -183,11 +190,25 @@ class Outbox:
         # Made here, inherited by the forked workers: a renderer made in a worker would leave its
         # font folder (WeasyPrint's temp dir, removed by a finaliser workers never run) behind.
         renderer_for(defs)
-        with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork"), initializer=_start_worker) as pool:
+        lost: list[int] = []
+        with _pool(workers) as pool:
             # One job per task, written as it comes back: chunks would leave one core idle at the end.
-            futures = [pool.submit(_render_in_worker, (index, job.kind, job.args)) for index, job in enumerate(jobs)]
+            futures = {pool.submit(_render_in_worker, (index, job.kind, job.args)): index
+                       for index, job in enumerate(jobs)}
             for future in as_completed(futures):
-                yield future.result()
+                try:
+                    yield future.result()
+                except BrokenProcessPool:  # a worker died (killed, or crashed in a C library)
+                    lost.append(futures[future])
+        # The jobs a dead worker took down with it, again, each in a worker of its own: a job that
+        # kills its worker takes only itself down, is logged, and the rest are printed.
+        for index in sorted(lost):
+            job = jobs[index]
+            with _pool(1) as single:
+                try:
+                    yield single.submit(_render_in_worker, (index, job.kind, job.args)).result()
+                except BrokenProcessPool:
+                    yield index, None, "PDF 生成进程异常退出 the render worker died while printing this one"
 
     def _log(self, what: str, error: str) -> None:
         self.errors.parent.mkdir(parents=True, exist_ok=True)

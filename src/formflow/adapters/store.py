@@ -98,6 +98,7 @@ class Store:
         self._pending_submissions: dict[str, dict] = {}
         self._meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
         self._meta_dirty = False
+        self._first_received: str | None = None
         for path in sorted(folder.glob("*.json"), key=lambda p: sort_key(p.stem)):
             name = path.stem
             if not PARTITION_NAME.match(name):
@@ -251,11 +252,21 @@ class Store:
         self._pending_submissions[digest] = {"hash": digest, **info}
 
     def since(self) -> dt.date | None:
-        """The day this workspace was first used (its first submission), once a pass has noted it."""
-        return dt.date.fromisoformat(self._meta["since"]) if self._meta.get("since") else None
+        """The day this workspace was first used: as a pass noted it, else its first submission's day.
+
+        A store from before the day was noted reads its submissions once for it (then kept in memory).
+        """
+        if self._meta.get("since"):
+            return dt.date.fromisoformat(self._meta["since"])
+        if self._first_received is None:
+            self._first_received = min((str(s.get("received", "")) for s in self.submissions()), default="")
+        try:
+            return dt.datetime.fromisoformat(self._first_received).date()  # in the office's zone, as received
+        except ValueError:  # nothing submitted yet
+            return None
 
     def note_since(self, day: dt.date) -> None:
-        """Remember ``day`` as the first day in use, unless one is known already."""
+        """Remember ``day`` as the first day in use, unless one is noted already."""
         if not self._meta.get("since"):
             self._meta["since"] = day.isoformat()
             self._meta_dirty = True

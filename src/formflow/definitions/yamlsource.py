@@ -141,6 +141,11 @@ class _Builder:
                                 "改正日期；如果本来就是文字，请加引号 fix the date, or quote it if it is text") from None
             raise self.fail(node, keys, f"无法识别的值 cannot read value: {node.value[:40]}…",
                             "数字过长；如果本来就是文字，请加引号 number too long; quote it if it is text") from None
+        except (IndexError, KeyError, AttributeError, TypeError):
+            # An explicit tag on a value it cannot take (`!!int` with nothing after it, `!!bool x`):
+            # PyYAML's constructors fail in their own ways there.
+            raise self.fail(node, keys, f"无法识别的值 cannot read value: {node.tag.rsplit(':', 1)[-1]} "
+                            f"“{str(node.value)[:40]}”", "删除 !! 标签，或改正这个值 remove the !! tag or fix the value") from None
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()
         if isinstance(value, bytes):
@@ -158,34 +163,46 @@ def _syntax_problem(path: str, exc: yaml.YAMLError) -> Problem:
                    "检查缩进、冒号后的空格和引号是否成对 check indentation, the space after ':' and matching quotes")
 
 
+class _ParserError(YamlSyntaxError):
+    """Refused by the scanner or parser (not by our own checks of the values): worth a second reading."""
+
+
 def parse_documents(text: str, path: str) -> list[Document]:
     """Parse every document of a YAML stream in ``text``; raise :class:`YamlSyntaxError` on the first bad one.
 
-    libyaml reads it when PyYAML has it; a stream libyaml refuses is read again by the pure-Python
-    parser, whose messages say more ("expected ',' or ']', but got '}'") and which is the
-    reference for what is valid. Only bad files pay for the second reading.
+    libyaml reads it when PyYAML has it; text libyaml's scanner or parser refuses is read again by
+    the pure-Python parser, whose messages say more ("expected ',' or ']', but got '}'") and which
+    is the reference for what is valid. Only such files pay for the second reading; our own
+    refusals (duplicate key, tag, size, date) are the same either way and are not read twice.
     """
-    if _FastLoader is not yaml.SafeLoader:
+    if _FastLoader is yaml.SafeLoader:
+        return _parse(yaml.SafeLoader, text, path)
+    try:
+        return _parse(_FastLoader, text, path)
+    except _ParserError as fast:
         try:
-            return _parse(_FastLoader, text, path)
-        except YamlSyntaxError:
-            pass
-    return _parse(yaml.SafeLoader, text, path)
+            return _parse(yaml.SafeLoader, text, path)
+        except (YamlSyntaxError, RecursionError):
+            raise
+        except Exception:  # noqa: BLE001 - the pure parser failing in its own way: libyaml's message stands
+            raise fast from None
 
 
 def _parse(loader_class, text: str, path: str) -> list[Document]:
-    loader = loader_class(text)
+    loader = None
     documents = []
     try:
+        loader = loader_class(text)  # the pure-Python reader already refuses control characters here
         while loader.check_node():
             node = loader.get_node()
             builder = _Builder(loader, path)
             builder.marks[()] = _mark(node)
             documents.append(Document(path, builder.build(node, ()), builder.marks, len(documents)))
     except yaml.YAMLError as exc:
-        raise YamlSyntaxError(_syntax_problem(path, exc)) from None
+        raise _ParserError(_syntax_problem(path, exc)) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return documents
 
 
