@@ -72,7 +72,7 @@ class Row:
     values: list[float] = field(default_factory=list)
     unit: str = "s"
     target: str = ""
-    text: str = ""  # instead of figures: "not available yet", a ratio...
+    text: str = ""  # next to the figures: page counts, a ratio...
 
 
 ROWS: list[Row] = []
@@ -411,15 +411,6 @@ def subprocess_env() -> dict:
     return env
 
 
-def pdf_module():
-    """``formflow.render.pdf`` when the renderer is there (and WeasyPrint imports), else ``None``."""
-    try:
-        from formflow.render import pdf
-    except Exception:  # noqa: BLE001 - not there yet, or WeasyPrint's system libraries missing
-        return None
-    return pdf
-
-
 def pdf_pages(data: bytes) -> int:
     """Pages of a PDF (its page objects sit in compressed streams: ask the renderer's own counter)."""
     from formflow.render.pdf import page_count
@@ -445,70 +436,37 @@ def rss_peak_mb(pid: int) -> float | None:
 
 
 def bench_pdf(cfg, work: Path, closed: dict[str, Record]) -> None:
+    from formflow.render import pdf
+
     log("1. record PDF render")
-    pdf = pdf_module()
-    if pdf is None or not hasattr(pdf, "render_record"):
-        for measure in ("record PDF, per page (steady state)", "record PDF size", "vs Latin-only font",
-                        "vs naive setup"):
-            add("1 PDF", measure, [], text="not available yet")
-        return
     ws = new_workspace(work / "pdf", pdfs=False)
     defs = App.open(ws).defs
     records = [closed[f] for f in FORMS][: cfg["pdf_forms"]]
     with Timer() as cold:
-        first = pdf.render_record(defs, records[0], NOW)
+        pdf.render_record(defs, records[0], NOW)
     add("1 PDF", "first record PDF in a process (fonts, CSS loaded)", [cold.elapsed])
-    per_page, sizes, pages = [], [], []
-    for _ in range(cfg["pdf_runs"]):
-        for record in records:
-            with Timer() as t:
-                data = pdf.render_record(defs, record, NOW)
-            n = pdf_pages(data)
-            per_page.append(t.elapsed / n)
-            sizes.append(len(data) / 1024)
-            pages.append(n)
+    per_page, sizes, pages = _rendered(lambda record: pdf.render_record(defs, record, NOW), records, cfg["pdf_runs"])
     add("1 PDF", f"record PDF render, per page (steady state, {len(records)} forms)", per_page)
     add("1 PDF", f"record PDF size ({len(records)} forms)", sizes, unit="KB", text=f"{min(pages)}-{max(pages)} pages")
-    del first
-    # HOOK (renderer owner): the same record template with a Latin-only font instead of the CJK one, and
-    # the naive setup (a fresh WeasyPrint setup per document, system fonts). Return a list of (seconds
-    # per page, KB) per render, or None while not implemented.
-    for measure, variant in (("vs Latin-only font (per page)", pdf_latin_only),
-                             ("vs naive setup (per page)", pdf_naive)):
-        figures = variant(pdf, defs, records, cfg["pdf_runs"])
-        if figures is None:
-            add("1 PDF", measure, [], text="hook: not available yet")
-        else:
-            add("1 PDF", measure, [s for s, _ in figures])
+    # The same template with a Latin-only font (the floor of this stack), and the naive setup: a fresh
+    # renderer (fonts, stylesheets, templates loaded again) for every document.
+    latin = _rendered(lambda record: pdf.render_record_latin_baseline(defs, record, NOW), records, cfg["pdf_runs"])
+    add("1 PDF", "vs Latin-only font (per page)", latin[0])
+    naive = _rendered(lambda record: pdf.Renderer(None).render_record(defs, record, NOW), records, cfg["pdf_runs"])
+    add("1 PDF", "vs a fresh renderer per document (per page)", naive[0])
 
 
-def pdf_latin_only(pdf, defs, records, runs):
-    """The same template with a Latin-only font (the floor of this stack); [(s/page, KB)]."""
-    if not hasattr(pdf, "render_record_latin_baseline"):
-        return None
-    figures = []
+def _rendered(render, records, runs) -> tuple[list[float], list[float], list[int]]:
+    """``render`` each record ``runs`` times: seconds per page, KB, and pages of each PDF."""
+    per_page, sizes, pages = [], [], []
     for _ in range(runs):
         for record in records:
             with Timer() as t:
-                data = pdf.render_record_latin_baseline(defs, record, NOW)
-            figures.append((t.elapsed / pdf_pages(data), len(data) / 1024))
-    return figures
-
-
-def pdf_naive(pdf, defs, records, runs):
-    """The naive setup: a fresh renderer (fonts, stylesheets, templates loaded again) for every document.
-
-    HOOK (renderer owner): replace with whatever "naive" should mean (e.g. system fonts, no subset).
-    """
-    if not hasattr(pdf, "Renderer"):
-        return None
-    figures = []
-    for _ in range(runs):
-        for record in records:
-            with Timer() as t:
-                data = pdf.Renderer(None).render_record(defs, record, NOW)
-            figures.append((t.elapsed / pdf_pages(data), len(data) / 1024))
-    return figures
+                data = render(record)
+            pages.append(pdf_pages(data))
+            per_page.append(t.elapsed / pages[-1])
+            sizes.append(len(data) / 1024)
+    return per_page, sizes, pages
 
 
 # -- 2. a burst ---------------------------------------------------------------------------------------
@@ -541,14 +499,10 @@ def bench_burst(cfg, work: Path) -> None:
     times = [_burst(work, n, run, pdfs=False)[0] for run in range(cfg["burst_runs"])]
     add("2 burst", f"{n} files → stored + to-do refreshed (formflow process, PDFs off)", times)
     add("2 burst", "per file (PDFs off)", [t / n for t in times])
-    if pdf_module() is None:
-        add("2 burst", "… with record and to-do PDFs", [], text="not available yet")
-        return
     n = cfg["pdf_burst"]
     runs = [_burst(work, n, run, pdfs=True) for run in range(cfg["pdf_burst_runs"])]
-    if not any(count for _, count in runs):
-        add("2 burst", f"{n} files with PDFs on", [], text="not available yet (no record PDFs written)")
-        return
+    if any(count != n for _, count in runs):
+        raise SystemExit(f"burst: {[count for _, count in runs]} record PDFs written for {n} files")
     add("2 burst", f"{n} files → stored + {runs[0][1]} record PDFs + to-do PDFs (formflow process)",
         [t for t, _ in runs], target="≤ 90 s" if n >= 1000 else "")
     add("2 burst", "per file (PDFs on)", [t / n for t, _ in runs])
@@ -600,7 +554,6 @@ def bench_latency(cfg, work: Path) -> None:
     ex, rng = examples(), random.Random(3)
     proc, _ = start_watcher(ws)
     stored, with_pdf = [], []
-    pdf_wired = True
     try:
         time.sleep(1.5)  # let its first rescan and to-do refresh pass
         for i in range(cfg["latency_runs"]):
@@ -612,20 +565,14 @@ def bench_latency(cfg, work: Path) -> None:
             if took is None:
                 raise SystemExit("latency: the watcher did not take the file within 30 s")
             stored.append(took)
-            if pdf_wired:
-                pdf_took = wait_until(lambda: set(outbox_pdfs(ws)) - before, 5 if i == 0 else 30, 0.005)
-                if pdf_took is None:
-                    pdf_wired = False
-                else:
-                    with_pdf.append(time.perf_counter() - start)
+            if wait_until(lambda: set(outbox_pdfs(ws)) - before, 30, 0.005) is None:
+                raise SystemExit("latency: the watcher printed no PDF within 30 s")
+            with_pdf.append(time.perf_counter() - start)
             time.sleep(0.3)
     finally:
         stop_watcher(proc)
     add("3 latency", "file dropped → stored (formflow watch; includes the 0.4 s settle check)", stored)
-    if with_pdf:
-        add("3 latency", "file dropped → record PDF in outbox", with_pdf, target="≤ 2 s")
-    else:
-        add("3 latency", "file dropped → record PDF in outbox", [], text="not available yet (PDFs not wired)")
+    add("3 latency", "file dropped → record PDF in outbox", with_pdf, target="≤ 2 s")
 
 
 # -- 4./5. engine cost with records piling up; to-do; watcher memory -------------------------------------------
@@ -705,22 +652,20 @@ def bench_todo_and_rss(cfg, work: Path, workspaces) -> None:
             app.write_todo(NOW + dt.timedelta(minutes=1, seconds=run))
         writes.append(t.elapsed)
     add("5 todo", f"{size // 1000}k records: to-do computed + written (txt, json, ics)", writes)
-    pdf = pdf_module()
-    if pdf is not None and hasattr(pdf, "render_todo"):
-        renders = []
-        for _ in range(max(1, cfg["todo_runs"] - 1)):
-            with Timer() as t:
-                pdf.render_todo(app.defs, tasks, NOW, "待办事项")
-            renders.append(t.elapsed)
-        add("5 todo", f"{size // 1000}k records: office to-do PDF rendered ({len(tasks)} tasks)", renders)
-    else:
-        add("5 todo", "to-do PDF rendered", [], text="not available yet")
+    from formflow.render import pdf
+
+    renders = []
+    for _ in range(max(1, cfg["todo_runs"] - 1)):
+        with Timer() as t:
+            pdf.render_todo(app.defs, tasks, NOW, "待办事项")
+        renders.append(t.elapsed)
+    add("5 todo", f"{size // 1000}k records: office to-do PDF rendered ({len(tasks)} tasks)", renders)
     defs = app.defs
     del app
     gc.collect()
 
     settings = ws / "formflow.yaml"  # the watcher runs as an office would: PDFs on (not in --quick)
-    pdfs = cfg["watch_pdfs"] and pdf is not None
+    pdfs = cfg["watch_pdfs"]
     if pdfs:
         settings.write_text("".join(line for line in settings.read_text("utf-8").splitlines(keepends=True)
                                     if "# bench: the engine alone" not in line), encoding="utf-8")

@@ -24,6 +24,17 @@ CALENDAR_WARNING = [
 ]
 
 
+def without_pdfs(root: Path, todo_pdfs: str = "[]") -> None:
+    """Switch the workspace's PDFs off (``outbox:`` in formflow.yaml; ``todo_pdfs``: which to-do PDFs stay).
+
+    For tests about rules, stores and pages: the PDFs are tested on their own, and printing them
+    at every pass would only make those tests slow.
+    """
+    settings = root / "formflow.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8")
+                        + f"\noutbox: {{record_pdfs: false, todo_pdfs: {todo_pdfs}}}\n", encoding="utf-8")
+
+
 @dataclass
 class Result:
     code: int

@@ -30,6 +30,8 @@ from formflow.app import App, dump
 from formflow.cli import main
 from formflow.workspace import init_workspace
 
+from .conftest import without_pdfs
+
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 
 NOW_TEXT = "2025-10-02T10:00:00+08:00"
@@ -76,13 +78,6 @@ def drop(inbox: Path, rng: random.Random, *, valid: int, invalid_count: int, dup
     for name in names:
         (inbox / name).write_text(files[name][1], encoding="utf-8")
     return files
-
-
-def without_pdfs(ws: Path) -> None:
-    """These tests are about the store; PDFs (and a kill while printing them) have their own test below."""
-    settings = ws / "formflow.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\noutbox: {record_pdfs: false, todo_pdfs: []}\n",
-                        encoding="utf-8")
 
 
 def start(ws: Path, *, stderr=subprocess.DEVNULL) -> subprocess.Popen:

@@ -7,6 +7,8 @@ import json
 from formflow.adapters.store import Store
 from formflow.app import App, dump
 
+from .conftest import without_pdfs
+
 COMPLAINT = """
 form: complaint
 by: 李娜
@@ -182,8 +184,7 @@ def test_a_pass_prints_the_record_pdfs_and_the_todo_lists(workspace):
 
 
 def test_pdfs_can_be_switched_off_in_the_settings(workspace):
-    settings = workspace.root / "formflow.yaml"
-    settings.write_text(settings.read_text("utf-8") + "\noutbox: {record_pdfs: false, todo_pdfs: [office]}\n", "utf-8")
+    without_pdfs(workspace.root, todo_pdfs="[office]")
     workspace.write("inbox/a.yaml", complaint())
     assert workspace.cli("process", "--now", "2025-10-02T10:00+08:00").code == 0
     assert not (workspace.root / "outbox" / "records").exists()

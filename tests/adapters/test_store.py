@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from formflow.adapters import partitions as partitions_module
 from formflow.adapters import store as store_module
 from formflow.adapters.store import Store, record_to_doc
 from formflow.engine.records import Event, Record
@@ -159,7 +160,7 @@ def test_a_reader_waits_for_a_live_commit_instead_of_replaying_its_wal(tmp_path,
     writer = Store(db)
     fill(writer, [1])
     in_commit, release = threading.Event(), threading.Event()
-    real_write = store_module.write_bytes
+    real_write = partitions_module.write_bytes
 
     def slow_write(path, data):
         real_write(path, data)
@@ -167,7 +168,7 @@ def test_a_reader_waits_for_a_live_commit_instead_of_replaying_its_wal(tmp_path,
             in_commit.set()
             release.wait(5)
 
-    monkeypatch.setattr(store_module, "write_bytes", slow_write)
+    monkeypatch.setattr(partitions_module, "write_bytes", slow_write)
     writer.put(record(2), "registered")
     thread = threading.Thread(target=writer.commit)
     thread.start()

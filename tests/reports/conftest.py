@@ -22,6 +22,8 @@ Plus a complaint callback (source 投诉) done 10-09 满意, with no deadline.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import subprocess
@@ -30,14 +32,21 @@ import pytest
 
 from formflow.app import App
 
+from ..conftest import without_pdfs
+
 OCT_REPORT = "2026-11-01T09:00:00+08:00"   # the report of October, run on the morning of 1 November
+
+
+def csv_rows(path) -> list[list[str]]:
+    """The rows of a report's CSV, written for Excel/WPS: UTF-8 with a BOM, CRLF line ends."""
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
+    return list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
 
 
 @pytest.fixture
 def workspace(workspace):
-    settings = workspace.root / "formflow.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\noutbox: {record_pdfs: false, todo_pdfs: []}\n",
-                        encoding="utf-8")
+    without_pdfs(workspace.root)
     return workspace
 
 

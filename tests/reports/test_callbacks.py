@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from formflow.reports import callbacks as cb
 from formflow.reports.base import month_period
 from formflow.reports.callbacks import callback_summary
 
 from ..conftest import SHANGHAI
-from .conftest import OCT_REPORT, hf, november, pdffonts, pdftext, stored, wx
+from .conftest import OCT_REPORT, csv_rows, hf, november, pdffonts, pdftext, stored, wx
 
 OCTOBER = month_period("2026-10", SHANGHAI)
 NOVEMBER = month_period("2026-11", SHANGHAI)
@@ -118,9 +116,7 @@ def test_report_callbacks_writes_the_pdf_and_csv(october_office):
     assert lines[3] == "  按时率 75.0%（3/4）；逾期未回访 0，未到期 1"
     assert lines[4] == "  满意率 75.0%（3/4）；退回返工 1"
 
-    raw = (ws.root / "outbox/reports/callbacks-2026-10.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    rows = csv_rows(ws.root / "outbox/reports/callbacks-2026-10.csv")
     header, table = rows[0], rows[1:rows.index([])]
     assert header[:5] == ["分组", "名称", "应回访", "已回访", "回访率(%)"]
     by_name = {row[1]: dict(zip(header, row)) for row in table}

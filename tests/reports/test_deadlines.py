@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from formflow.reports import deadlines as dl
 from formflow.reports.base import month_period
 from formflow.reports.deadlines import deadline_summary
 
 from ..conftest import SHANGHAI
-from .conftest import OCT_REPORT, november, pdffonts, pdftext, stored, wx
+from .conftest import OCT_REPORT, csv_rows, november, pdffonts, pdftext, stored, wx
 
 OCTOBER = month_period("2026-10", SHANGHAI)
 
@@ -76,9 +74,7 @@ def test_report_deadlines_writes_the_pdf_and_csv(october_office):
         "  维修派工单 · 维修完工：5 项，按时 3、逾期完成 1、逾期未办 1、未到期 0",
         "  维修派工单 · 返工整改：1 项，按时 0、逾期完成 0、逾期未办 1、未到期 0",
     ]
-    raw = (ws.root / "outbox/reports/deadlines-2026-10.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    rows = csv_rows(ws.root / "outbox/reports/deadlines-2026-10.csv")
     table = [dict(zip(rows[0], row)) for row in rows[1:rows.index([])]]
     assert rows[rows.index([]) + 1] == ["指标", "数值", "说明"]
     finish = next(r for r in table if r["期限"] == "维修完工")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from formflow.reports.survey import BELOW, DEFAULT_TARGETS, count_units, survey_analysis
 
-from .conftest import pdffonts, pdftext, stored
+from .conftest import csv_rows, pdffonts, pdftext, stored
 
 NOW = dt.datetime.fromisoformat("2026-11-28T10:00:00+08:00")
 
@@ -81,9 +79,7 @@ def test_report_survey_writes_the_pdf_and_csv(survey_office):
         "  总体满意率 75.0%（3/4），二级；满意占比 50.0%",
         "  低于目标：停车管理 33.3%、保洁卫生 50.0%、绿化 75.0%",
     ]
-    raw = (ws.root / "outbox/reports/survey-2026.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    rows = csv_rows(ws.root / "outbox/reports/survey-2026.csv")
     assert rows[0] == ["项目", "有效回答", "满意", "基本满意", "不满意", "未答", "满意率(%)", "满意占比(%)", "等级"]
     assert rows[1] == ["总体评价", "4", "2", "1", "1", "0", "75.0", "50.0", "二级"]
     assert ["停车管理", "3", "0", "1", "2", "1", "33.3", "0.0", "未达标"] in rows

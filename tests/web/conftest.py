@@ -17,6 +17,8 @@ from formflow.web.server import start
 from formflow.web.submit import Processor
 from formflow.workspace import Workspace, defaults_dir
 
+from ..conftest import without_pdfs
+
 PORT = 8765
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -107,8 +109,7 @@ def make_desk(workspace, shipped, pdfs: bool) -> DeskApp:
     """
     settings = shipped.settings
     if not pdfs:
-        with (workspace.root / "formflow.yaml").open("a", encoding="utf-8") as out:
-            out.write("\noutbox: {record_pdfs: false, todo_pdfs: []}\n")
+        without_pdfs(workspace.root)
         settings = dataclasses.replace(settings, record_pdfs=False, todo_pdfs=frozenset())
     desk = Desk(workspace.root, defs=dataclasses.replace(shipped, root=workspace.root, settings=settings))
     return DeskApp(desk, Guard(PORT), Processor(desk))

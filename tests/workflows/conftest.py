@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import pytest
 
+from ..conftest import without_pdfs
+
 
 @pytest.fixture
 def workspace(workspace):
-    settings = workspace.root / "formflow.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8") + "\noutbox: {record_pdfs: false, todo_pdfs: []}\n",
-                        encoding="utf-8")
+    without_pdfs(workspace.root)
     return workspace

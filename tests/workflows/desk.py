@@ -39,19 +39,24 @@ class Desk:
         self.drop({"form": self.form, "by": by or self.clerk, "at": at, "data": data})
         return re.search(rf"→ ({self.pattern})", self.process(at).out).group(1)
 
-    def act(self, number: str, action: str, at: str, by: str | None = None, *, ok: bool = True, **data):
+    def act(self, number: str, action: str, at: str, by: str | None = None, *, ok: bool = True, note: str = "",
+            **data):
         """Do ``action``; a refused one returns the rejection note written next to the set-aside file."""
-        name = self.drop({"record": number, "action": action, "by": by or self.clerk, "at": at, "data": data})
+        doc = {"record": number, "action": action, "by": by or self.clerk, "at": at, "data": data}
+        name = self.drop({**doc, "note": note} if note else doc)
         result = self.process(at, ok=ok)
         if not ok:
             stamp = dt.datetime.fromisoformat(at).strftime("%Y%m%d-%H%M%S")
             return (self.ws.root / f"outbox/rejected/{stamp}-{name}.说明.txt").read_text("utf-8")
         return result
 
-    def tasks(self, number: str, now: str) -> dict[str, dict]:
+    def todo(self, now: str) -> list[dict]:
         result = self.ws.cli("todo", "--format", "json", "--now", now)
         assert result.code == 0, result.err
-        return {t["clock"]: t for t in json.loads(result.out) if t["record"] == number}
+        return json.loads(result.out)
+
+    def tasks(self, number: str, now: str) -> dict[str, dict]:
+        return {t["clock"]: t for t in self.todo(now) if t["record"] == number}
 
     def due(self, number: str, now: str) -> dict[str, tuple]:
         return {k: (t["due"], t["status"], t["who"]) for k, t in self.tasks(number, now).items()}

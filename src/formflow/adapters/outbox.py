@@ -125,14 +125,11 @@ class Outbox:
             raise ValueError(f"unsafe record number or form id: {record.number!r} {record.form!r}")
         return self.records_dir / record.form / f"{record.number}.pdf"
 
-    def render_pending(self, defs: Definitions, get, now: dt.datetime, *, workers: int | None = None) -> list[Path]:
-        """Render the PDF of every queued record (``get(number)`` reads one); returns the files written."""
-        return self.print(defs, get, now, workers=workers)
-
     def print(self, defs: Definitions, get, now: dt.datetime, *, todo: tuple[list[Task], str] | None = None,
               records: bool = True, workers: int | None = None) -> list[Path]:
-        """Print what is due in one go: the queued record PDFs and, with ``todo`` (tasks and the text
-        list), the to-do lists. Returns the PDFs written.
+        """Print what is due in one go: the queued record PDFs (``get(number)`` reads a record; not with
+        ``records=False``) and, with ``todo`` (tasks and the text list), the to-do lists. Returns the
+        PDFs written.
 
         All PDFs of a pass share one pool of worker processes, the to-do lists first (the longest
         documents), so a burst keeps both cores busy to the end instead of printing the lists alone

@@ -1,7 +1,8 @@
-"""Partition files of the store (``data/db/``): reading, summarising, naming, and the commit lock.
+"""Partition files of the store (``data/db/``): reading, summarising, naming, writing them all or
+nothing through the WAL (and finishing an interrupted write), under the commit lock.
 
 What one TinyDB partition file holds and how the store tells versions of it apart; the store
-itself (indexes, caching, the write-ahead commit) is :mod:`formflow.adapters.store`.
+itself (indexes, caching, what a commit writes) is :mod:`formflow.adapters.store`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from formflow.adapters.atomic import write_bytes, write_json
 from formflow.errors import FormflowError
 
 try:
@@ -103,3 +105,60 @@ class CommitLock:
         if self.handle is not None:
             self.handle.close()  # releases the lock
             self.handle = None
+
+
+def _summary_path(folder: Path, name: str) -> Path:
+    return folder / "index" / f"{name}.json"
+
+
+def read_summary(folder: Path, name: str, path: Path) -> dict | None:
+    """The summary of partition ``name`` (file ``path``), if there is one for the file as it is now."""
+    try:
+        summary = json.loads(_summary_path(folder, name).read_bytes())
+        current = stamp(path.stat())
+    except (OSError, ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION or summary.get("file") != current:
+        return None
+    return summary
+
+
+def write_summary(folder: Path, name: str, summary: dict) -> None:
+    """Save a summary (a cache: not fsynced; a lost or stale one is rebuilt from its partition)."""
+    path = _summary_path(folder, name)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # read-only folder, disk full...: the next open reads the partition
+
+
+def write_with_wal(folder: Path, encoded: dict[str, bytes]) -> None:
+    """Replace the partitions ``encoded`` (name → file bytes) all or nothing: the WAL first, then each file."""
+    wal = folder / "wal.json"
+    with CommitLock(folder):
+        write_bytes(wal, b"{" + b",".join(encode(name) + b":" + data for name, data in encoded.items()) + b"}")
+        for name, data in encoded.items():
+            write_bytes(folder / f"{name}.json", data)
+        wal.unlink(missing_ok=True)
+
+
+def recover(folder: Path) -> None:
+    """Finish a commit that a crash interrupted after its WAL was written."""
+    wal = folder / "wal.json"
+    if not wal.exists():
+        return
+    with CommitLock(folder):  # a live owner finishes its commit first; then there is nothing to do
+        try:
+            partitions = json.loads(wal.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return
+        except (ValueError, UnicodeDecodeError):
+            wal.unlink(missing_ok=True)  # written atomically, so a bad WAL is not ours to trust: drop it
+            return
+        for name, data in partitions.items():
+            if PARTITION_NAME.match(str(name)) and isinstance(data, dict):
+                write_json(folder / f"{name}.json", data)
+        wal.unlink(missing_ok=True)

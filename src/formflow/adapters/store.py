@@ -33,7 +33,6 @@ year) are read as they are; new records then go to the next ``.2`` file.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import sys
 from collections import OrderedDict
@@ -41,9 +40,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from formflow.adapters.atomic import write_bytes, write_json
-from formflow.adapters.partitions import (PARTITION_NAME, SUMMARY_VERSION, TABLE, CommitLock, digest_key, encode,
-                                          parse_partition, read_partition, sort_key, stamp, summarize)
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, encode, parse_partition, read_partition,
+                                          read_summary, recover, sort_key, summarize, write_summary, write_with_wal)
 from formflow.engine.records import Event, Record
 
 #: Records per partition file: a commit rewrites at most this many (about 2 KB each) per changed record's file.
@@ -76,10 +74,13 @@ def doc_to_record(doc: dict) -> Record:
 class Store:
     """Records and bookkeeping of one workspace, in bounded TinyDB partitions under ``folder``."""
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, *, finish_commit: bool = True):
+        """Open the store in ``folder``; ``finish_commit``: replay a WAL a crash left (the lock holder's
+        job: a reader passes False and sees the state before that commit until its owner finishes it)."""
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self._recover()
+        if finish_commit:
+            recover(self.folder)
         #: Bumped by every change (pending or committed): callers cache what they derive from the store.
         self.version = 0
         self._parts: OrderedDict[str, dict] = OrderedDict()  # parsed partitions, least recently used first
@@ -111,13 +112,13 @@ class Store:
                     self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
                                   "since": doc.get("since", "")}
                 continue
-            summary = self._read_summary(name, path)
+            summary = read_summary(self.folder, name, path)
             if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
                 with open(path, "rb") as handle:
                     stat = os.fstat(handle.fileno())
                     table = parse_partition(path, handle.read())[TABLE]
                 summary = summarize(name, table, stat)
-                self._write_summary(name, summary)
+                write_summary(self.folder, name, summary)
                 del table
             self._apply_summary(name, summary)
 
@@ -318,14 +319,7 @@ class Store:
                                                    "duties": self._meta["duties"], "since": self._meta.get("since", "")}
         if self._dirty:
             names = sorted(self._dirty, key=sort_key)
-            encoded = {name: encode(self._parts[name]) for name in names}
-            wal = self.folder / "wal.json"
-            with CommitLock(self.folder):
-                write_bytes(wal, b"{" + b",".join(encode(name) + b":" + data for name, data in encoded.items())
-                            + b"}")
-                for name, data in encoded.items():
-                    write_bytes(self._path(name), data)
-                wal.unlink(missing_ok=True)
+            write_with_wal(self.folder, {name: encode(self._parts[name]) for name in names})
             self._dirty.clear()
             for name in names:
                 if name != "meta":
@@ -333,7 +327,7 @@ class Store:
                         stat = self._path(name).stat()
                     except OSError:
                         continue
-                    self._write_summary(name, summarize(name, self._parts[name][TABLE], stat))
+                    write_summary(self.folder, name, summarize(name, self._parts[name][TABLE], stat))
         for number, name, doc_id, record, state in placed:
             self._unindex_record(number)
             self._index_record(number, name, doc_id, record.form, state, record.form_version,
@@ -370,31 +364,6 @@ class Store:
                 self._index_record(number, name, doc_id, form, state, form_version, workflow_version, parent)
         else:
             self._submissions.update(dict.fromkeys(summary["hashes"], name))
-
-    def _summary_path(self, name: str) -> Path:
-        return self.folder / "index" / f"{name}.json"
-
-    def _read_summary(self, name: str, path: Path) -> dict | None:
-        """The summary of partition ``name``, if there is one for the file as it is now."""
-        try:
-            summary = json.loads(self._summary_path(name).read_bytes())
-            current = stamp(path.stat())
-        except (OSError, ValueError, UnicodeDecodeError):
-            return None
-        if not isinstance(summary, dict) or summary.get("version") != SUMMARY_VERSION or summary.get("file") != current:
-            return None
-        return summary
-
-    def _write_summary(self, name: str, summary: dict) -> None:
-        """Save a summary (a cache: not fsynced; a lost or stale one is rebuilt from its partition)."""
-        path = self._summary_path(name)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            path.parent.mkdir(exist_ok=True)
-            tmp.write_bytes(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-            os.replace(tmp, path)
-        except OSError:
-            tmp.unlink(missing_ok=True)  # read-only folder, disk full...: the next open reads the partition
 
     def _index_record(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
                       workflow_version: int, parent: str) -> None:
@@ -451,21 +420,3 @@ class Store:
         self._next_ids[name] = doc_id + 1
         self._sizes[name] += 1
         return doc_id
-
-    def _recover(self) -> None:
-        """Finish a commit that a crash interrupted after its WAL was written."""
-        wal = self.folder / "wal.json"
-        if not wal.exists():
-            return
-        with CommitLock(self.folder):  # a live owner finishes its commit first; then there is nothing to do
-            try:
-                partitions = json.loads(wal.read_text(encoding="utf-8"))
-            except FileNotFoundError:
-                return
-            except (ValueError, UnicodeDecodeError):
-                wal.unlink(missing_ok=True)  # written atomically, so a bad WAL is not ours to trust: drop it
-                return
-            for name, data in partitions.items():
-                if PARTITION_NAME.match(str(name)) and isinstance(data, dict):
-                    write_json(self._path(name), data)
-            wal.unlink(missing_ok=True)

@@ -36,8 +36,8 @@ class ReadOnlyStore(Store):
     a reader that finds one simply sees the state before that commit until the owner finishes it.
     """
 
-    def _recover(self) -> None:  # the lock holder's job, never a reader's
-        return
+    def __init__(self, folder: Path):
+        super().__init__(folder, finish_commit=False)
 
 
 @dataclass
