@@ -8,6 +8,8 @@ tests fake the two interesting crash points (after the WAL, after the commit) by
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import json
 import os
@@ -16,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections import Counter
 from datetime import datetime
@@ -26,11 +29,14 @@ import pytest
 
 from formflow.adapters.lock import WorkspaceLock
 from formflow.adapters.store import Store
+from formflow.adapters.outbox import Outbox
 from formflow.app import App, dump
 from formflow.cli import main
+from formflow.watcher import Watcher
 from formflow.workspace import init_workspace
 
 from .conftest import without_pdfs
+from .test_watcher import wait_for as _wait_for
 
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 
@@ -309,7 +315,7 @@ def test_a_wal_left_by_a_crash_is_finished_when_the_store_opens(tmp_path):
         assert not (ws / "data" / "journal.json").exists()
         assert app.process(NOW).results == []
         assert not (ws / "outbox" / "rejected").exists()
-        assert app.rebuild() == 3
+        assert app.rebuild().records == 3
         assert dump(app.store) == dump(Store(twin_db))
 
 
@@ -342,8 +348,10 @@ def test_a_crash_after_the_commit_leaves_no_duplicate_behind(tmp_path):
     for name, text in texts.items():
         (inbox / f"{name}.yaml").write_text(text, encoding="utf-8")
     journal = [{"name": f"{n}.yaml", "hash": hashlib.sha256(t.encode()).hexdigest()} for n, t in texts.items()]
+    # 丙.yaml: dropped after the crash under a name the journal gives to content the store holds (乙's):
+    # the name matches, the hash is stored, only the content tells them apart — it must not be deleted.
     (inbox / "丙.yaml").write_text(complaint("丙", "丙家漏水"), encoding="utf-8")
-    journal.append({"name": "丙.yaml", "hash": hashlib.sha256(b"something else").hexdigest()})
+    journal.append({"name": "丙.yaml", "hash": journal[1]["hash"]})
     (inbox / "丁.yaml").write_text(complaint("丁", "丁家漏水"), encoding="utf-8")
     # A journal entry is a name in the inbox, never a path: this one must not reach the file outside.
     outside = tmp_path / "x"
@@ -378,3 +386,258 @@ def test_a_crash_before_the_commit_redoes_the_files(tmp_path):
         assert path.exists()
         assert [r.status for r in app.process(NOW).results] == ["stored"]
     assert _stored_names(ws) == ["甲"]
+
+
+# -- print progress: a kill costs only the PDFs not yet written -------------------------------------------
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_a_kill_while_printing_costs_only_the_pdfs_not_yet_written(tmp_path):
+    """Each number leaves the render queue as soon as its PDF is written: the next start prints only the rest."""
+    ws = tmp_path / "ws"
+    init_workspace(ws)
+    drop(ws / "inbox", random.Random(13), valid=16, invalid_count=0, duplicates=0)
+    records_dir, queue = ws / "outbox" / "records" / "complaint", ws / "data" / "render-queue.json"
+    proc = start(ws)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and len(list(records_dir.glob("*.pdf"))) < 4 and time.monotonic() < deadline:
+        time.sleep(0.002)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while _processes_on(ws) and time.monotonic() < deadline:  # its render workers die with it
+        time.sleep(0.1)
+    printed = {p.stem: stamp(p) for p in records_dir.glob("*.pdf")}
+    numbers = {r.number for r in Store(ws / "data" / "db").records()}
+    assert len(numbers) == 16 and 4 <= len(printed) < 16
+    queued = set(Outbox(ws).pending())  # the queue less the PDFs marked done
+    assert queued | set(printed) == numbers
+    assert len(queued & set(printed)) <= 1  # at most the one written when the kill came, before it left the queue
+    finish(ws)
+    assert sorted(p.stem for p in records_dir.glob("*.pdf")) == sorted(numbers)
+    printed_again = [n for n, before in printed.items() if stamp(records_dir / f"{n}.pdf") != before]
+    assert len(printed_again) <= 1, printed_again
+    assert not queue.exists()
+
+
+# -- the disk: full, read-only -----------------------------------------------------------------------------
+#
+# Real faults, nothing faked: a read-only bind mount over outbox/, a small tmpfs over data/ filled to the last
+# byte. Mounting needs root (CAP_SYS_ADMIN), as in this sandbox and in CI; elsewhere these tests are skipped.
+
+
+class Mounts:
+    """The mounts one test makes; the fixture undoes those left at its end, whatever happened."""
+
+    def __init__(self) -> None:
+        self.made: list[Path] = []
+
+    def _mount(self, *args: str) -> None:
+        done = subprocess.run(["mount", *args], capture_output=True, text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount here, needs root: {done.stderr.strip()}")
+
+    def read_only(self, folder: Path) -> None:
+        self._mount("--bind", str(folder), str(folder))
+        self.made.append(folder)
+        self._mount("-o", "remount,ro,bind", str(folder))
+
+    def small_disk(self, folder: Path, size: str = "4m") -> None:
+        self._mount("-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder))
+        self.made.append(folder)
+
+    def grow(self, folder: Path, size: str) -> None:
+        self._mount("-o", f"remount,size={size}", str(folder))
+
+    def undo(self, folder: Path) -> None:
+        subprocess.run(["umount", str(folder)], check=True)
+        self.made.remove(folder)
+
+
+@pytest.fixture
+def mounts():
+    made = Mounts()
+    yield made
+    for folder in reversed(made.made):
+        subprocess.run(["umount", "-l", str(folder)], capture_output=True)
+
+
+def fill(folder: Path) -> Path:
+    """Fill the disk ``folder`` is on to the last byte; delete the returned file to free it again."""
+    filler = folder / "filler.bin"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        for block in (1 << 20, 1 << 12, 1):
+            try:
+                while True:
+                    os.write(fd, b"\0" * block)
+            except OSError as exc:
+                assert exc.errno == errno.ENOSPC
+    finally:
+        os.close(fd)
+    return filler
+
+
+@contextlib.contextmanager
+def watching(root: Path):
+    """A real watcher on ``root`` in a thread; yields the lines it printed and the thread."""
+    lines: list[str] = []
+    watcher = Watcher(App.open(root), echo=lines.append, quiet=0.3, rescan=1.0, tick=1.0)
+    thread = threading.Thread(target=watcher.run, daemon=True)
+    thread.start()
+    try:
+        yield lines, thread
+    finally:
+        watcher.stop()
+        thread.join(timeout=30)
+    assert not thread.is_alive()
+
+
+def wait_for(predicate, timeout: float = 30.0) -> bool:
+    return _wait_for(predicate, timeout)  # (a watcher under a disk fault retries slowly: a longer default)
+
+
+def _no_todo_pdfs(root: Path) -> None:
+    """Record PDFs on, to-do PDFs off: the record PDFs are what these tests are about."""
+    settings = root / "formflow.yaml"
+    settings.write_text(settings.read_text("utf-8") + "\noutbox: {todo_pdfs: []}\n", encoding="utf-8")
+
+
+def test_a_read_only_outbox_keeps_no_file_out_of_the_store(workspace, mounts):
+    ws = workspace.root
+    _no_todo_pdfs(ws)
+    drop(ws / "inbox", random.Random(5), valid=18, invalid_count=1, duplicates=0)
+    mounts.read_only(ws / "outbox")
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert result.code == 4, result.err
+    lines = result.out.splitlines()
+    assert sum(line.startswith("✓ v") for line in lines) == 18
+    assert "… bad000.yaml：无法写入磁盘，仍留在 inbox 中，问题解决后再处理" in lines
+    assert lines[-1] == "处理 19 个文件 files：18 个已登记 stored，0 个未登记 set aside，1 个留在 inbox 稍后处理 left in inbox"
+    assert ("✗ 写入故障 cannot write：outbox/rejected 文件夹所在的磁盘是只读的，无法写入：请检查 U 盘或网络盘是否写保护、"
+            "是否已断开") in result.err.splitlines()
+    assert "已登记的记录不受影响，下次运行时补打" in result.err
+    assert os.listdir(ws / "inbox") == ["bad000.yaml"]
+    assert len(list(Store(ws / "data" / "db").records())) == 18
+    assert len(json.loads((ws / "data" / "render-queue.json").read_text("utf-8"))) == 18  # printed later
+
+    mounts.undo(ws / "outbox")
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert result.code == 1, result.err
+    assert result.out.splitlines()[0] == "✗ bad000.yaml：1 处问题，已放到 outbox/rejected/20251002-100000-bad000.yaml"
+    assert os.listdir(ws / "inbox") == []
+    assert len(list((ws / "outbox" / "records" / "complaint").glob("*.pdf"))) == 18
+    assert not (ws / "data" / "render-queue.json").exists()
+
+
+def test_an_outbox_that_fills_up_while_printing_keeps_the_rest_queued(workspace, mounts):
+    ws = workspace.root
+    _no_todo_pdfs(ws)
+    mounts.small_disk(ws / "outbox", size="256k")  # room for a few record PDFs (about 40 KB each), not twelve
+    drop(ws / "inbox", random.Random(5), valid=12, invalid_count=0, duplicates=0)
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert result.code == 4, result.err
+    assert ("✗ 写入故障 cannot write：磁盘空间已满，无法写入 outbox/records/complaint 文件夹：请删除不需要的文件、清空回收站，"
+            "或联系系统维护人员；已登记的记录不受影响，下次运行时补打") in result.err.splitlines()
+    assert result.out.splitlines()[-1] == "处理 12 个文件 files：12 个已登记 stored，0 个未登记 set aside"
+    assert os.listdir(ws / "inbox") == []
+    numbers = {r.number for r in Store(ws / "data" / "db").records()}
+    pdfs, queue = ws / "outbox" / "records" / "complaint", ws / "data" / "render-queue.json"
+    printed = {p.stem for p in pdfs.glob("*.pdf")}
+    queued = set(json.loads(queue.read_text("utf-8")))
+    assert len(numbers) == 12 and printed and queued
+    assert printed | queued == numbers and not printed & queued  # each PDF printed, or still to print: not both
+
+    mounts.grow(ws / "outbox", "16m")
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert (result.code, result.err) == (0, "")
+    assert {p.stem for p in pdfs.glob("*.pdf")} == numbers
+    assert not queue.exists()
+
+
+def test_a_full_data_disk_keeps_the_files_in_the_inbox(workspace, mounts):
+    ws = workspace.root
+    mounts.small_disk(ws / "data")  # data/ is empty right after init
+    without_pdfs(ws)
+    (ws / "inbox" / "甲.yaml").write_text(complaint("甲", "甲家漏水"), encoding="utf-8")
+    assert workspace.cli("process", "--now", NOW_TEXT).code == 0
+    drop(ws / "inbox", random.Random(5), valid=3, invalid_count=1, duplicates=0)
+    filler = fill(ws / "data")
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert result.code == 4, result.err
+    assert "内部错误" not in result.out + result.err
+    assert "✗ 写入故障 cannot write：磁盘空间已满，无法写入 data/" in result.err
+    assert sorted(os.listdir(ws / "inbox")) == ["v000.yaml", "v001.yaml", "v002.yaml"]  # none lost, none set aside
+    assert sorted(os.listdir(ws / "outbox" / "rejected")) == ["20251002-100000-bad000.yaml",
+                                                              "20251002-100000-bad000.yaml.说明.txt"]
+    assert _stored_names(ws) == ["甲"]
+
+    filler.unlink()
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert (result.code, result.err) == (0, "")
+    assert os.listdir(ws / "inbox") == []
+    assert len(_stored_names(ws)) == 4
+    assert sorted(r.number for r in Store(ws / "data" / "db").records()) == [
+        f"TS-YG-202509-000{i}" for i in range(1, 5)]  # the failed pass gave no number away
+
+
+def test_a_watcher_lives_through_a_read_only_outbox(workspace, mounts, monkeypatch):
+    monkeypatch.setenv("FORMFLOW_NOW", NOW_TEXT)
+    ws = workspace.root
+    _no_todo_pdfs(ws)
+    with watching(ws) as (lines, thread):
+        assert wait_for(lambda: (ws / "outbox" / "todo" / "todo.json").exists()), lines  # it has started
+        mounts.read_only(ws / "outbox")
+        drop(ws / "inbox", random.Random(5), valid=3, invalid_count=1, duplicates=0)
+        assert wait_for(lambda: sum(line.startswith("✓ v") for line in lines) == 3), lines
+        assert wait_for(lambda: "… bad000.yaml：无法写入磁盘，仍留在 inbox 中，问题解决后再处理" in lines), lines
+        assert any(line.startswith("✗ 写入故障 cannot write：") and "只读" in line for line in lines), lines
+        note = ws / "写入故障.txt"  # the outbox cannot take it: beside formflow.yaml
+        assert wait_for(note.exists), lines
+        assert "磁盘是只读的" in note.read_text("utf-8") and "问题解决后会自动继续处理" in note.read_text("utf-8")
+        assert len(list(Store(ws / "data" / "db").records())) == 3
+        assert os.listdir(ws / "inbox") == ["bad000.yaml"]
+        assert thread.is_alive()
+
+        mounts.undo(ws / "outbox")
+        pdfs = ws / "outbox" / "records" / "complaint"
+        assert wait_for(lambda: len(list(pdfs.glob("*.pdf"))) == 3, timeout=120), lines
+        assert wait_for(lambda: os.listdir(ws / "inbox") == [], timeout=120), lines
+        assert (ws / "outbox" / "rejected" / "20251002-100000-bad000.yaml.说明.txt").exists()
+        assert wait_for(lambda: "✓ 写入恢复正常，继续处理 writing works again" in lines), lines
+        assert wait_for(lambda: not note.exists()), lines
+        assert not (ws / "data" / "render-queue.json").exists()
+
+
+def test_a_watcher_lives_through_a_full_data_disk(workspace, mounts, monkeypatch):
+    monkeypatch.setenv("FORMFLOW_NOW", NOW_TEXT)
+    ws = workspace.root
+    mounts.small_disk(ws / "data")
+    without_pdfs(ws)
+    with watching(ws) as (lines, thread):
+        (ws / "inbox" / "甲.yaml").write_text(complaint("甲", "甲家漏水"), encoding="utf-8")
+        assert wait_for(lambda: any(line.startswith("✓ 甲.yaml") for line in lines)), lines
+        filler = fill(ws / "data")
+        drop(ws / "inbox", random.Random(5), valid=2, invalid_count=0, duplicates=0)
+        assert wait_for(lambda: any(line.startswith("✗ 写入故障 cannot write：磁盘空间已满，无法写入 data")
+                                    for line in lines)), lines
+        assert wait_for(lambda: "… v001.yaml：无法写入磁盘，仍留在 inbox 中，问题解决后再处理" in lines), lines
+        note = ws / "outbox" / "写入故障.txt"
+        assert wait_for(note.exists), lines
+        assert "磁盘空间已满" in note.read_text("utf-8") and "问题解决后会自动继续处理" in note.read_text("utf-8")
+        assert sorted(os.listdir(ws / "inbox")) == ["v000.yaml", "v001.yaml"]
+        assert not (ws / "outbox" / "rejected").exists()
+        assert _stored_names(ws) == ["甲"]
+        assert thread.is_alive()
+
+        filler.unlink()
+        # The lines are printed once the pass is committed and the files are out of the inbox: wait for them.
+        assert wait_for(lambda: sum(line.startswith("✓ v") for line in lines) == 2, timeout=120), lines
+        assert sorted(line.split(" → ")[0] for line in lines if line.startswith("✓ v")) == ["✓ v000.yaml", "✓ v001.yaml"]
+        assert os.listdir(ws / "inbox") == []
+        assert len(list(Store(ws / "data" / "db").records())) == 3
+        assert wait_for(lambda: "✓ 写入恢复正常，继续处理 writing works again" in lines), lines
+        assert wait_for(lambda: not note.exists()), lines
+    # Said once and retried quietly (waiting longer each time), not once per scan.
+    assert sum(line.startswith("✗ 写入故障") for line in lines) == 1, lines
+    assert lines.count("✓ 写入恢复正常，继续处理 writing works again") == 1, lines

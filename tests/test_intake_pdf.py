@@ -286,6 +286,37 @@ def test_encrypted_broken_and_mislabelled_files_never_crash(shipped, blanks):
     assert "内容不是 PDF 文件" in _reason("form: complaint\n".encode(), shipped)
 
 
+ENCRYPTED = ("PDF 文件已加密（设置了打开密码或权限密码），无法读取其中的表单：请在 PDF 阅读器中另存为未加密的副本"
+             "（或取消密码保护）后重新放入")
+
+
+@needs_pdftk
+def test_aes_encrypted_pdfs_are_reported_as_encrypted_not_damaged(shipped, blanks, tmp_path):
+    """What PDF readers write when a password is set is AES; pypdf cannot even try the empty password without
+    a cryptography package (DependencyError). That is an encrypted file, which the clerk can fix, not a broken one."""
+    for name, passwords in (("open", ["user_pw", "1234", "owner_pw", "x"]), ("restrict", ["owner_pw", "x"])):
+        locked = tmp_path / f"{name}.pdf"  # AES-128, by an independent program
+        subprocess.run([PDFTK, str(blanks("complaint")), "output", str(locked), "encrypt_aes128", *passwords],
+                       check=True, capture_output=True)
+        assert _reason(locked.read_bytes(), shipped) == ENCRYPTED
+    # AES-256 (what current readers write): made with qpdf, see tests/corpus/README.md
+    assert _reason((REPO / "tests" / "corpus" / "encrypted-aes256.pdf").read_bytes(), shipped) == ENCRYPTED
+
+
+@needs_pdftk
+def test_an_invisible_character_typed_into_a_box_is_named(shipped, blanks, tmp_path):
+    filled = pdftk_fill(blanks("complaint"), signed(blanks("complaint"), COMPLAINT), tmp_path / "filled.pdf")
+
+    def type_a_bell(writer):
+        for ref in writer._root_object["/AcroForm"]["/Fields"]:
+            if ref.get_object().get("/T") == "complainant":
+                ref.get_object()[NameObject("/V")] = TextStringObject("张三\x07丰")
+
+    _, problems = read_content(_rewritten(filled, type_a_bell), "x.pdf", shipped, NOW)
+    assert problems == ["「投诉人」(complainant)：第 3 个字处有一个看不见的控制字符（U+0007，多半是从其他软件复制时带进来的），"
+                        "无法保存和打印；请删除这个字符，或删掉此项后重新输入"]
+
+
 def test_damaged_copies_are_set_aside_never_raise(shipped, blanks):
     """Cut, flipped and holed copies of a blank: each is read or set aside, none raises (bounded: 90 copies)."""
     import random

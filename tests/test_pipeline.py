@@ -133,7 +133,8 @@ def test_rebuild_reproduces_the_database(workspace):
     workspace.cli("process", "--now", "2025-09-30T18:30+08:00")
     before = dump(Store(workspace.root / "data" / "db"))
     result = workspace.cli("rebuild")
-    assert (result.code, result.out) == (0, "已重建 rebuilt: 3 条记录 records\n")
+    assert (result.code, result.out) == (0, "已重建 rebuilt: 3 条记录 records，4 个存档文件 archived files，"
+                                            "按 1 个定义版本重放 replayed under 1 definitions version(s)\n")
     assert dump(Store(workspace.root / "data" / "db")) == before
     assert len(before["records"]) == 3
 

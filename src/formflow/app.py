@@ -6,8 +6,6 @@ Each CLI command opens an :class:`App`, calls one method, and prints what it ret
 from __future__ import annotations
 
 import datetime as dt
-import json
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +20,7 @@ from formflow.engine.simulate import explain
 from formflow.engine.todo import Task, todo
 from formflow.errors import WorkspaceError
 from formflow.pipeline import Engine, PassReport
+from formflow.rebuild import RebuildReport, rebuild
 from formflow.workspace import Workspace
 
 
@@ -67,9 +66,10 @@ class App:
     def now(self) -> dt.datetime:
         return clock.now(self.defs.settings.timezone)
 
-    def process(self, now: dt.datetime | None = None, *, quiet: float = 0.0) -> PassReport:
-        """One pass over the inbox, then refresh the to-do outputs."""
-        report = self.engine.run_pass((lambda: now) if now else self.now, quiet=quiet)
+    def process(self, now: dt.datetime | None = None, *, quiet: float = 0.0,
+                files: list[Path] | None = None) -> PassReport:
+        """One pass over the inbox (or only ``files`` of it), then refresh the to-do outputs."""
+        report = self.engine.run_pass((lambda: now) if now else self.now, quiet=quiet, files=files)
         self.write_outputs(now or self.now())
         return report
 
@@ -155,24 +155,12 @@ class App:
         header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
         return tasks, "\n".join(header + self.todo_lines(tasks)) + "\n"
 
-    def rebuild(self) -> int:
-        """Rebuild the database from the archive alone; returns the number of records."""
-        db = self.root / "data" / "db"
-        backup = self.root / "data" / f"db.before-rebuild-{dt.datetime.now():%Y%m%d-%H%M%S}"
-        if db.exists():
-            shutil.move(str(db), str(backup))
-        engine = Engine(self.root, self.defs, Store(db))
-        archived = []
-        for meta_path in (self.root / "data" / "archive").glob("*/*/*.meta.json"):
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-            archived.append((meta["seq"], meta_path.with_name(meta_path.name.removesuffix(".meta.json")), meta))
-        for _, original, meta in sorted(archived, key=lambda item: (item[0], item[1].name)):
-            engine.replay_archived(original, meta["name"], dt.datetime.fromisoformat(meta["received"]))
-        engine.store.commit()
-        engine.note_since(self.now())  # the first archived file's day (from the committed submissions)
-        engine.store.commit()
-        self.engine = engine
-        return engine.store.count()
+    def rebuild(self) -> RebuildReport:
+        """Rebuild the database from the archive alone, each file under the definitions it was accepted
+        with; switches to the new database only once it is complete (see :mod:`formflow.rebuild`)."""
+        report = rebuild(self.root, self.defs, self.now())
+        self.reopen()
+        return report
 
 
 def dump(store: Store) -> dict:

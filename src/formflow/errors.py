@@ -3,6 +3,7 @@
     FormflowError                 user-facing; exit code ``EXIT_USER`` unless a subclass says otherwise
     ├── DefinitionError           forms/, workflows/, settings or calendar fail ``check``; carries every problem
     ├── WorkspaceError            no workspace here, workspace already exists, unknown form, ...
+    ├── CannotWrite               disk full, read-only folder: what could not be done waits for the next run
     └── SubmissionError           a filled form or action is invalid; carries every problem
 
 Anything else that escapes is a bug (``EXIT_BUG``). The mapping to exit codes lives in
@@ -21,6 +22,8 @@ EXIT_USER = 1
 EXIT_USAGE = 2
 #: A bug in formflow itself.
 EXIT_BUG = 3
+#: Something could not be written (disk full, read-only folder); nothing is lost, the rest waits for the next run.
+EXIT_CANNOT_WRITE = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -28,6 +31,12 @@ class FormflowError(Exception):
     """Root of every error formflow reports to its user without a traceback."""
 
     exit_code = EXIT_USER
+
+
+class CannotWrite(FormflowError):
+    """A disk or folder refused a write; the message says which and that nothing was lost."""
+
+    exit_code = EXIT_CANNOT_WRITE
 
 
 class WorkspaceError(FormflowError):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from formflow.definitions.loader import Definitions
 from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
-from formflow.engine.submission import Submission, read_submission
+from formflow.engine.submission import Submission, check_text, printable, read_submission
 from formflow.engine.validate import DataProblem, Validated, validate_data
 from formflow.intake_pdf import MAX_PDF_BYTES, read_pdf
 
@@ -36,6 +36,8 @@ def _doc_label(index: int, count: int) -> str:
 
 def read_file(path: Path, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
     """Every document of ``path`` checked; the second list holds the problems in Chinese (empty if all good)."""
+    if not path.is_file():  # a pipe or device: reading it would wait for ever for a writer
+        return [], ["这不是普通文件（可能是文件夹、命名管道或设备），无法检查：请指定填好的表单文件本身"]
     try:
         size = path.stat().st_size
         limit = MAX_PDF_BYTES if path.suffix.lower() == ".pdf" else MAX_BYTES
@@ -53,7 +55,17 @@ def too_big(size: int, limit: int = MAX_BYTES) -> str:
 
 
 def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
-    """Like :func:`read_file`, for content already read (the inbox reads each file once)."""
+    """Like :func:`read_file`, for content already read (the inbox reads each file once).
+
+    ``now`` is when the file was received: ``at`` and the dates of the data must be plausible
+    around it (the settings' ``dates``).
+    """
+    checked, problems = _read_content(raw, name, defs, now)
+    # A message may quote what was written; a broken character in it would break the rejection note too.
+    return checked, [printable(p) for p in problems]
+
+
+def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
     suffix = Path(name).suffix.lower()
     if suffix == ".pdf":  # a fillable blank filled in a PDF reader (intake_pdf.py; its own size limit)
         return read_pdf(raw, name, defs, now)
@@ -95,8 +107,12 @@ def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> 
     problems: list[str] = []
     for index, document in enumerate(documents):
         prefix = _doc_label(index, len(documents))
-        submission, found = read_submission(document, defs)
-        problems += [prefix + str(p) for p in found]
+        broken = check_text(document, defs)
+        # Other problems of a value with a broken character would only say the same less clearly.
+        said = {p.key for p in broken}
+        problems += [prefix + str(p) for p in broken]
+        submission, found = read_submission(document, defs, now)
+        problems += [prefix + str(p) for p in found if p.key not in said]
         if submission is None:
             continue
         validated = None
@@ -105,7 +121,7 @@ def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> 
             if submission.version is not None and submission.version > form.version:
                 problems.append(prefix + f"此表按第{submission.version}版填写，但当前表单只有第{form.version}版，请核对")
             validated = validate_data(form, submission.data, defs.settings, submission.at or now)
-            problems += [prefix + str(p) for p in validated.problems]
+            problems += [prefix + str(p) for p in validated.problems if p.key not in said]
         checked.append(Checked(index, submission, validated))
     return checked, problems
 

@@ -258,7 +258,7 @@ def pdf_envelope(raw: bytes, defs: Definitions) -> tuple[dict[str, Any] | None, 
 
 def read_pdf(raw: bytes, name: str, defs: Definitions, now: dt.datetime):
     """Like :func:`formflow.intake.read_content`, for a filled PDF form: ``(checked, problems)``."""
-    from formflow.engine.submission import read_submission
+    from formflow.engine.submission import check_text, read_submission
     from formflow.engine.validate import validate_data
     from formflow.intake import Checked
 
@@ -266,14 +266,17 @@ def read_pdf(raw: bytes, name: str, defs: Definitions, now: dt.datetime):
         document, problems, by_problems = pdf_envelope(raw, defs)
     except NotAForm as exc:
         return [], [str(exc)]
-    submission, found = read_submission(document, defs)
+    broken = check_text(document, defs)  # a box typed into with a broken or invisible character
+    said = {p.key for p in broken}
+    submission, found = read_submission(document, defs, now)
     # `by` was judged above in the PDF's own words (which box to fill in), or is left to validation
     # (a required signer box left empty): the YAML wording "缺少经办人（by）" would not help here.
-    problems = by_problems + problems + [str(p) for p in found if p.key != "by"]
+    problems = [str(p) for p in broken] + by_problems + problems + [str(p) for p in found
+                                                                   if p.key != "by" and p.key not in said]
     if submission is None:
         return [], problems
     validated = validate_data(defs.forms[submission.form], submission.data, defs.settings, now)
-    problems += [str(p) for p in validated.problems]
+    problems += [str(p) for p in validated.problems if p.key not in said]
     return [Checked(0, submission, validated)], problems
 
 

@@ -146,15 +146,24 @@ def document_info(reader) -> dict[str, str]:
 def open_pdf(raw: bytes):
     """A pypdf reader of ``raw``; :class:`NotAForm` for a file that is not a readable PDF."""
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     if b"%PDF-" not in raw[:1024]:
         raise NotAForm("文件扩展名是 .pdf，但内容不是 PDF 文件（可能改错了扩展名），请核对后重新放入")
     try:
         reader = PdfReader(io.BytesIO(raw), strict=False)
         encrypted = reader.is_encrypted
+    except (DependencyError, FileNotDecryptedError):
+        # pypdf tries the empty password as it opens an encrypted file: AES (what PDF readers use when a
+        # password is set) needs a cryptography package we do not install. The file is encrypted, not
+        # damaged; decrypted, it would be refused all the same.
+        encrypted = True
     except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds on a broken file
-        raise NotAForm(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）：请在 PDF 阅读器中重新“另存为”后放入") from None
+        if b"/Encrypt" not in raw:  # a scheme pypdf does not know (NotImplementedError) is still encryption
+            raise NotAForm(f"PDF 文件已损坏，无法打开（{type(exc).__name__}）："
+                           "请在 PDF 阅读器中重新“另存为”后放入") from None
+        encrypted = True
     if encrypted:
-        raise NotAForm("PDF 文件已加密（设置了打开密码或权限密码），无法读取填写内容："
-                       "请另存为不加密的 PDF 后重新放入")
+        raise NotAForm("PDF 文件已加密（设置了打开密码或权限密码），无法读取其中的表单：请在 PDF 阅读器中"
+                       "另存为未加密的副本（或取消密码保护）后重新放入")
     return reader

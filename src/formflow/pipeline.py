@@ -1,29 +1,34 @@
 """One pass of the engine over the inbox: read, check, apply, store, archive, set aside.
 
-Every file ends in exactly one place. Accepted files are archived (the archive alone can
-rebuild the database), applied to the store in memory, committed once per pass, and only
-then removed from the inbox; a journal names them in between, so a crash at any point
-is finished or redone on the next start — never lost, never applied twice.
+Every file ends in exactly one place. Accepted files are applied to the store in memory and
+staged for the archive (which alone can rebuild the database), committed once per pass, then
+published to the archive and removed from the inbox; a journal names them in between, so a
+crash at any point is finished or redone on the next start — never lost, never applied twice.
+A file that changes while or after it is read is never accepted or deleted unseen
+(:mod:`formflow.adapters.taken`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from formflow.adapters import inbox, lock
-from formflow.adapters.atomic import fsync_dir, sweep_temp, write_bytes, write_json
+from formflow.adapters.archive import Archive
+from formflow.adapters.taken import Taken
+from formflow.adapters.atomic import is_write_fault, sweep_temp, write_fault_text
 from formflow.adapters.store import Store
+from formflow.adapters.versions import DefinitionVersions
+from formflow.adapters.storeswitch import finish_switch
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, FollowUp, ParentAction, apply_action, create_record
 from formflow.engine.clocks import fmt
 from formflow.engine.numbering import format_number, period_key
 from formflow.engine.records import Record
+from formflow.engine.todo import duty_done_words
 from formflow.engine.validate import DataProblem
 from formflow.intake import Checked, read_content
 
@@ -36,7 +41,7 @@ class FileResult:
     """What became of one dropped file."""
 
     name: str
-    status: str  # stored | rejected | duplicate
+    status: str  # stored | rejected | duplicate | held (still being written: left in the inbox for later)
     records: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     moved_to: str = ""
@@ -47,6 +52,10 @@ class FileResult:
             return f"✓ {self.name} → {', '.join(self.records)}"
         if self.status == "duplicate":
             return f"= {self.name}：重复提交，已放到 {self.moved_to}"
+        if self.status == "held" and self.problems:  # the disk could not be written: see PassReport.faults
+            return f"… {self.name}：无法写入磁盘，仍留在 inbox 中，问题解决后再处理"
+        if self.status == "held":
+            return f"… {self.name}：读取时仍在写入，留在 inbox 中，写完后再处理"
         return f"✗ {self.name}：{len(self.problems)} 处问题，已放到 {self.moved_to}"
 
 
@@ -54,10 +63,12 @@ class FileResult:
 class PassReport:
     results: list[FileResult] = field(default_factory=list)
     changed: set[str] = field(default_factory=set)
+    #: What could not be written (disk full, read-only...), in Chinese, each once; the files it held stay in the inbox.
+    faults: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
-        return sum(1 for r in self.results if r.status != "stored")
+        return sum(1 for r in self.results if r.status in ("rejected", "duplicate"))
 
 
 def _internal_error(root: Path, name: str, exc: BaseException) -> str:
@@ -66,7 +77,7 @@ def _internal_error(root: Path, name: str, exc: BaseException) -> str:
 
     log = root / "data" / "errors.log"
     log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("a", encoding="utf-8") as out:
+    with log.open("a", encoding="utf-8", errors="backslashreplace") as out:
         out.write(f"--- {name}\n{''.join(traceback.format_exception(exc))}\n")
     return (f"处理此文件时程序内部出错（{type(exc).__name__}），文件未登记，已原样保存。"
             "请把此文件和 data/errors.log 交给系统维护人员。")
@@ -75,22 +86,30 @@ def _internal_error(root: Path, name: str, exc: BaseException) -> str:
 class Engine:
     """The inbox pipeline over one workspace's folders, definitions and store."""
 
-    def __init__(self, root: Path, defs: Definitions, store: Store | None = None):
+    def __init__(self, root: Path, defs: Definitions, store: Store | None = None, *, recover: bool = True):
+        """``recover``: as the lock holder, finish what a crash left (a replaying engine of ``rebuild`` does not)."""
         self.root = root
         self.defs = defs
+        if recover and store is None and lock.held():
+            finish_switch(root / "data")  # a rebuild killed after it was complete: switch before opening
         self.inbox = root / "inbox"
         self.rejected = root / "outbox" / "rejected"
-        self.archive = root / "data" / "archive"
-        self.journal = root / "data" / "journal.json"
+        self.archive = Archive(root / "data" / "archive")
         self.store = store or Store(root / "data" / "db")
+        self.taken = Taken(root, self.store, self.archive.folder)
+        #: Every version of the definitions a submission was accepted under (replayed by ``rebuild``).
+        self.versions = DefinitionVersions(root / "data" / "definitions", root)
+        self._created: list[str] = []  # numbers given while applying the current file, in order
+        self._forced: list[str] | None = None  # numbers to give again, in order, while replaying
         #: Called with the changed record numbers just before a pass commits.
         self.on_commit: Callable[[set[str]], None] | None = None
-        if lock.held():
+        if recover and lock.held():
             # Only the lock holder cleans up after a crash: a reader (show, list, the web desk) must not
             # delete the temp files of a watcher that is writing right now.
             for folder in (root / "data", root / "outbox"):
                 sweep_temp(folder)  # a kill mid-write leaves these; the real file is old or new, never half
-            self._finish_interrupted_pass()
+            self.archive.recover(lambda digest: self.store.submission(digest) is not None)
+            self.taken.finish_interrupted()
 
     # -- the pass -------------------------------------------------------------------------------
 
@@ -100,27 +119,45 @@ class Engine:
         report = PassReport()
         paths = inbox.wait_until_settled(files if files is not None else inbox.candidates(self.inbox), quiet)
         self.note_since(now())
-        accepted: list[tuple[Path, str]] = []
+        accepted: list[tuple[Path, str, str]] = []  # (inbox file, content hash, its place in the archive)
         for path in paths:
             received = now()
-            snap = self.store.snapshot()
+            snap, changed = self.store.snapshot(), set(report.changed)
             try:
-                result = self._one_file(path, received, accepted, report)
+                path = inbox.with_readable_name(path)  # a GBK name would break every note and log line
+                odd = inbox.odd_kind(path)  # a folder, link or pipe: set aside unread (a pipe would hang a read)
+                result = (self._reject(path, received, [inbox.odd_problem(odd)]) if odd
+                          else self._one_file(path, received, accepted, report))
             except Exception as exc:  # noqa: BLE001 - one file we did not foresee must not stop the pass
                 self.store.restore(snap)
-                result = self._reject(path, received, [_internal_error(self.root, path.name, exc)])
+                report.changed = changed  # nothing of it to print (nor to queue, on a disk that may be full)
+                result = self._not_finished(path, received, exc, report)
             report.results.append(result)
-        if accepted:
-            write_json(self.journal, [{"name": p.name, "hash": h} for p, h in accepted])
+        self.taken.note([(path.name, digest) for path, digest, _ in accepted])
         if self.on_commit is not None:
             self.on_commit(report.changed)  # e.g. queue their PDFs: durable before the change is
         self.store.commit()
-        for path, _ in accepted:
-            path.unlink(missing_ok=True)
-        if accepted:
-            fsync_dir(self.inbox)
-            self.journal.unlink(missing_ok=True)
+        for _, _, relative in accepted:
+            self.archive.publish(relative)  # committed: now it belongs to the history rebuild replays
+        records = {r.name: r.records for r in report.results if r.status == "stored"}
+        report.faults += self.taken.clean_up([(p, d, records.get(p.name, [])) for p, d, _ in accepted], now())
         return report
+
+    def _not_finished(self, path: Path, received: dt.datetime, exc: Exception, report: PassReport) -> FileResult:
+        """A file whose handling raised ``exc``: set aside as an internal error, or — when the disk could
+        not be written (full, read-only), be it the archive or the set-aside itself — left in the inbox
+        for a later pass; the pass goes on with the other files."""
+        if not is_write_fault(exc):
+            try:
+                return self._reject(path, received, [_internal_error(self.root, path.name, exc)])
+            except OSError as again:
+                if not is_write_fault(again):
+                    raise
+                exc = again
+        fault = write_fault_text(exc, self.root)
+        if fault not in report.faults:
+            report.faults.append(fault)
+        return FileResult(path.name, "held", problems=[fault])
 
     def note_since(self, now: dt.datetime) -> None:
         """Note the workspace's first day in use (for duties), once: its first submission's, else today."""
@@ -129,9 +166,11 @@ class Engine:
     def _one_file(self, path: Path, received: dt.datetime, accepted: list, report: PassReport) -> FileResult:
         name = path.name
         try:
-            raw = path.read_bytes() if path.stat().st_size <= 64 * 1024 * 1024 else None
+            raw, read_as = inbox.read_whole(path, 64 * 1024 * 1024)
         except OSError as exc:
             return FileResult(name, "rejected", problems=[f"无法读取文件：{exc.strerror}"])
+        if read_as is None:  # it changed while it was being read: still being written
+            return FileResult(name, "held")
         digest = hashlib.sha256(raw if raw is not None else name.encode()).hexdigest()
         suffix = path.suffix.lower()
         if raw is None or suffix not in inbox.SUBMISSION_SUFFIXES:
@@ -146,15 +185,23 @@ class Engine:
         if problems:
             return self._reject(path, received, problems)
         snap = self.store.snapshot()
+        self._created = []
         try:
             numbers = self._apply(checked, received, report)
         except ActionRefused as exc:
             self.store.restore(snap)
             return self._reject(path, received, [str(p) for p in exc.problems])
-        archived = self._archive(raw, name, received, digest)
+        if inbox.reading(path) != read_as:  # written to while we checked it: take it once it is complete
+            self.store.restore(snap)
+            return FileResult(name, "held")
+        vid = self.versions.keep(self.defs)
+        # The sequence fixes the replay order (received times can tie under --now); the definitions
+        # version and the numbers given make a replay the same as this pass.
+        archived = self.archive.stage(raw, name, received, self.store.next_serial("archive"), digest, vid,
+                                      list(self._created))
         self.store.note_submission(digest, {"name": name, "received": received.isoformat(), "records": numbers,
                                             "archive": archived})
-        accepted.append((path, digest))
+        accepted.append((path, digest, archived))
         return FileResult(name, "stored", numbers)
 
     def _apply(self, checked: list[Checked], received: dt.datetime, report: PassReport) -> list[str]:
@@ -166,7 +213,9 @@ class Engine:
             try:
                 if sub.duty:
                     self.store.note_duty(sub.duty, at)
-                    touched.append(f"{sub.duty}@{at.date().isoformat()}")
+                    # The period it closed (a late November summary handed in on 1 December is November's).
+                    touched.append(duty_done_words(self.defs.duties[sub.duty], self.store.duty_done()[sub.duty],
+                                                   self.defs.calendar.tz))
                 elif sub.is_new_record:
                     touched.append(self._create(sub.form, sub.by, at, sub.data, report, note=sub.note))
                 else:
@@ -188,6 +237,7 @@ class Engine:
         number = self._number(form_id, at)
         record, outcome = create_record(self.defs, number, form_id, by, at, data, parent=parent, note=note)
         self.store.put(record, outcome.state)
+        self._created.append(number)
         report.changed.add(number)
         return number
 
@@ -229,34 +279,46 @@ class Engine:
         counter = f"{form_id}:{period_key(pattern, day)}"
         while True:  # a renamed pattern could collide with old numbers: numbers are never reused
             number = format_number(pattern, self.defs.settings.station, day, self.store.next_serial(counter))
+            if self._forced is not None:
+                # Replaying: a record keeps the number it was given, whatever the counters say now.
+                if not self._forced:
+                    raise ActionRefused([DataProblem("", "", "重放时登记的记录比当初多 replay created more records than the original")])
+                forced = self._forced.pop(0)  # (the counter moved on as it did then; rebuild keeps the higher)
+                if self.store.get(forced) is not None:  # two files claim one number: never overwrite a record
+                    raise ActionRefused([DataProblem("", "", f"记录编号 {forced} 已被更早的存档文件使用 "
+                                                             f"record number {forced} is taken by an earlier file")])
+                return forced
             if self.store.get(number) is None:
                 return number
 
-    def replay_archived(self, path: Path, name: str, received: dt.datetime) -> None:
-        """Apply an archived submission again (``rebuild``): same content, same received time."""
+    def replay_archived(self, path: Path, meta: dict, defs: Definitions) -> None:
+        """Apply an archived submission again (``rebuild``): same content, same received time, under
+        ``defs`` — the version it was accepted under — giving the records the numbers they were given."""
         raw = path.read_bytes()
         digest = hashlib.sha256(raw).hexdigest()
+        if digest != meta.get("hash", digest):
+            raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 已被改动（内容与登记时不同）")])
         if self.store.submission(digest) is not None:
             return  # archived by a pass that crashed before its commit, and archived again after
-        self.store.next_serial("archive")  # keep the counter where the live store has it
-        checked, problems = read_content(raw, name, self.defs, received)
-        if problems:
-            raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 不再通过检查：{p}") for p in problems])
-        numbers = self._apply(checked, received, PassReport())
-        self.store.note_submission(digest, {"name": name, "received": received.isoformat(), "records": numbers,
-                                            "archive": path.relative_to(self.archive).as_posix()})
+        self.store.raise_serial("archive", int(meta.get("seq", 0)))  # keep the counter where the live store has it
+        received = dt.datetime.fromisoformat(meta["received"])
+        live, self.defs = self.defs, defs
+        self._created = []
+        self._forced = list(meta["created"]) if isinstance(meta.get("created"), list) else None
+        try:
+            checked, problems = read_content(raw, str(meta.get("name", path.name)), defs, received)
+            if problems:
+                raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 不再通过检查：{p}") for p in problems])
+            numbers = self._apply(checked, received, PassReport())
+            if self._forced:
+                raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 重放时登记的记录比当初少 "
+                                                         f"replay created fewer records than the original")])
+        finally:
+            self.defs, self._forced = live, None
+        self.store.note_submission(digest, {"name": meta.get("name", path.name), "received": received.isoformat(),
+                                            "records": numbers, "archive": path.relative_to(self.archive.folder).as_posix()})
 
     # -- archive, rejects, duplicates ------------------------------------------------------------
-
-    def _archive(self, raw: bytes, name: str, received: dt.datetime, digest: str) -> str:
-        # The sequence number fixes the replay order for `rebuild` (received times can tie under --now).
-        seq = self.store.next_serial("archive")
-        relative = Path(f"{received:%Y}") / f"{received:%m}" / f"{seq:09d}-{digest[:12]}-{inbox.safe_name(name)}"
-        write_bytes(self.archive / relative, raw)
-        meta = {"seq": seq, "name": name, "received": received.isoformat(), "hash": digest}
-        write_bytes(self.archive / relative.with_name(relative.name + ".meta.json"),
-                    json.dumps(meta, ensure_ascii=False).encode())
-        return relative.as_posix()
 
     def _reject(self, path: Path, received: dt.datetime, problems: list[str]) -> FileResult:
         lines = [f"文件：{path.name}", f"收到时间：{fmt(received)}", "结果：未登记，原文件已移到此处（outbox/rejected/）。",
@@ -282,18 +344,3 @@ class Engine:
             return path.relative_to(self.root).as_posix()
         except ValueError:
             return str(path)
-
-    def _finish_interrupted_pass(self) -> None:
-        """After a crash between commit and clean-up: drop inbox files the store already holds."""
-        if not self.journal.exists():
-            return
-        try:
-            entries = json.loads(self.journal.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError):
-            entries = []
-        for entry in entries:
-            path = self.inbox / os.path.basename(str(entry.get("name", "")))
-            if path.is_file() and self.store.submission(entry.get("hash", "")) is not None:
-                if hashlib.sha256(path.read_bytes()).hexdigest() == entry["hash"]:
-                    path.unlink()
-        self.journal.unlink(missing_ok=True)

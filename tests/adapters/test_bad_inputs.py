@@ -10,10 +10,14 @@ workspace. Inputs that once crashed the pass (deep JSON, impossible dates, overl
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
+import json
 import os
 import random
 import shutil
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +26,10 @@ import pytest
 
 from formflow.adapters.store import Store
 from formflow.cli import main
+from formflow.engine.records import CREATE, Event, Record
 from formflow.workspace import init_workspace
+
+from ..conftest import SHANGHAI
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 NOW_TEXT = "2025-10-02T10:00:00+08:00"
@@ -39,6 +46,9 @@ def good(who: str, details: str = "楼上漏水") -> str:
     return GOOD.format(who=who, details=details)
 
 
+#: Half of an emoji (a lone surrogate) at character N of a value: what the clerk is told.
+BROKEN = "第 {} 个字处有一个残缺的字符（复制粘贴时表情符号或生僻字只复制了一半），无法保存；请删除这个字符，或删掉此项后重新输入"
+
 #: What the clerk must be told about each file (key phrases of the actual message).
 EXPECTED: dict[str, tuple[str, ...]] = {
     # -- committed corpus (tests/corpus/) --
@@ -52,6 +62,22 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "stream-one-bad.yaml": ("第2份文档", "「投诉方式」", "“飞鸽传书”不在选项中", "可选：来电"),
     "unknown-form.yaml": ("没有表单“parking_permit”", "可用的表单：callback, complaint"),
     "notes.txt": ("不支持的文件类型“.txt”", "只接收 .yaml、.yml、.json"),
+    "surrogate.json": ("1. 「投诉人」(complainant)：" + BROKEN.format(1),),
+    "surrogate.yaml": ("1. 「经办人」(by)：" + BROKEN.format(3), "2. 「投诉内容（发生经过）」(details)：" + BROKEN.format(5)),
+    "control-char.json": ("「投诉内容（发生经过）」(details)：第 5 个字处有一个看不见的控制字符（U+0007，多半是从其他软件复制时"
+                          "带进来的），无法保存和打印；请删除这个字符，或删掉此项后重新输入",),
+    "date-9999.yaml": ("「发生时间」(occurred_at)：日期不在合理范围内（应在 1900-01-01 至 2035-09-30 之间），"
+                       "填写的是 “9999-12-31 23:59”，请核对年份",
+                       "「住户要求期限」(resident_deadline)：日期不在合理范围内（应在 1900-01-01 至 2035-09-30 之间），"
+                       "填写的是 “9999-12-31”，请核对年份"),
+    "at-future.yaml": ("「办理时间」(at)：“2062-09-30 17:50”晚于收到文件的时间（2025-10-02 10:00），不能填写将来的时间，"
+                       "请核对日期和年份",),
+    "at-past.yaml": ("「办理时间」(at)：“1900-09-30 17:50”比收到文件的时间（2025-10-02 10:00）早了 731 天以上，请核对年份和日期"
+                     "（补录纸质表最多可早 731 天；确需补录更早的表，请主管放宽 formflow.yaml 的 dates.backdate_days）",),
+    "long-text.yaml": ("「发生地点」(place)：最多 200 个字，填写了 203 个字，请删减",
+                       "「投诉内容（发生经过）」(details)：最多 5000 个字，填写了 5010 个字，请删减"),
+    "encrypted-aes256.pdf": ("PDF 文件已加密（设置了打开密码或权限密码），无法读取其中的表单：请在 PDF 阅读器中另存为未加密的副本"
+                             "（或取消密码保护）后重新放入",),
     # -- generated below --
     "garbage.yaml": ("不是 UTF-8 编码", "另存"),
     "utf16.yaml": ("不是 UTF-8 编码", "UTF-16", "另存"),
@@ -63,6 +89,14 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "report.docx": ("不支持的文件类型“.docx”", "只接收 .yaml、.yml、.json"),
     "no-extension": ("不支持的文件类型“无扩展名”",),
     "not-a-mapping.yaml": ("“键: 值”的组合", "formflow new"),
+}
+
+#: Entries that are not files: set aside unread (a link is never followed, a pipe never opened), with what to do.
+ODD: dict[str, tuple[str, ...]] = {
+    "link.yaml": ("这是一个快捷方式（链接），不是表单文件本身", "请把表单文件本身（而不是它的快捷方式）放入 inbox 文件夹"),
+    "dangling.yaml": ("这是一个快捷方式（链接）",),
+    "扫描件": ("这是一个文件夹，不是表单文件", "请把文件夹里的表单文件直接放入 inbox 文件夹"),
+    "pipe.yaml": ("这是一个特殊的系统文件（命名管道），不是表单文件，系统不会读取它", "请把表单文件本身放入 inbox 文件夹"),
 }
 
 #: Editor lock/swap files, partial copies, hidden files, OS clutter: never touched.
@@ -140,6 +174,10 @@ def processed(tmp_path_factory) -> Pass:
         os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
         ignored_before[name] = (path.read_bytes(), path.stat().st_mtime_ns)
     (inbox / "link.yaml").symlink_to(base / "outside.yaml")  # never followed out of the inbox
+    (inbox / "dangling.yaml").symlink_to(base / "gone.yaml")
+    (inbox / "扫描件").mkdir()
+    (inbox / "扫描件" / "a.yaml").write_text(good("文件夹里"), encoding="utf-8")
+    os.mkfifo(inbox / "pipe.yaml")  # opened for reading, it would wait for ever for a writer
     outside_before = _outside(base, ws)
 
     out, err = io.StringIO(), io.StringIO()
@@ -158,7 +196,7 @@ def test_the_pass_finishes_and_sets_every_bad_file_aside(processed):
     assert processed.err == ""
     assert "内部错误" not in processed.out
     assert processed.code == 1  # 1 = something was set aside; 3 would be a crash
-    n = len(EXPECTED)
+    n = len(EXPECTED) + len(ODD)
     assert processed.out.splitlines()[-1] == f"处理 {n} 个文件 files：0 个已登记 stored，{n} 个未登记 set aside"
     assert processed.seconds < 10
 
@@ -182,6 +220,37 @@ def test_set_aside_with_a_clear_chinese_explanation(processed, name):
     assert f"✗ {name}：" in processed.out
 
 
+@pytest.mark.parametrize("name", sorted(ODD))
+def test_links_folders_and_pipes_are_set_aside_unread(processed, name):
+    rejected = processed.ws / "outbox" / "rejected"
+    target = rejected / (PREFIX + name)
+    assert not os.path.lexists(processed.ws / "inbox" / name)
+    assert os.path.lexists(target)
+    note = target.with_name(target.name + ".说明.txt").read_text(encoding="utf-8")
+    assert note.startswith(f"文件：{name}\n收到时间：2025-10-02 10:00 (+08:00)\n结果：未登记")
+    for phrase in ODD[name]:
+        assert phrase in note
+    assert f"✗ {name}：" in processed.out
+    if name == "link.yaml":  # the link itself was moved; what it points to stays where it is, unread
+        assert target.readlink() == processed.base / "outside.yaml"
+    if name == "扫描件":
+        assert (target / "a.yaml").read_text("utf-8") == good("文件夹里")
+
+
+def test_validate_does_not_open_a_pipe(tmp_path):
+    ws = tmp_path / "ws"
+    init_workspace(ws)
+    os.mkfifo(tmp_path / "pipe.yaml")
+    env = dict(os.environ, FORMFLOW_NOW=NOW_TEXT)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "formflow", "validate", "--root", str(ws), str(tmp_path / "pipe.yaml")],
+                              env=env, capture_output=True, text=True, timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("formflow validate waited for ever on a pipe")
+    assert proc.returncode == 1, proc.stderr
+    assert "这不是普通文件（可能是命名管道或设备），无法检查：请指定填好的表单文件本身" in proc.stdout
+
+
 def test_nothing_is_stored_or_archived(processed):
     """Not even the good first document of the stream: a file is all or nothing."""
     assert list(Store(processed.ws / "data" / "db").records()) == []
@@ -191,13 +260,11 @@ def test_nothing_is_stored_or_archived(processed):
 
 def test_ignored_files_stay_in_the_inbox_untouched(processed):
     inbox = processed.ws / "inbox"
-    assert sorted(os.listdir(inbox)) == sorted([*IGNORED, "link.yaml"])
+    assert sorted(os.listdir(inbox)) == sorted(IGNORED)
     for name, (data, mtime) in processed.ignored_before.items():
         assert (inbox / name).read_bytes() == data
         assert (inbox / name).stat().st_mtime_ns == mtime
         assert name not in processed.out
-    assert (inbox / "link.yaml").is_symlink()
-    assert "link.yaml" not in processed.out
     assert not list((processed.ws / "outbox" / "rejected").glob("*忽略*"))
 
 
@@ -278,3 +345,92 @@ def test_long_chinese_file_name_is_stored(workspace):
     assert "内部错误" not in result.err, result.err[-600:]
     assert result.code == 0
     assert [r.events[0].data["complainant"] for r in Store(workspace.root / "data" / "db").records()] == ["名字长的张先生"]
+
+
+# -- text that cannot be stored, dates that cannot be counted ---------------------------------------------
+#
+# Each of these once passed every check and then stopped the commit of the whole pass (a lone surrogate
+# has no UTF-8) or every later to-do list (a deadline counted from year 9999): every pass exited 3 and
+# good files behind it were never stored.
+
+
+def _good_json_with(**data) -> bytes:
+    document = {"form": "complaint", "by": "李娜", "at": "2025-09-30T17:55:00+08:00",
+                "data": {"channel": "来电", "complainant": "刘女士", "unit": "3-2-1502", "phone": "13812345678",
+                         "details": "楼上漏水", "category": "工程维修", "severity": "重要", "receiver": "李娜", **data}}
+    return json.dumps(document, ensure_ascii=True).encode()  # ensure_ascii: the surrogate as a \ud83d escape
+
+
+@pytest.mark.parametrize(("name", "data", "expected"), [
+    ("surrogate.json", (CORPUS / "surrogate.json").read_bytes(), "「投诉人」(complainant)：" + BROKEN.format(1)),
+    ("surrogate.yaml", (CORPUS / "surrogate.yaml").read_bytes(), "「经办人」(by)：" + BROKEN.format(3)),
+    ("surrogate-key.json", _good_json_with(**{"pla\udc00ce": "楼道"}), "字段名(pla\ufffdce)：" + BROKEN.format(4)),
+    ("surrogate-row.json", _good_json_with(details="漏水\ud83d"), "「投诉内容（发生经过）」(details)：" + BROKEN.format(3)),
+    ("nul-escape.json", _good_json_with(complainant="刘\u0000女士"),
+     "「投诉人」(complainant)：第 2 个字处有一个看不见的控制字符（U+0000，多半是从其他软件复制时带进来的），无法保存和打印；"
+     "请删除这个字符，或删掉此项后重新输入"),
+    ("action-note.yaml", "record: TS-YG-202509-0001\naction: assign\nby: 李娜\nat: 2025-09-30T18:00:00+08:00\n"
+                         'note: "已转\\ud83d"\ndata: {routed_to: 工程维修部}\n'.encode(),
+     "「备注」(note)：" + BROKEN.format(3)),
+])
+def test_text_that_cannot_be_stored_is_set_aside_and_intake_goes_on(workspace, name, data, expected):
+    result = _drop_good_then(workspace, name, data)
+    note = _assert_set_aside_and_good_stored(workspace, result, name)
+    assert f"  1. {expected}\n" in note
+    assert "\ud83d" not in result.out and "不在人员名册" not in note  # the other problems of the value: not again
+
+
+def test_an_action_dated_before_its_record_was_registered_is_set_aside(workspace):
+    result = _drop_good_then(workspace, "action-before-record.yaml", (CORPUS / "action-before-record.yaml").read_bytes())
+    note = _assert_set_aside_and_good_stored(workspace, result, "action-before-record.yaml")
+    assert ("  1. 「办理时间」(at)：2025-09-29 09:00 不能早于记录登记时间 2025-09-30 17:50（TS-YG-202509-0001），"
+            "请核对日期和年份\n") in note
+    [record] = Store(workspace.root / "data" / "db").records()
+    assert len(record.events) == 1  # not assigned
+
+
+def test_a_stored_record_dated_9999_does_not_stop_process_or_todo(workspace):
+    """An older version stored it; today's checks refuse such a file, but the store may already hold one."""
+    settings = workspace.root / "formflow.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\noutbox: {todo_pdfs: [office]}\n", encoding="utf-8")
+    year_9999 = dt.datetime(9999, 12, 31, 10, 0, tzinfo=SHANGHAI)
+    values = {"received_at": "9999-12-31T10:00+08:00", "channel": "来电", "complainant": "九九九九",
+              "unit": "5-1-0901", "phone": "13812345678", "details": "漏水", "category": "工程维修", "severity": "重要",
+              "receiver": "李娜", "valid": True, "urgent_harm": False}
+    store = Store(workspace.root / "data" / "db")
+    store.put(Record("TS-YG-999912-0001", "complaint", (Event(CREATE, "李娜", year_9999, values),)), "registered")
+    store.note_duty("bulletin_board", year_9999)
+    store.commit()
+    (workspace.root / "inbox" / "good.yaml").write_text(good("先到的张先生"), encoding="utf-8")
+
+    result = workspace.cli("process", "--now", NOW_TEXT)
+    assert "内部错误" not in result.err, result.err[-600:]
+    assert result.code == 0
+    assert (workspace.root / "outbox" / "records" / "complaint" / "TS-YG-202509-0001.pdf").is_file()
+    assert (workspace.root / "outbox" / "todo" / "待办-全部.pdf").is_file()
+    listed = (workspace.root / "outbox" / "todo" / "待办.txt").read_text(encoding="utf-8")
+    assert "TS-YG-202509-0001 3-2-1502  重要投诉一小时内转呈部门主管" in listed  # everyone else's list is there
+    assert "2025-10-02 10:00 (+08:00)  TS-YG-999912-0001 5-1-0901  处理完毕投诉" in listed  # the broken one: look now
+
+    result = workspace.cli("todo", "--now", NOW_TEXT)
+    assert (result.code, result.err) == (0, "")
+    assert "TS-YG-202509-0001" in result.out and "TS-YG-999912-0001" in result.out
+    result = workspace.cli("explain", "TS-YG-999912-0001", "--now", NOW_TEXT)
+    assert result.code == 0
+    assert ("期限无法计算：记录中的日期超出了可以计算的范围（登记时间 9999-12-31 10:00），或工作日历有误；"
+            "请主管核对此记录，必要时关闭后重新登记；在此之前此项按已逾期列出") in result.out
+
+
+def test_a_file_whose_name_is_not_utf8_is_read_under_its_readable_name(workspace):
+    # A zip made on Chinese Windows, unpacked here: the names are GBK bytes, not UTF-8.
+    inbox = os.fsencode(workspace.root / "inbox") + b"/"
+    example = Path(__file__).resolve().parents[2] / "examples" / "complaint" / "valid.yaml"
+    Path(os.fsdecode(inbox + "投诉登记".encode("gbk") + b".yaml")).write_bytes(example.read_bytes())
+    Path(os.fsdecode(inbox + b"\xff\xfe-bad.yaml")).write_text("form: [", encoding="utf-8")  # neither UTF-8 nor GBK
+    result = workspace.cli("process")
+    assert result.code == 1, result.err
+    assert "✓ 投诉登记.yaml → TS-YG-202611-0001" in result.out
+    assert "✗ ��-bad.yaml：1 处问题，已放到 outbox/rejected/20261128-100000-��-bad.yaml" in result.out
+    (archived,) = (workspace.root / "data/archive/2026/11").glob("*.yaml")
+    assert archived.name.endswith("-投诉登记.yaml")
+    assert os.listdir(workspace.root / "inbox") == []

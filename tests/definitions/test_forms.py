@@ -15,6 +15,39 @@ def test_shipped_workspace_passes_check(workspace):
     assert result.out.startswith("定义检查通过 OK: 8 个表单 forms, 10 名人员 staff")
 
 
+def _editor_clutter(root) -> None:
+    """What editors and file sharing leave beside a definition being edited."""
+    (root / "forms" / ".#complaint.yaml").symlink_to("李娜@前台电脑.4242:1700000000")  # Emacs lock: a dangling link
+    for folder in ("forms", "workflows", "choices"):
+        (root / folder / "._complaint.yaml").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")  # AppleDouble
+    (root / "forms" / "complaint.yaml~").write_text("id: [broken", encoding="utf-8")  # a backup file
+
+
+def test_editor_and_os_clutter_beside_the_definitions_is_skipped(workspace):
+    _editor_clutter(workspace.root)
+    result = workspace.cli("check")
+    assert (result.code, result.err.count("修改建议")) == (0, 1), result.err  # only the calendar warning
+    assert result.out.startswith("定义检查通过 OK: 8 个表单 forms, 10 名人员 staff")
+    workspace.write("inbox/a.yaml", """
+        form: complaint
+        by: 李娜
+        at: 2026-11-28T09:00:00+08:00
+        data: {channel: 来电, complainant: 张先生, unit: 3-2-1502, phone: "13812345678", details: 楼上漏水,
+               category: 工程维修, severity: 重要, receiver: 李娜}
+        """)
+    result = workspace.cli("process")
+    assert (result.code, result.out.splitlines()[0]) == (0, "✓ a.yaml → TS-YG-202611-0001"), result.err
+
+
+def test_a_definition_that_is_a_link_to_nothing_is_reported_not_skipped(workspace):
+    (workspace.root / "forms" / "shared.yaml").symlink_to(workspace.root / "gone.yaml")
+    result = workspace.cli("check")
+    assert result.code == 1
+    assert result.err.splitlines()[:2] == [
+        "forms/shared.yaml:1:1: 无法读取 cannot read: No such file or directory",
+        "    修改建议 fix: 放入文件本身，或删除它 put the file itself here, or remove it"]
+
+
 def test_structure_errors_name_file_line_key_and_fix(workspace):
     workspace.write("forms/t.yaml", """
         id: t

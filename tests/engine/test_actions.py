@@ -13,6 +13,7 @@ from formflow.engine.actions import ActionRefused, apply_action, create_record, 
 from formflow.engine.records import Event, Record, replay
 
 from ..conftest import SHANGHAI
+from ..test_pipeline import complaint
 
 BASE = {"channel": "来电", "complainant": "张先生", "unit": "3-2-1502", "phone": "13812345678", "details": "漏水",
         "category": "工程维修", "receiver": "李娜"}
@@ -91,6 +92,22 @@ def test_wrong_role_and_unknown_person(defs):
         "「经办人」(by)：路人甲没有权限「分派」，需要角色：客服专员、客服中心主管"]
     assert refused(defs, new(defs), "mark_invalid", "李娜", "2026-11-23 09:10", {"result": "无效"}) == [
         "「经办人」(by)：李娜（客服专员）没有权限「认定为无效投诉」，需要角色：客服中心主管"]
+
+
+def test_an_action_dated_before_its_record_was_created_is_refused(defs):
+    assert refused(defs, new(defs, when="2026-11-23 09:00"), "assign", "李娜", "2026-11-22 17:00",
+                   {"routed_to": "工程维修部"}) == [
+        "「办理时间」(at)：2026-11-22 17:00 不能早于记录登记时间 2026-11-23 09:00（TS-YG-202611-0001），请核对日期和年份"]
+    # the same minute is fine (a record registered and assigned at once)
+    assert apply_action(defs, new(defs), "assign", "李娜", at("2026-11-23 09:00"), {"routed_to": "工程维修部"}).state \
+        == "assigned"
+
+
+def test_a_record_whose_own_date_is_impossible_can_still_be_acted_on(defs):
+    """Stored by an older version in year 9999: refusing every action before it would leave it open forever."""
+    record = new(defs, when="9999-12-31 10:00")
+    outcome = apply_action(defs, record, "mark_invalid", "赵敏", at("2026-11-28 10:00"), {"result": "登记日期错误，作废"})
+    assert outcome.state == "invalid"
 
 
 def test_system_actions_skip_the_role_check(defs):
@@ -224,3 +241,18 @@ def test_create_effects_name_the_follow_up(workspace):
     child, created = create_record(defs, "HF-YG-202611-0001", follow.form, follow.by, follow.at, follow.data,
                                    parent=follow.parent)
     assert child.parent == "TS-YG-202611-0001" and created.event.data["source_record"] == "TS-YG-202611-0001"
+
+
+def test_a_set_effect_that_cannot_be_computed_refuses_the_action_with_a_reason(workspace):
+    # A supervisor's slip in a workflow: text plus a number. `check` cannot know the values; the action says so.
+    path = workspace.root / "workflows" / "complaint.yaml"
+    path.write_text(path.read_text("utf-8").replace(
+        '''- set: {routed_at: "${routed_at} if filled(${routed_at}) else now()"}''',
+        '''- set: {routed_at: "${routed_to} + 1"}'''), "utf-8")
+    workspace.write("inbox/a.yaml", complaint("张先生", at="2026-11-28T09:00:00+08:00"))
+    assert workspace.cli("process").code == 0
+    workspace.write("inbox/b.yaml", "record: TS-YG-202611-0001\naction: assign\nby: 李娜\ndata: {routed_to: 环境部}\n")
+    result = workspace.cli("process")
+    assert result.code == 1, result.err
+    assert ("「分派」时无法按流程定义计算此项（TypeError），请主管检查流程定义中的 set 表达式") in result.out
+    assert "内部出错" not in result.out

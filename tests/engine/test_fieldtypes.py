@@ -87,7 +87,12 @@ def test_good_values(ftype, raw, expected, extra):
 
 
 @pytest.mark.parametrize(("ftype", "raw", "message", "extra"), [
-    ("text", "一二三四五六", "最多 5 个字，填写了 6 个字", {"max_length": 5}),
+    ("text", "一二三四五六", "最多 5 个字，填写了 6 个字，请删减", {"max_length": 5}),
+    ("text", "楼" * 201, "最多 200 个字，填写了 201 个字，请删减", {}),  # the default of a line of text
+    ("textarea", "漏" * 5001, "最多 5000 个字，填写了 5001 个字，请删减", {}),  # the default of a long text
+    ("textarea", "漏" * 8001, "最多 8000 个字，填写了 8001 个字，请删减", {"max_length": 8000}),
+    ("datetime", "0001-01-01T00:00+14:00", "日期超出范围，请核对年份，填写的是 “0001-01-01T00:00+14:00”", {}),
+    ("datetime", "9999-12-31T23:59-12:00", "日期超出范围，请核对年份，填写的是 “9999-12-31T23:59-12:00”", {}),
     ("integer", "12.5", "应为整数，填写的是 “12.5”", {}),
     ("integer", True, "应为整数，填写的是 是", {}),
     ("integer", -1, "不能小于 0，填写的是 -1", {"min": 0}),
@@ -118,6 +123,11 @@ def test_bad_values_explain_in_chinese(ftype, raw, message, extra):
     with pytest.raises(BadValue) as info:
         read(ftype, raw, **extra)
     assert str(info.value) == message
+
+
+def test_a_field_may_allow_more_than_the_default_length():
+    assert read("textarea", "漏" * 6000, max_length=8000) == "漏" * 6000
+    assert read("text", "楼" * 200) == "楼" * 200
 
 
 def test_id_check_digit_matches_the_gb11643_examples():

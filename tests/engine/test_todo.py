@@ -70,6 +70,27 @@ def test_a_record_task(defs):
         "explanation": list(task.explanation)}
 
 
+UNCOMPUTABLE = ("期限无法计算：记录中的日期超出了可以计算的范围（登记时间 9999-12-31 10:00），或工作日历有误；"
+                "请主管核对此记录，必要时关闭后重新登记；在此之前此项按已逾期列出",)
+
+
+def test_a_record_dated_9999_does_not_take_the_list_down_for_everyone(defs):
+    """Stored by an older version; counting a deadline from it leaves the calendar (OverflowError)."""
+    broken = complaint("TS-Z", "重要", "9999-12-31 10:00")
+    good = complaint("TS-A", "重要", "2026-11-28 07:00")
+    done = {"bulletin_board": [at("9999-12-31 10:00")], "callback_summary": [at("0001-01-01 10:00")]}
+    tasks = todo(defs, [broken, good], NOW, done)
+    assert [(t.record, t.clock, t.status, t.due) for t in tasks if t.record.startswith("TS-")] == [
+        ("TS-A", "dept_head_notice", "overdue", at("2026-11-28 08:00")),
+        ("TS-Z", "dept_head_notice", "overdue", NOW),  # listed as needing a look now, saying why
+        ("TS-Z", "resolve", "overdue", NOW),
+        ("TS-A", "resolve", "upcoming", at("2026-12-01 07:00")),
+    ]
+    assert {t.explanation for t in tasks if t.record == "TS-Z"} == {UNCOMPUTABLE}
+    # the impossible completions count for no period: the duties are still asked for
+    assert {"bulletin_board@2026-11-23", "callback_summary@2026-11-01"} <= {t.record for t in tasks}
+
+
 def test_escalated_roles_are_added_once(defs):
     record = complaint("TS-A", "重要", "2026-11-20 09:00")  # handled by 11-23 09:00; director told a day later
     [task] = record_tasks(defs, record, at("2026-11-24 09:01"))[1:]

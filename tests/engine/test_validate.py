@@ -120,3 +120,33 @@ def test_today_default_follows_the_office_clock(form):
     f, settings = form
     assert validate_data(f, {"role": "业主"}, settings, late_utc).values["start"] == dt.date(2026, 11, 29)
     assert SHANGHAI.key == "Asia/Shanghai"
+
+
+# ---- plausible dates (the settings' `dates`) ---------------------------------------------------------
+
+
+def test_dates_outside_the_plausible_window_are_refused(form):
+    """Year 9999 would make every deadline of the record uncomputable; 1899 is a typo too."""
+    assert problems(form, {"role": "业主", "start": "9999-12-31", "end": "9999-12-31",
+                           "workers": [{"wname": "王五", "until": "1899-12-31"}]}) == [
+        "「开工日期」(start)：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），填写的是 “9999-12-31”，请核对年份",
+        "「完工日期」(end)：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），填写的是 “9999-12-31”，请核对年份",
+        "「施工人员」第1行「出入证有效期」(workers[1].until)：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），"
+        "填写的是 “1899-12-31”，请核对年份",
+    ]
+    # the edges themselves are fine
+    assert problems(form, {"role": "业主", "start": "1900-01-01", "end": "2036-11-28"}) == []
+
+
+def test_the_window_is_a_workspace_setting(workspace):
+    workspace.write("forms/t.yaml", FORM)
+    settings = workspace.root / "formflow.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8") + "\ndates: {earliest: 2000-01-01, years_ahead: 1}\n",
+                        encoding="utf-8")
+    defs = workspace.load()
+    assert (defs.settings.dates.earliest, defs.settings.dates.years_ahead) == (dt.date(2000, 1, 1), 1)
+    assert [str(p) for p in validate_data(defs.forms["t"], {"role": "业主", "start": "1999-12-31", "end": "2027-11-29"},
+                                          defs.settings, NOW).problems] == [
+        "「开工日期」(start)：日期不在合理范围内（应在 2000-01-01 至 2027-11-28 之间），填写的是 “1999-12-31”，请核对年份",
+        "「完工日期」(end)：日期不在合理范围内（应在 2000-01-01 至 2027-11-28 之间），填写的是 “2027-11-29”，请核对年份",
+    ]

@@ -140,6 +140,37 @@ def test_report_callbacks_writes_the_pdf_and_csv(october_office):
     assert all("Formflow-Sans-SC" in f[0] for f in fonts), fonts
 
 
+def _pending_section(rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    """(title row, rows under it up to the next empty row) of the CSV's 尚未回访 section."""
+    start = next(i for i, row in enumerate(rows) if row and row[0].startswith("尚未回访"))
+    end = rows.index([], start)
+    return rows[start], rows[start + 1:end]
+
+
+def test_report_callbacks_csv_lists_the_repairs_not_called_back(october_office):
+    """The CSV carries the list the PDF prints under 五、尚未回访, between the groups and the 指标 rows."""
+    ws = october_office.ws
+    assert ws.cli("report", "callbacks", "--month", "2026-10", "--now", OCT_REPORT).code == 0
+    rows = csv_rows(ws.root / "outbox/reports/callbacks-2026-10.csv")
+    title, table = _pending_section(rows)
+    assert title == ["尚未回访：本月完工、尚未回访的维修 1 项"]
+    assert table == [
+        ["完工时间", "维修单", "房号", "类别", "维修部门·人员", "回访记录", "回访期限", "状态"],
+        ["2026-10-31 15:00", wx(7), "6-2-0901", "其他", "工程维修部 · 张伟", hf(6), "2026-11-02 15:00", "未到期待回访"]]
+    assert rows.index(["指标", "数值", "说明"]) > rows.index(title)
+
+    # The same month's report run later: still not called back, now overdue.
+    assert ws.cli("report", "callbacks", "--month", "2026-10", "--now", "2026-11-28T10:00+08:00").code == 0
+    title, table = _pending_section(csv_rows(ws.root / "outbox/reports/callbacks-2026-10.csv"))
+    assert (title, table[1:]) == (["尚未回访：本月完工、尚未回访的维修 1 项"], [
+        ["2026-10-31 15:00", wx(7), "6-2-0901", "其他", "工程维修部 · 张伟", hf(6), "2026-11-02 15:00", "逾期未回访"]])
+
+    assert ws.cli("report", "callbacks", "--month", "2026-09", "--now", OCT_REPORT).code == 0
+    title, table = _pending_section(csv_rows(ws.root / "outbox/reports/callbacks-2026-09.csv"))
+    assert (title, table) == (["尚未回访：本月完工、尚未回访的维修 0 项"],
+                              [["完工时间", "维修单", "房号", "类别", "维修部门·人员", "回访记录", "回访期限", "状态"]])
+
+
 def test_report_callbacks_output_folder_default_month_and_bad_month(october_office):
     ws = october_office.ws
     result = ws.cli("report", "callbacks", "-o", "月报", "--now", "2026-10-31T18:00+08:00")

@@ -12,7 +12,7 @@ import pytest
 
 from formflow.app import App
 
-from .conftest import COMPLAINT
+from .conftest import COMPLAINT, lain_still
 
 
 def test_fill_a_form_with_a_table_row_and_a_conditional_field_then_submit(page, running, workspace):
@@ -75,7 +75,7 @@ def test_a_field_disappears_when_its_condition_no_longer_holds(page, running):
 
 
 def test_act_on_a_record_from_its_page(page, running, workspace):
-    workspace.write("inbox/c.yaml", COMPLAINT.format(complainant="张先生", details="楼上漏水", severity="轻微"))
+    lain_still(workspace.write("inbox/c.yaml", COMPLAINT.format(complainant="张先生", details="楼上漏水", severity="轻微")))
     assert running.app.processor.run_pass()
     number = running.app.processor.results["c.yaml"].records[0]
     page.goto(f"{running.base}/records/{number}")

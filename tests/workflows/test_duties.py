@@ -70,7 +70,7 @@ def test_shipped_duties(defs):
 
 def test_monthly_summary_rolls_over_month_end(office):
     out = office.done("callback_summary", "赵敏", "2026-10-31T16:00:00+08:00", now="2026-10-31T16:00+08:00")
-    assert out.splitlines()[0] == "✓ duty-001.yaml → callback_summary@2026-10-31"
+    assert out.splitlines()[0] == "✓ duty-001.yaml → callback_summary@2026-10-01（2026年10月，2026-10-31 完成）"
 
     november = ("callback_summary@2026-11-01",)
     assert office.duties("2026-11-28T10:00+08:00", "callback_summary") == [
@@ -90,9 +90,9 @@ def test_monthly_summary_rolls_over_month_end(office):
     assert text[0].startswith("【已逾期】")
     assert f"  2026-11-30 23:59 (+08:00)  callback_summary@2026-11-01  {SUMMARY_TASK}  〔客服中心主管〕" in text
 
-    # Done late, on 12-01 (no `at`: when the file is processed): that is November's summary.
+    # Done late, on 12-01 (no `at`: when the file is processed): that is November's summary, and says so.
     assert office.done("callback_summary", "赵敏", now="2026-12-01T09:00+08:00").splitlines()[0] == \
-        "✓ duty-002.yaml → callback_summary@2026-12-01"
+        "✓ duty-002.yaml → callback_summary@2026-11-01（2026年11月，2026-12-01 完成）"
     assert office.duties("2026-12-01T10:00+08:00", "callback_summary") == [
         ("callback_summary@2026-12-01", "upcoming", "2026-12-31T23:59:00+08:00")]
     # ... and December's still has to be done by 12-31.
@@ -160,6 +160,27 @@ def test_yearly_opinion_survey(office):
     office.done("opinion_survey", "赵敏", "2026-12-15T10:00:00+08:00", now="2027-01-01T09:00+08:00")
     assert office.duties("2027-01-01T10:00+08:00", "opinion_survey") == [
         ("opinion_survey@2027-01-01", "upcoming", "2027-12-31T23:59:00+08:00")]
+
+
+# ---- what a done duty is reported as -------------------------------------------------------------
+
+
+def test_a_done_duty_names_the_period_it_closed(office):
+    """The line of a done duty names the period it counts for (the to-do task it removes), then the day."""
+    assert office.ws.cli("process", "--now", "2026-11-01T09:00+08:00").code == 0
+    # Late for the fortnight 11-09 .. 11-22 (the overdue one), then in time for 11-23 .. 12-06.
+    out = office.done("bulletin_board", "李娜", "2026-11-28T10:30:00+08:00", now="2026-11-28T10:30+08:00")
+    assert out.splitlines()[0] == "✓ duty-001.yaml → bulletin_board@2026-11-09（2026-11-09 至 2026-11-22，2026-11-28 完成）"
+    out = office.done("bulletin_board", "王芳", "2026-12-05T09:00:00+08:00", now="2026-12-05T09:00+08:00")
+    assert out.splitlines()[0] == "✓ duty-002.yaml → bulletin_board@2026-11-23（2026-11-23 至 2026-12-06，2026-12-05 完成）"
+    # The 2026 survey handed in on 2 January: the overdue 2026 one, not 2027's.
+    out = office.done("opinion_survey", "赵敏", "2027-01-02T10:00:00+08:00", now="2027-01-02T10:00+08:00")
+    assert out.splitlines()[0] == "✓ duty-003.yaml → opinion_survey@2026-01-01（2026年度，2027-01-02 完成）"
+    assert office.duties("2027-01-02T11:00+08:00", "opinion_survey") == [
+        ("opinion_survey@2027-01-01", "upcoming", "2027-12-31T23:59:00+08:00")]
+    # Done in the office's time zone: 18:00 UTC on 30 November is 02:00 on 1 December in Shanghai.
+    out = office.done("callback_summary", "赵敏", "2026-11-30T18:00:00+00:00", now="2026-12-01T09:00+08:00")
+    assert out.splitlines()[0] == "✓ duty-004.yaml → callback_summary@2026-11-01（2026年11月，2026-12-01 完成）"
 
 
 # ---- bad duty files -----------------------------------------------------------------------------

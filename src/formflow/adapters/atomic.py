@@ -7,6 +7,7 @@ does not give.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
@@ -38,8 +39,10 @@ def write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and not exc.filename:
+            exc.filename = os.fspath(path)  # a failed write() names no file: say which one (see write_fault_text)
         raise
     fsync_dir(path.parent)
 
@@ -54,7 +57,10 @@ def sweep_temp(folder: Path) -> int:
         return 0
     for tmp in folder.rglob(".*.tmp"):
         if tmp.is_file():
-            tmp.unlink(missing_ok=True)
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:  # a folder gone read-only: the leftover is harmless, the next start tries again
+                continue
             swept += 1
     return swept
 
@@ -67,3 +73,34 @@ def write_json(path: Path, data: Any) -> None:
 def write_text(path: Path, text: str) -> None:
     """``text`` as UTF-8, atomically."""
     write_bytes(path, text.encode("utf-8"))
+
+
+#: Why a write fails when the fault is the disk's, not the data's: full, read-only, no permission, broken.
+#: Such a write is tried again later; it is never a reason to set a file aside.
+_WRITE_FAULTS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO, errno.EFBIG}
+
+
+def is_write_fault(exc: BaseException) -> bool:
+    """Whether ``exc`` says the disk cannot be written now (full, read-only, no permission, I/O error)."""
+    return isinstance(exc, OSError) and exc.errno in _WRITE_FAULTS
+
+
+def write_fault_text(exc: OSError, root: Path | None = None) -> str:
+    """What a clerk is told about a failed write, in Chinese: which folder, what is wrong, what to do."""
+    where = "文件夹"
+    if exc.filename:
+        path = Path(os.fsdecode(exc.filename))
+        folder = path.parent if path.name.startswith(".") or path.suffix else path  # a temp file: its folder
+        try:
+            where = f"{folder.relative_to(root).as_posix()} 文件夹" if root else f"{folder} 文件夹"
+        except ValueError:
+            where = f"{folder} 文件夹"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"磁盘空间已满，无法写入 {where}：请删除不需要的文件、清空回收站，或联系系统维护人员"
+    if exc.errno == errno.EROFS:
+        return f"{where}所在的磁盘是只读的，无法写入：请检查 U 盘或网络盘是否写保护、是否已断开"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return f"没有权限写入 {where}（可能被设为只读）：请检查文件夹的权限，或联系系统维护人员"
+    if exc.errno == errno.EIO:
+        return f"磁盘读写出错，无法写入 {where}：请检查磁盘或网络连接"
+    return f"无法写入 {where}：{exc.strerror or exc}"

@@ -3,7 +3,11 @@
 Record PDFs are re-rendered whenever their record changes. Which records still need a PDF
 is kept in a small queue file, written *before* the store commits a pass, so a crash
 between the commit and the rendering is made good at the next start: a PDF may be
-rendered twice, never missed. Many changed records are rendered by a pool of worker
+rendered twice, never missed. Each number leaves the queue as soon as its PDF is written,
+so a crash costs only the PDFs not yet printed.
+
+Printing never stops intake: a PDF or list that cannot be written (disk full, read-only
+outbox) is left for later — its number stays queued — and :attr:`Outbox.fault` says why. Many changed records are rendered by a pool of worker
 processes (one per core); a few are rendered in-process, where fonts are already loaded.
 
 To-do lists (the office's and one per person with something to do) are rewritten as text,
@@ -17,15 +21,16 @@ import hashlib
 import json
 import os
 import re
+import tempfile
 import traceback
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import CancelledError, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
-from formflow.adapters.atomic import write_bytes, write_json, write_text
+from formflow.adapters.atomic import is_write_fault, write_bytes, write_fault_text, write_json, write_text
 from formflow.definitions.loader import Definitions
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
@@ -100,23 +105,46 @@ class Outbox:
         self.records_dir = root / "outbox" / "records"
         self.todo_dir = root / "outbox" / "todo"
         self.queue_file = root / "data" / "render-queue.json"
+        #: Numbers whose PDF was written since the queue was last rewritten, one a line (appended per PDF).
+        self.done_file = root / "data" / "render-done.txt"
         self.errors = root / "data" / "errors.log"
         self._todo_keys: dict[str, str] = {}
+        #: Why the last :meth:`print` could not write everything (in Chinese), or ``""``: what it left is tried again next time.
+        self.fault = ""
 
     # -- record PDFs ----------------------------------------------------------------------------
 
     def pending(self) -> list[str]:
         """Record numbers still waiting for their PDF."""
         try:
-            return list(json.loads(self.queue_file.read_text(encoding="utf-8")))
+            queued = list(json.loads(self.queue_file.read_text(encoding="utf-8")))
         except (OSError, ValueError):
             return []
+        done = self._done()
+        return [n for n in queued if n not in done]
+
+    def _done(self) -> set[str]:
+        try:
+            return set(self.done_file.read_text(encoding="utf-8").split())
+        except (OSError, UnicodeDecodeError):
+            return set()
+
+    def _mark_done(self, number: str) -> None:
+        """Note one PDF written: an append, not a rewrite of the queue (a burst has a thousand). Not fsynced:
+        a mark lost to a power cut only prints that PDF once more."""
+        try:
+            with self.done_file.open("a", encoding="utf-8") as out:
+                out.write(number + "\n")
+        except OSError:
+            pass  # data/ full or read-only: printed once more later, which is harmless
 
     def queue(self, numbers: Iterable[str]) -> None:
         """Remember ``numbers`` need a (new) PDF; call before the store commits their change."""
         numbers = set(numbers)
         if not numbers:
             return
+        # Fold the done marks in first, then add: a mark must never hide a number queued again.
+        self._unqueue(set())
         write_json(self.queue_file, sorted(set(self.pending()) | numbers))
 
     def pdf_path(self, record: Record) -> Path:
@@ -129,52 +157,103 @@ class Outbox:
               records: bool = True, workers: int | None = None) -> list[Path]:
         """Print what is due in one go: the queued record PDFs (``get(number)`` reads a record; not with
         ``records=False``) and, with ``todo`` (tasks and the text list), the to-do lists. Returns the
-        PDFs written.
+        PDFs written. Never raises for a disk that cannot be written: what could not be written is
+        left for the next print and :attr:`fault` says why.
 
         All PDFs of a pass share one pool of worker processes, the to-do lists first (the longest
         documents), so a burst keeps both cores busy to the end instead of printing the lists alone
         after the records.
         """
+        self.fault = ""
         jobs: list[_Job] = []
-        if todo is not None:
+        if todo is not None and self._writable(self.todo_dir):
             jobs += self._todo_jobs(defs, *todo, now)
         numbers: list[str] = []
         if records and not defs.settings.record_pdfs:
-            self.queue_file.unlink(missing_ok=True)
+            self._unqueue(set(self.pending()))
+        elif records and (numbers := self.pending()) and not self._writable(self.records_dir):
+            numbers = []  # all stay queued: nothing is rendered in vain
         elif records:
             from formflow.adapters.store import record_to_doc
 
-            numbers = self.pending()
             for record in (get(n) for n in numbers):
                 if record is not None and record.form in defs.forms:
                     jobs.append(_Job("record", (record_to_doc(record), now), self.pdf_path(record),
-                                     f"PDF of {record.number}"))
-        written = self._run(defs, jobs, workers if workers is not None else min(2, os.cpu_count() or 1))
-        if numbers:
-            left = set(self.pending()) - set(numbers)  # queued meanwhile by someone else: keep
-            if left:
-                write_json(self.queue_file, sorted(left))
-            else:
-                self.queue_file.unlink(missing_ok=True)
+                                     f"PDF of {record.number}", lambda n=record.number: self._mark_done(n)))
+        written, unwritten = self._run(defs, jobs, workers if workers is not None else min(2, os.cpu_count() or 1))
+        # Numbers without a PDF to print (record gone, form removed, render error logged) leave the queue
+        # too; those whose PDF could not be written stay for the next time.
+        self._unqueue(set(numbers) - {jobs[i].path.stem for i in unwritten if jobs[i].kind == "record"})
         return written
 
-    def _run(self, defs: Definitions, jobs: list[_Job], workers: int) -> list[Path]:
-        written = []
-        for index, data, error in self._results(defs, jobs, workers):
+    def _unqueue(self, numbers: set[str]) -> None:
+        """Drop ``numbers`` and the numbers marked done from the render queue; forget the marks."""
+        try:
+            if self.done_file.exists() or numbers:
+                pending = self.pending()
+                left = [n for n in pending if n not in numbers]
+                if left:
+                    write_json(self.queue_file, left)
+                else:
+                    self.queue_file.unlink(missing_ok=True)
+            self.done_file.unlink(missing_ok=True)  # (after the queue: a kill between leaves marks that still hold)
+        except OSError:
+            pass  # data/ full or read-only: those PDFs are printed once more later, which is harmless
+
+    def _writable(self, folder: Path) -> bool:
+        """Whether a file can be created in ``folder`` now; if not, :attr:`fault` says why."""
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(dir=folder, prefix=".probe.", suffix=".tmp")
+            try:
+                os.write(fd, b"\0" * 4096)  # a full disk may still have room for an empty file
+            finally:
+                os.close(fd)
+                os.unlink(probe)
+        except OSError as exc:
+            if not is_write_fault(exc):
+                raise
+            self._failed(exc)
+            return False
+        return True
+
+    def _failed(self, exc: OSError) -> None:
+        self.fault = self.fault or write_fault_text(exc, self.root)
+
+    def _run(self, defs: Definitions, jobs: list[_Job], workers: int) -> tuple[list[Path], set[int]]:
+        """Render and write ``jobs``: the paths written, and the indexes of the jobs left unwritten by a write
+        failure (after the first, the rest are not rendered in vain)."""
+        written: list[Path] = []
+        unwritten = set(range(len(jobs)))
+        failed: list[OSError] = []
+        for index, data, error in self._results(defs, jobs, workers, stop=lambda: bool(failed)):
             job = jobs[index]
             if data is None:
                 self._log(job.what, error)
+                unwritten.discard(index)  # a render error is logged, not retried for ever
                 continue
-            write_bytes(job.path, data)
+            if failed:
+                continue
+            try:
+                write_bytes(job.path, data)
+            except OSError as exc:
+                if not is_write_fault(exc):
+                    raise
+                failed.append(exc)
+                self._failed(exc)
+                continue
+            unwritten.discard(index)
             job.done()
             written.append(job.path)
-        return written
+        return written, unwritten
 
-    def _results(self, defs: Definitions, jobs: list[_Job], workers: int):
+    def _results(self, defs: Definitions, jobs: list[_Job], workers: int, stop: Callable[[], bool]):
         # The pool is for many records (a burst, a rebuild): forking a watcher or web desk that runs
         # threads is kept for when it pays; to-do lists alone are printed in-process.
         if sum(job.kind == "record" for job in jobs) < POOL_FROM or workers < 2:
             for index, job in enumerate(jobs):
+                if stop():
+                    return
                 try:
                     yield index, _render(defs, job.kind, job.args), ""
                 except Exception as exc:  # noqa: BLE001 - one bad record must not stop the others
@@ -193,13 +272,20 @@ class Outbox:
             futures = {pool.submit(_render_in_worker, (index, job.kind, job.args)): index
                        for index, job in enumerate(jobs)}
             for future in as_completed(futures):
+                if stop():  # nothing more can be written: render no more (those already running finish)
+                    for waiting in futures:
+                        waiting.cancel()
                 try:
                     yield future.result()
+                except CancelledError:
+                    continue
                 except BrokenProcessPool:  # a worker died (killed, or crashed in a C library)
                     lost.append(futures[future])
         # The jobs a dead worker took down with it, again, each in a worker of its own: a job that
         # kills its worker takes only itself down, is logged, and the rest are printed.
         for index in sorted(lost):
+            if stop():
+                return
             job = jobs[index]
             with _pool(1) as single:
                 try:
@@ -208,9 +294,12 @@ class Outbox:
                     yield index, None, "PDF 生成进程异常退出 the render worker died while printing this one"
 
     def _log(self, what: str, error: str) -> None:
-        self.errors.parent.mkdir(parents=True, exist_ok=True)
-        with self.errors.open("a", encoding="utf-8") as out:
-            out.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {what}\n{error}\n")
+        try:
+            self.errors.parent.mkdir(parents=True, exist_ok=True)
+            with self.errors.open("a", encoding="utf-8") as out:
+                out.write(f"--- {dt.datetime.now():%Y-%m-%d %H:%M:%S} {what}\n{error}\n")
+        except OSError:
+            pass  # data/ full: the log is for the maintainer, the PDF is left as it was
 
     # -- to-do lists ----------------------------------------------------------------------------
 
@@ -224,9 +313,15 @@ class Outbox:
         from formflow.render.todolist import tasks_for
 
         folder = self.todo_dir
-        write_text(folder / "待办.txt", text)
-        write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
-        write_text(folder / "待办.ics", todo_ics(tasks, now, f"{defs.settings.office} 待办事项"))
+        try:
+            write_text(folder / "待办.txt", text)
+            write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
+            write_text(folder / "待办.ics", todo_ics(tasks, now, f"{defs.settings.office} 待办事项"))
+        except OSError as exc:  # the probe passed, the disk filled up since: the lists wait for the next time
+            if not is_write_fault(exc):
+                raise
+            self._failed(exc)
+            return []
         audiences: dict[str, tuple[str | None, list[Task]]] = {}
         if "office" in defs.settings.todo_pdfs:
             audiences["全部"] = (None, tasks)
@@ -236,7 +331,10 @@ class Outbox:
                 audiences[person.name] = (person.name, mine)
         for stale in folder.glob("待办-*.pdf"):
             if stale.stem.removeprefix("待办-") not in audiences:
-                stale.unlink(missing_ok=True)  # nothing left for that person
+                try:
+                    stale.unlink(missing_ok=True)  # nothing left for that person
+                except OSError:
+                    continue  # read-only now: removed at a later print
                 self._todo_keys.pop(stale.stem.removeprefix("待办-"), None)
         jobs = []
         for name, (who, mine) in audiences.items():

@@ -248,6 +248,16 @@ class Store:
         self._meta_dirty = True
         return value
 
+    def raise_serial(self, counter: str, value: int) -> None:
+        """Make sure ``counter`` is at least ``value`` (counters never go backwards)."""
+        if int(self._meta["counters"].get(counter, 0)) < value:
+            self._meta["counters"][counter] = value
+            self._meta_dirty = True
+
+    def counters(self) -> dict[str, int]:
+        """Every serial counter and the last serial it gave."""
+        return {k: int(v) for k, v in self._meta["counters"].items()}
+
     def note_submission(self, digest: str, info: dict) -> None:
         """Remember that content ``digest`` was applied, and what it did."""
         self._pending_submissions[digest] = {"hash": digest, **info}

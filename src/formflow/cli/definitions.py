@@ -106,7 +106,9 @@ def validate(files: tuple[Path, ...], now_text: str | None, root: Path) -> None:
     now = now_from(now_text, defs.settings.timezone)
     failed = 0
     for path in files:
-        problems = check_file(path, defs, now)
+        # A pipe or device is never opened: reading one waits for ever for a writer.
+        problems = check_file(path, defs, now) if path.is_file() else [
+            "这不是普通文件（可能是命名管道或设备），无法检查：请指定填好的表单文件本身"]
         if problems:
             failed += 1
             click.echo(f"✗ {path}：{len(problems)} 处问题")

@@ -9,34 +9,47 @@ import click
 
 from formflow.cli.common import FORMAT, NOW, now_from, open_app, with_root
 from formflow.cli.main import cli
-from formflow.errors import EXIT_USAGE, FormflowError, WorkspaceError
+from formflow.errors import EXIT_USAGE, CannotWrite, FormflowError, WorkspaceError
 
 
 @cli.command()
 @NOW
 @with_root
 def process(now_text: str | None, root: Path) -> None:
-    """处理收件箱一遍 One pass over inbox/, then exit (0 all accepted, 1 something rejected, 2 bad definitions).
+    """处理收件箱一遍 One pass over inbox/, then exit (0 all accepted, 1 something rejected, 2 bad definitions,
+    4 something could not be written: disk full or read-only; what it held back stays for the next run).
 
     \b
     例 Example:  formflow process --root ~/阳光花园
     """
+    from formflow.adapters.atomic import is_write_fault, write_fault_text
     from formflow.adapters.lock import WorkspaceLock
 
-    with WorkspaceLock(root):
-        try:
-            app = open_app(root)
-        except FormflowError as exc:
-            exc.exit_code = EXIT_USAGE
+    try:
+        with WorkspaceLock(root):
+            try:
+                app = open_app(root)
+            except FormflowError as exc:
+                exc.exit_code = EXIT_USAGE
+                raise
+            now = now_from(now_text, app.defs.settings.timezone) if now_text else None
+            report = app.process(now)
+    except OSError as exc:  # the pass could not be committed: nothing of it is stored, every file stays in inbox/
+        if not is_write_fault(exc):
             raise
-        now = now_from(now_text, app.defs.settings.timezone) if now_text else None
-        report = app.process(now)
+        raise CannotWrite(f"✗ 写入故障 cannot write：{write_fault_text(exc, root.resolve())}；"
+                          "收到的文件都留在 inbox 中，问题解决后请重新运行 formflow process") from None
     for result in report.results:
         click.echo(result.line())
         for problem in result.problems if result.status == "rejected" else ():
             click.echo(f"    - {problem}")
-    click.echo(f"处理 {len(report.results)} 个文件 files：{len(report.results) - report.rejected} 个已登记 stored，"
-               f"{report.rejected} 个未登记 set aside")
+    stored = sum(1 for r in report.results if r.status == "stored")
+    waiting = len(report.results) - stored - report.rejected
+    click.echo(f"处理 {len(report.results)} 个文件 files：{stored} 个已登记 stored，{report.rejected} 个未登记 set aside"
+               + (f"，{waiting} 个留在 inbox 稍后处理 left in inbox" if waiting else ""))
+    faults = report.faults + ([f"{app.outbox.fault}；已登记的记录不受影响，下次运行时补打"] if app.outbox.fault else [])
+    if faults:
+        raise CannotWrite("\n".join(f"✗ 写入故障 cannot write：{fault}" for fault in faults))
     if report.rejected:
         raise click.exceptions.Exit(1)
 
@@ -120,13 +133,11 @@ def show(record: str, fmt: str, now_text: str | None, root: Path) -> None:
     """
     import json
 
-    from formflow.adapters.store import record_to_doc
-
     app = open_app(root)
     now = now_from(now_text, app.defs.settings.timezone)
     rec = app.record(record)
     if fmt == "json":
-        click.echo(json.dumps(record_to_doc(rec), ensure_ascii=False, indent=1))
+        click.echo(json.dumps(_record_json(app.defs, rec, now), ensure_ascii=False, indent=1))
         return
     form = app.defs.forms[rec.form]
     from formflow.engine.records import replay
@@ -144,6 +155,32 @@ def show(record: str, fmt: str, now_text: str | None, root: Path) -> None:
             click.echo(f"  {field.label}：{value}")
     for line in lines[1:]:
         click.echo(line)
+
+
+def _record_json(defs, rec, now: dt.datetime) -> dict:
+    """A record as ``show --format json`` gives it: as stored, plus its state and deadlines at ``now``.
+
+    The clocks are the engine's own (the ones ``explain`` and the text output print), so the JSON
+    can never disagree with what a clerk reads; times are ISO 8601 with their offset.
+    """
+    from formflow.adapters.store import record_to_doc
+    from formflow.engine.clocks import STATUS_LABELS
+    from formflow.reports.base import view_and_clocks
+
+    workflow = defs.workflows.get(rec.form)
+    if workflow is None:  # a form without a workflow: a record with no state and no clocks, not an error
+        return {**record_to_doc(rec), "state_label": "", "as_of": now.isoformat(), "deadlines": []}
+    view, clocks = view_and_clocks(defs, rec, now)
+    state = workflow.states.get(view.state)
+    doc = record_to_doc(rec, view.state)
+    doc["state_label"] = state.label if state else ""
+    doc["as_of"] = now.isoformat()
+    doc["deadlines"] = [{
+        "key": c.key, "label": c.label, "task": c.task, "who": list(c.who), "status": c.status,
+        "status_label": STATUS_LABELS[c.status], "rule": c.rule, "started": c.started.isoformat(),
+        "due": c.due.isoformat(), "stopped": c.stopped.isoformat() if c.stopped else None,
+        "escalated_to": list(c.escalated_to), "explanation": list(c.explanation)} for c in clocks]
+    return doc
 
 
 @cli.command()
@@ -229,6 +266,10 @@ def rebuild(root: Path) -> None:
 
     with WorkspaceLock(root):  # never under a running watcher
         app = open_app(root)
-        count = app.rebuild()
-    click.echo(f"已重建 rebuilt: {count} 条记录 records")
+        report = app.rebuild()
+    click.echo(f"已重建 rebuilt: {report.records} 条记录 records，{report.files} 个存档文件 archived files，"
+               f"按 {len(report.versions)} 个定义版本重放 replayed under {len(report.versions)} definitions version(s)")
+    if report.without_version:
+        click.echo(f"  其中 {report.without_version} 个文件由旧版本登记、未保存当时的定义，按现在的定义重放 "
+                   "archived by an older formflow without kept definitions: replayed under today's")
 

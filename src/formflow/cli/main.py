@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sys
 import traceback
+from pathlib import Path
 
 import click
 
-from formflow.errors import EXIT_BUG, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, FormflowError
+from formflow.errors import EXIT_BUG, EXIT_CANNOT_WRITE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, FormflowError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -43,6 +44,16 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except OSError as exc:
+        from formflow.adapters.atomic import is_write_fault, write_fault_text
+
+        if not is_write_fault(exc):
+            click.echo("formflow 内部错误 internal error — 这是程序缺陷，请把下面的信息发给维护人员:", err=True)
+            traceback.print_exc()
+            return EXIT_BUG
+        # Disk full, read-only: not a bug, and nothing is lost; the user frees space and runs it again.
+        click.echo(f"✗ 写入故障 cannot write：{write_fault_text(exc, Path.cwd())}；请处理后重新运行", err=True)
+        return EXIT_CANNOT_WRITE
     except Exception:  # a bug: say so plainly, keep the details for the report
         click.echo("formflow 内部错误 internal error — 这是程序缺陷，请把下面的信息发给维护人员:", err=True)
         traceback.print_exc()

@@ -75,8 +75,9 @@ def callbacks_cmd(month: str | None, output: Path | None, now_text: str | None, 
     now = now_from(now_text, tz)
     period = _month(month, now, tz)
     summary = callback_summary(app.defs, chain(app.store.records(REPAIR), app.store.records(CALLBACK)), period, now)
+    local = pages.local_time(app.defs)
     rows = tb.csv_rows([tb.CB_GROUP, tb.CB_NAME, *tb.CB_OUTCOME, *tb.CB_SATISFACTION[1:]], tb.callback_groups(summary),
-                       tb.callback_facts(summary, pages.local_time(app.defs)))
+                       tb.callback_facts(summary, local), tb.callback_sections(summary, local))
     paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"callbacks-{period.key}",
                                "report_callbacks.html", pages.callback_context(app.defs, summary), rows)
     _written(root, paths, pages.callback_text(summary))

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,10 +60,10 @@ def duplicate_values(doc: Document, keys: tuple, options: tuple[Option, ...]) ->
     return problems
 
 
-def _read_csv(doc: Document, keys: tuple, path: Path) -> tuple[tuple[Option, ...], list[Problem]]:
+def _read_csv(doc: Document, keys: tuple, path: Path,
+              read: Callable[[Path], bytes]) -> tuple[tuple[Option, ...], list[Problem]]:
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        rows = list(csv.DictReader(io.StringIO(read(path).decode("utf-8-sig"), newline="")))
     except FileNotFoundError:
         return (), [doc.problem(keys, f"找不到 CSV 文件 CSV file not found: {path.name}",
                                 f"把 {path.name} 放在 {path.parent.name}/ 目录中 put it beside this file")]
@@ -73,8 +75,9 @@ def _read_csv(doc: Document, keys: tuple, path: Path) -> tuple[tuple[Option, ...
     return options, []
 
 
-def load_choice_file(doc: Document, folder: Path) -> tuple[dict[str, ChoiceList], list[Problem]]:
-    """All lists of one ``choices/*.yaml`` document, with its problems."""
+def load_choice_file(doc: Document, folder: Path, read: Callable[[Path], bytes] = Path.read_bytes,
+                     ) -> tuple[dict[str, ChoiceList], list[Problem]]:
+    """All lists of one ``choices/*.yaml`` document, with its problems (``read`` reads a CSV it names)."""
     problems = check_schema(doc, CHOICES_SCHEMA)
     if problems:
         return {}, problems
@@ -85,7 +88,7 @@ def load_choice_file(doc: Document, folder: Path) -> tuple[dict[str, ChoiceList]
             problems.append(doc.problem(keys, "需要 'options' 或 'csv' 二者之一 give exactly one of 'options' or 'csv'"))
             continue
         if "csv" in spec:
-            options, csv_problems = _read_csv(doc, (*keys, "csv"), folder / spec["csv"])
+            options, csv_problems = _read_csv(doc, (*keys, "csv"), folder / spec["csv"], read)
             problems += csv_problems
         else:
             options = parse_options(spec["options"])

@@ -29,6 +29,10 @@ _TYPE_KEYS = {
     "columns": {"table"}, "min_rows": {"table"}, "max_rows": {"table"},
     "seal": {"signature"}, "with_date": {"signature"}, "text": {"note"},
 }
+#: Most characters of a text field without its own ``max_length`` (documented in the schema): a line
+#: of text holds a name, an address, a short phrase; a long text a letter of a few pages. An unbounded text
+#: once made a 200-page record PDF from one pasted file.
+DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}
 _PLACEHOLDER = re.compile(r"\{([a-z]+)(?::0?(\d+))?\}")
 _RESET_NEEDS = {"never": set(), "yearly": {"year"}, "monthly": {"year", "mm"}, "daily": {"year", "mm", "dd"}}
 
@@ -79,6 +83,11 @@ class Field:
     def holds_data(self) -> bool:
         """False for paper-only fields (signature boxes, notes)."""
         return self.type not in PAPER_ONLY
+
+    @property
+    def length_limit(self) -> int | None:
+        """Most characters the field takes: its ``max_length``, else the default of its type (None: no text)."""
+        return self.max_length or DEFAULT_MAX_LENGTH.get(self.type)
 
     @property
     def display(self) -> str:

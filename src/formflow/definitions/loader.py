@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Mapping
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
 from formflow.definitions.checking import check_schema
 from formflow.definitions.settings import Settings, load_settings
 from formflow.definitions.workflows import Duty, Workflow, check_parent_effects, load_duties, load_workflow
-from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_file
+from formflow.definitions.sources import Sources, version_id
+from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_bytes
 from formflow.engine.calendar import BusinessCalendar
 from formflow.errors import DefinitionError, Problem
 
@@ -38,6 +40,13 @@ class Definitions:
     duties: Mapping[str, Duty]
     calendar: BusinessCalendar
     warnings: tuple[Problem, ...] = ()
+    #: The files these definitions were read from (relative path → bytes): the version records are made under.
+    sources: Mapping[str, bytes] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def version_id(self) -> str:
+        """The content hash of :attr:`sources` (what an archived submission names to be replayed under)."""
+        return version_id(self.sources)
 
 
 def display_path(path: Path) -> str:
@@ -49,9 +58,13 @@ def display_path(path: Path) -> str:
     return rel if not rel.startswith(".." + os.sep + "..") else str(path)
 
 
-def _read(path: Path, problems: list[Problem]) -> Document | None:
+def _read(path: Path, problems: list[Problem], sources: Sources) -> Document | None:
     try:
-        return load_file(path, display_path(path))
+        return load_bytes(sources.read_bytes(path), display_path(path))
+    except OSError as exc:  # a link to a file that is gone, a folder named like a definition, no permission
+        problems.append(Problem(display_path(path), 1, 1, "", f"无法读取 cannot read: {exc.strerror or exc}",
+                                "放入文件本身，或删除它 put the file itself here, or remove it"))
+        return None
     except YamlSyntaxError as exc:
         problems.append(exc.problem)
         return None
@@ -79,12 +92,12 @@ def _check_defaults(doc: Document, form: Form, settings: Settings, problems: lis
                 check(column, (*keys, "columns", j))
 
 
-def _load_calendar(path: Path, today: dt.date, problems: list[Problem]) -> BusinessCalendar | None:
-    if not path.is_file():
+def _load_calendar(path: Path, today: dt.date, problems: list[Problem], sources: Sources) -> BusinessCalendar | None:
+    if not sources.is_file(path):
         problems.append(Problem(display_path(path), 1, 1, "", "找不到工作日历 business calendar not found",
                                 "从 formflow init 生成的工作区复制 calendar.yaml copy calendar.yaml from a new workspace"))
         return None
-    doc = _read(path, problems)
+    doc = _read(path, problems, sources)
     if doc is None:
         return None
     found = check_schema(doc, CALENDAR_SCHEMA)
@@ -102,28 +115,30 @@ def _load_calendar(path: Path, today: dt.date, problems: list[Problem]) -> Busin
     return calendar
 
 
-def load_definitions(root: Path, today: dt.date | None = None) -> Definitions:
+def load_definitions(root: Path, today: dt.date | None = None, sources: Sources | None = None) -> Definitions:
     """Load everything ``root`` defines; raise :class:`DefinitionError` listing every problem.
 
-    ``today`` decides which calendar years must be present (default: the real today).
+    ``today`` decides which calendar years must be present (default: the real today); ``sources``
+    reads a kept version instead of the files on disk (see :mod:`formflow.definitions.sources`).
     """
+    sources = sources or Sources(root)
     problems: list[Problem] = []
     settings_path = root / SETTINGS_FILE
     settings = None
-    if not settings_path.is_file():
+    if not sources.is_file(settings_path):
         problems.append(Problem(display_path(settings_path), 1, 1, "", "找不到设置文件 settings file not found",
                                 f"用 formflow init {display_path(root)} 建立工作区 create a workspace with formflow init"))
-    elif (doc := _read(settings_path, problems)) is not None:
+    elif (doc := _read(settings_path, problems, sources)) is not None:
         settings, found = load_settings(doc)
         problems += found
 
     lists: dict[str, ChoiceList] = {}
     origin: dict[str, str] = {}
-    for path in sorted((root / "choices").glob("*.yaml")):
-        doc = _read(path, problems)
+    for path in sources.glob(root / "choices", ".yaml"):
+        doc = _read(path, problems, sources)
         if doc is None:
             continue
-        found_lists, found = load_choice_file(doc, path.parent)
+        found_lists, found = load_choice_file(doc, path.parent, sources.read_bytes)
         problems += found
         for name, choice_list in found_lists.items():
             if name in lists:
@@ -133,12 +148,12 @@ def load_definitions(root: Path, today: dt.date | None = None) -> Definitions:
             origin[name] = doc.path
 
     forms: dict[str, Form] = {}
-    form_paths = sorted((root / "forms").glob("*.yaml"))
+    form_paths = sources.glob(root / "forms", ".yaml")
     if not form_paths:
         problems.append(Problem(display_path(root / "forms"), 1, 1, "", "没有任何表单定义 no form definitions found",
                                 "在 forms/ 中放入 *.yaml 表单定义 add forms/*.yaml"))
     for path in form_paths:
-        doc = _read(path, problems)
+        doc = _read(path, problems, sources)
         if doc is None:
             continue
         form, found = load_form(doc, lists, path.stem)
@@ -150,8 +165,8 @@ def load_definitions(root: Path, today: dt.date | None = None) -> Definitions:
 
     workflows: dict[str, Workflow] = {}
     workflow_docs: dict[str, Document] = {}
-    for path in sorted((root / "workflows").glob("*.yaml")):
-        doc = _read(path, problems)
+    for path in sources.glob(root / "workflows", ".yaml"):
+        doc = _read(path, problems, sources)
         if doc is None:
             continue
         workflow, found = load_workflow(doc, forms, settings, path.stem)
@@ -162,17 +177,17 @@ def load_definitions(root: Path, today: dt.date | None = None) -> Definitions:
     problems += check_parent_effects(workflow_docs, workflows)
 
     duties: dict[str, Duty] = {}
-    if (root / DUTIES_FILE).is_file() and (doc := _read(root / DUTIES_FILE, problems)) is not None:
+    if sources.is_file(root / DUTIES_FILE) and (doc := _read(root / DUTIES_FILE, problems, sources)) is not None:
         duties, found = load_duties(doc, settings)
         problems += found
 
     zone = settings.timezone if settings else None
     today = today or dt.datetime.now(zone).date()
-    calendar = _load_calendar(root / (settings.calendar if settings else "calendar.yaml"), today, problems)
+    calendar = _load_calendar(root / (settings.calendar if settings else "calendar.yaml"), today, problems, sources)
 
     # Report file by file, top to bottom, the way a person fixes them.
     order: dict[str, int] = {}
     problems.sort(key=lambda p: (order.setdefault(p.path, len(order)), p.line, p.column))
     if any(not p.warning for p in problems) or settings is None or calendar is None:
         raise DefinitionError(problems)
-    return Definitions(root, settings, lists, forms, workflows, duties, calendar, tuple(problems))
+    return Definitions(root, settings, lists, forms, workflows, duties, calendar, tuple(problems), dict(sources.read))

@@ -111,7 +111,10 @@ def _field_schema(*, in_table: bool) -> dict:
         "decimals": {"type": "integer", "minimum": 0, "maximum": 6,
                      "description": "Decimal places a `decimal` field keeps (default 2)."},
         "unit_label": {"type": "string", "description": "Unit printed after a number, e.g. 元, 平方米, 度."},
-        "max_length": {"type": "integer", "minimum": 1, "description": "Most characters a text may have."},
+        "max_length": {"type": "integer", "minimum": 1,
+                       "description": "Most characters a `text` / `textarea` may have (default 200 for `text`, "
+                       "5000, a few printed pages, for `textarea`: a form is not the place for a whole document, "
+                       "and an endless text would print hundreds of pages). Raise it for a field that needs more."},
         "min_choices": {"type": "integer", "minimum": 0, "description": "Fewest options a `multichoice` needs."},
         "max_choices": {"type": "integer", "minimum": 1, "description": "Most options a `multichoice` allows."},
         "seal": {"type": "boolean", "description": "A `signature` box that takes a seal (盖章) rather than a name."},
@@ -244,6 +247,44 @@ SETTINGS_SCHEMA: dict = {
         },
         "departments": {"type": "array", "items": {"type": "string", "minLength": 1}, "uniqueItems": True,
                         "description": "Departments of the office (部门)."},
+        "dates": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Plausible dates: a submission with a date outside them is refused at intake with a "
+            "Chinese reason (a typo such as year 9999 or 2062 would otherwise be stored, and deadlines counted "
+            "from it). The defaults suit an office that also enters paper forms a while after the fact.",
+            "properties": {
+                "backdate_days": {"type": "integer", "minimum": 0, "maximum": 3660,
+                                  "description": "How many days the `at:` of a submission may lie before the moment "
+                                  "the file is received (default 731, two years: paper forms entered late, even last "
+                                  "year's when the office starts using formflow, are fine; a wrong century is not)."},
+                "ahead_minutes": {"type": "integer", "minimum": 0, "maximum": 1440,
+                                  "description": "How many minutes `at:` may lie after the moment the file is "
+                                  "received (default 15: the clocks of the office's computers differ a little; "
+                                  "nothing is done in the future)."},
+                "earliest": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                             "description": "Earliest date a `date` or `datetime` field accepts, YYYY-MM-DD "
+                             "(default 1900-01-01, old enough for any birth date)."},
+                "years_ahead": {"type": "integer", "minimum": 1, "maximum": 100,
+                                "description": "How many years after the submission's time a `date` or `datetime` "
+                                "field may lie (default 10: contract, lease and warranty ends). A single field can "
+                                "be held tighter with a `constraint`."},
+            },
+        },
+        "inbox": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "How the watcher decides that a file dropped into `inbox/` is complete.",
+            "properties": {
+                "settle_seconds": {"type": "number", "minimum": 1, "maximum": 600,
+                                   "description": "How long a file must stay unchanged before the watcher takes it, "
+                                   "when nothing says its writer has finished (default 10). On a local disk the "
+                                   "system reports when a file is closed or renamed in, and such a file is taken "
+                                   "at once; a copy that pauses (a USB stick, a network share, a slow editor) is "
+                                   "waited out, and so is every file in a folder watched with `--poll`. Raise it "
+                                   "for a share whose copies stall longer."},
+            },
+        },
         "outbox": {
             "type": "object",
             "additionalProperties": False,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from formflow.definitions.checking import check_schema, suggest
@@ -26,6 +27,28 @@ class Staff:
 
 
 @dataclass(frozen=True)
+class DateWindow:
+    """Which dates are plausible (``dates:`` of formflow.yaml; see its schema for what each key means).
+
+    A slip of the keyboard (year 9999, 2062 for 2026) is refused at intake instead of stored:
+    a deadline counted from such a date is meaningless, and at the edge of the calendar it
+    cannot even be computed.
+    """
+
+    backdate: dt.timedelta = dt.timedelta(days=731)
+    ahead: dt.timedelta = dt.timedelta(minutes=15)
+    earliest: dt.date = dt.date(1900, 1, 1)
+    years_ahead: int = 10
+
+    def latest(self, today: dt.date) -> dt.date:
+        """The last date a date field accepts in a submission made on ``today``."""
+        year = today.year + self.years_ahead
+        if year > dt.MAXYEAR:
+            return dt.date.max
+        return today.replace(year=year, day=28) if (today.month, today.day) == (2, 29) else today.replace(year=year)
+
+
+@dataclass(frozen=True)
 class Settings:
     """The validated settings of a workspace."""
 
@@ -41,6 +64,12 @@ class Settings:
     unit_example: str = "3-2-1502"
     record_pdfs: bool = True
     todo_pdfs: frozenset[str] = frozenset({"office", "people"})
+    dates: DateWindow = field(default_factory=DateWindow)
+    #: Seconds a file must stay unchanged before the watcher takes it, unless its writer is known to be done.
+    settle_seconds: float = 10.0
+    #: Not a setting: False only while files accepted once are replayed (``rebuild``), which skips the
+    #: intake's plausibility checks (dates window, default text lengths, notes, actions before their record).
+    plausibility: bool = True
 
     def person(self, name: str) -> Staff | None:
         """The active staff member called ``name``, if any."""
@@ -83,6 +112,7 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
                                         suggest(department, departments) or "先在 departments 中添加 add it to departments"))
         staff.append(Staff(person["name"], tuple(person["roles"]), department, person.get("phone", ""),
                            person.get("active", True)))
+    dates = _dates(doc, data.get("dates") or {}, problems)
     if problems:
         return None, problems
     return Settings(
@@ -91,4 +121,20 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         unit_pattern=unit_pattern, unit_example=data.get("unit_example", "3-2-1502"),
         record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
         todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
+        dates=dates, settle_seconds=float(data.get("inbox", {}).get("settle_seconds", 10.0)),
     ), []
+
+
+def _dates(doc: Document, raw: dict, problems: list[Problem]) -> DateWindow:
+    """The ``dates:`` window (the schema has checked the types and ranges)."""
+    default = DateWindow()
+    earliest = default.earliest
+    if "earliest" in raw:
+        try:
+            earliest = dt.date.fromisoformat(str(raw["earliest"]))
+        except ValueError:
+            problems.append(doc.problem(("dates", "earliest"), f"没有这一天 not a real date: {raw['earliest']!r}",
+                                        "写成 write it as YYYY-MM-DD, e.g. 1900-01-01"))
+    return DateWindow(backdate=dt.timedelta(days=raw.get("backdate_days", default.backdate.days)),
+                      ahead=dt.timedelta(minutes=raw.get("ahead_minutes", int(default.ahead.total_seconds()) // 60)),
+                      earliest=earliest, years_ahead=raw.get("years_ahead", default.years_ahead))

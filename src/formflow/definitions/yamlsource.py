@@ -208,9 +208,13 @@ def _parse(loader_class, text: str, path: str) -> list[Document]:
 
 def load_file(path: Path, display: str | None = None) -> Document:
     """Load a single-document YAML file; an empty file gives ``data=None``."""
-    display = display or str(path)
+    return load_bytes(path.read_bytes(), display or str(path))
+
+
+def load_bytes(raw: bytes, display: str) -> Document:
+    """Like :func:`load_file`, for a file's content already read (``display`` names it in messages)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise YamlSyntaxError(Problem(display, 1, 1, "", f"文件不是 UTF-8 编码 file is not UTF-8 ({exc.reason})",
                                       "用 UTF-8 编码另存此文件 save the file as UTF-8")) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from formflow.definitions.loader import Definitions
-from formflow.engine.expressions import describe, evaluate, holds
+from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 from formflow.engine.fieldtypes import is_empty
 from formflow.engine.records import CREATE, Event, Record, RecordView, replay, typed_values
 from formflow.engine.validate import DataProblem, to_plain, validate_data
@@ -65,6 +65,15 @@ def _who(defs: Definitions, name: str) -> str:
     return f"{name}（{roles}）" if roles else name
 
 
+def _minutes(moment: dt.datetime, defs: Definitions) -> str:
+    """``2026-11-28 09:15`` in the office's time zone."""
+    try:
+        moment = moment.astimezone(defs.settings.timezone)
+    except OverflowError:  # a stored time at the very edge of the calendar: shown as stored
+        pass
+    return moment.isoformat(sep=" ", timespec="minutes")[:16]
+
+
 def create_record(defs: Definitions, number: str, form_id: str, by: str, at: dt.datetime,
                   data: dict[str, Any], *, parent: str = "", note: str = "") -> tuple[Record, Outcome]:
     """A new record from validated-or-not ``data``; raises :class:`ActionRefused` with every problem."""
@@ -109,6 +118,12 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     if not system and action.roles and (person is None or not set(person.roles) & set(action.roles)):
         need = "、".join(defs.settings.roles.get(r, r) for r in action.roles)
         refuse("by", "「经办人」", f"{_who(defs, by)}没有权限「{action.label}」，需要角色：{need}")
+    # Nothing is done to a record before it exists (deadlines would run backwards), unless it is the
+    # record's own date that is impossible (year 9999, stored by an older version): it must still be closable.
+    created = record.created_at
+    if defs.settings.plausibility and at < created and created.date() <= defs.settings.dates.latest(at.date()):
+        refuse("at", "「办理时间」", f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}"
+                                   f"（{record.number}），请核对日期和年份")
     for key in data:
         if key not in action.fields:
             can = "、".join(f"「{labels.get(f, f)}」({f})" for f in action.fields) or "无"
@@ -137,15 +152,25 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     changes.update({k: None for k in data if k not in values})
     follow_ups: list[FollowUp] = []
     parent_actions: list[ParentAction] = []
+    def effect_value(key: str, expr) -> Any:
+        # A workflow's `set:` expression that cannot be computed for these values (a type mix-up in the
+        # YAML, a value too large to build) refuses this action with a reason, never crashes the pass.
+        try:
+            return evaluate(expr, values, now=at, number=record.number)
+        except EVALUATION_ERRORS as exc:
+            raise ActionRefused([DataProblem(key, f"「{labels.get(key, key)}」",
+                                             f"「{action.label}」时无法按流程定义计算此项（{type(exc).__name__}），"
+                                             "请主管检查流程定义中的 set 表达式")]) from None
+
     for effect in action.effects:
         if effect.kind == "set":
             for key, expr in effect.set:
-                values[key] = evaluate(expr, values, now=at, number=record.number)
+                values[key] = effect_value(key, expr)
                 changes[key] = to_plain(values[key])
         elif effect.kind == "create":
             new = {to: to_plain(values.get(src)) for to, src in effect.copy if values.get(src) is not None}
             for to, expr in effect.set:
-                new[to] = to_plain(evaluate(expr, values, now=at, number=record.number))
+                new[to] = to_plain(effect_value(to, expr))
             follow_ups.append(FollowUp(effect.form, new, by, at, record.number))
         elif effect.kind == "parent":
             if effect.when is None or holds(effect.when, values, now=at):

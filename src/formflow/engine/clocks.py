@@ -25,6 +25,9 @@ STATUS_LABELS = {UPCOMING: "未到期", DUE_SOON: "即将到期", OVERDUE: "已�
 _UNIT_WORDS = {"m": "分钟", "h": "小时", "d": "天（日历日）", "wh": "个工作小时", "wd": "个工作日"}
 #: Without `remind`, a clock counts as due soon this long before it is due.
 DEFAULT_SOON = dt.timedelta(hours=2)
+#: Deadlines outside these are not computed (see :func:`record_clocks`): every list, PDF and calendar
+#: file adds and subtracts spans to a deadline, and near year 1 or 9999 that leaves the calendar.
+_FIRST, _LAST = (dt.datetime(y, 1, 1, tzinfo=dt.timezone.utc) for y in (2, dt.MAXYEAR - 1))
 
 
 @dataclass(frozen=True)
@@ -264,7 +267,22 @@ def record_clocks(view: RecordView, typed: Mapping[str, Any], workflow: Workflow
         now = min(now, closed_at)
     states = []
     for clock in workflow.clocks.values():
-        state = clock_state(clock, view, typed, workflow, calendar, now, labels)
+        try:
+            state = clock_state(clock, view, typed, workflow, calendar, now, labels)
+            if state is not None and not all(_FIRST <= t <= _LAST for t in (state.started, state.due)):
+                raise OverflowError(f"deadline out of range: {state.due!r}")
+        except (OverflowError, ValueError):
+            # One record with an impossible date (year 9999, stored by an older version) must not take the
+            # to-do list, the PDFs and the desk down for everyone: its clock is shown as needing a look now.
+            state = _uncomputable(clock, view, now)
         if state is not None:
             states.append(state)
     return states
+
+
+def _uncomputable(clock: Clock, view: RecordView, now: dt.datetime) -> ClockState:
+    """A clock whose deadline cannot be computed: listed as due now, saying why, until the record is corrected."""
+    created = view.record.created_at.isoformat(sep=" ", timespec="minutes")[:16]
+    why = (f"期限无法计算：记录中的日期超出了可以计算的范围（登记时间 {created}），或工作日历有误；"
+           "请主管核对此记录，必要时关闭后重新登记；在此之前此项按已逾期列出",)
+    return ClockState(clock.key, clock.label, clock.task, clock.who, now, now, None, OVERDUE, "无法计算", why)

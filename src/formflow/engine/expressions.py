@@ -16,6 +16,10 @@ yet filled read naturally.
 
 Every expression is compiled when definitions load, so a syntax error or a name that is
 not a field is caught by ``formflow check``, never while a clerk is working.
+
+Cost is bounded: repeating a list or text written in the expression (``[0] * 9``, ``'-' * 3``)
+and text formatting with ``%`` are refused by ``check``; a list built from field values may hold
+at most 10 000 items (nested ones counted), or the condition is left undecided.
 """
 
 from __future__ import annotations
@@ -38,6 +42,16 @@ _ALLOWED_NODES = (
     ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Mod, ast.Name, ast.Load, ast.Constant,
     ast.Call, ast.List, ast.Tuple, ast.IfExp,
 )
+
+
+#: Most items (nested ones counted) a list or tuple built by an expression may hold. simpleeval's
+#: own limit (MAX_STRING_LENGTH) counts only the outer length, so ``[[1]*99999]*99999`` passes it
+#: and then takes hours: simpleeval walks every nested item of every result. Conditions on a form
+#: never need more than a few hundred.
+MAX_ITEMS = 10_000
+
+_TOO_BIG = "表达式生成的数据过多 the expression builds too large a value (over {} items)"
+_FORMATTING = "表达式中不允许格式化文字 text formatting (%) is not allowed in expressions"
 
 
 class ExpressionError(ValueError):
@@ -64,6 +78,51 @@ def _days(a: dt.date, b: dt.date) -> int:
         b = b.date()
     return (b - a).days
 
+
+def _size(value: Any, budget: int = MAX_ITEMS) -> int:
+    """Items in a list/tuple/dict value, nested ones counted; stops counting once past ``budget``.
+
+    Texts and numbers count as one: simpleeval already bounds a text's length, and walking them is cheap.
+    """
+    if isinstance(value, Mapping):
+        items = value.values()
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    else:
+        return 1
+    total = len(value)
+    for item in items:
+        if total > budget:
+            break
+        if isinstance(item, (Mapping, list, tuple, set, frozenset)):
+            total += _size(item, budget - total) - 1  # the item itself is already counted in len(value)
+    return total
+
+
+def _repeat(a: Any, b: Any) -> Any:
+    # simpleeval's safe_mult checks the outer length only; count what the repeated items hold.
+    for seq, times in ((a, b), (b, a)):
+        if isinstance(seq, (list, tuple)) and isinstance(times, int) and times > 1 \
+                and _size(seq) * times > MAX_ITEMS:
+            raise simpleeval.IterableTooLong(_TOO_BIG.format(MAX_ITEMS))
+    return simpleeval.safe_mult(a, b)
+
+
+def _join(a: Any, b: Any) -> Any:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)) and _size(a) + _size(b) > MAX_ITEMS:
+        raise simpleeval.IterableTooLong(_TOO_BIG.format(MAX_ITEMS))
+    return simpleeval.safe_add(a, b)
+
+
+def _modulo(a: Any, b: Any) -> Any:
+    # On a text, % is printf formatting: a clerk could type '%0999999999d' into a field.
+    if isinstance(a, (str, bytes)):
+        raise simpleeval.FeatureNotAvailable(_FORMATTING)
+    return a % b
+
+
+#: simpleeval's operators with growth and formatting bounded (its own extension point).
+OPERATORS = {**simpleeval.DEFAULT_OPERATORS, ast.Mult: _repeat, ast.Add: _join, ast.Mod: _modulo}
 
 #: Functions an expression may call; ``today``/``now``/``number`` are bound per evaluation.
 FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "today": None, "now": None, "number": None}
@@ -99,6 +158,7 @@ def compile_expression(source: str) -> Expression:
                     f"未知的函数 unknown function in {source!r} (expected one of {', '.join(sorted(FUNCTIONS))})")
         elif isinstance(node, ast.Name):
             names.add(node.id)
+    _refuse_unbounded(tree, source)
     func_names = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)}
     names -= func_names
     names -= {"True", "False", "None", "true", "false"}
@@ -106,6 +166,35 @@ def compile_expression(source: str) -> Expression:
     names.discard(THIS)
     evaluator = simpleeval.EvalWithCompoundTypes()
     return Expression(source, frozenset(names), uses_this, evaluator.parse(text))
+
+
+def _is_sequence(node: ast.AST) -> bool:
+    # A list, tuple or text written in the expression, or one joined or repeated from such.
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return True
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+        return _is_sequence(node.left) or _is_sequence(node.right)
+    if isinstance(node, ast.IfExp):
+        return _is_sequence(node.body) or _is_sequence(node.orelse)
+    return False
+
+
+def _refuse_unbounded(tree: ast.AST, source: str) -> None:
+    """Refuse, at check time, what only builds big values: repeating a written list or text, and ``%`` on text.
+
+    A condition compares fields; it never needs ``[0] * n`` or ``'-' * n``. What a field value
+    may grow to is bounded when evaluated (:data:`OPERATORS`).
+    """
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.BinOp):
+            continue
+        if isinstance(node.op, ast.Mult) and (_is_sequence(node.left) or _is_sequence(node.right)):
+            raise ExpressionError("表达式中不允许重复列表或文字 repeating a list or text is not allowed in expressions: "
+                                  f"{ast.unparse(node)!r} in {source!r}")
+        if isinstance(node.op, ast.Mod) and _is_sequence(node.left):
+            raise ExpressionError(f"{_FORMATTING}: {ast.unparse(node)!r} in {source!r}")
 
 
 def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None,
@@ -120,8 +209,12 @@ def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, t
     if today is None and now is not None:
         today = now.date()
     functions = dict(FUNCTIONS, today=lambda: today, now=lambda: now, number=lambda: number)
-    evaluator = simpleeval.EvalWithCompoundTypes(names=names, functions=functions)
+    evaluator = simpleeval.EvalWithCompoundTypes(operators=OPERATORS, functions=functions, names=names)
     return evaluator.eval("", previously_parsed=expr.tree)
+
+
+#: What evaluating an expression may raise for values it cannot handle (not a bug of ours).
+EVALUATION_ERRORS = (TypeError, ValueError, ArithmeticError, AttributeError, simpleeval.InvalidExpression)
 
 
 def holds(expr: Expression, values: Mapping[str, Any], *, this: Any = None, today: dt.date | None = None,
@@ -133,7 +226,7 @@ def holds(expr: Expression, values: Mapping[str, Any], *, this: Any = None, toda
     """
     try:
         return bool(evaluate(expr, values, this=this, today=today, now=now))
-    except (TypeError, ValueError, simpleeval.InvalidExpression, ZeroDivisionError, AttributeError):
+    except EVALUATION_ERRORS:
         return undecided
 
 

@@ -44,10 +44,12 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
 
 
-def read_text(field: Field, value: Any) -> str:
+def read_text(field: Field, value: Any, limit: int | None = None) -> str:
+    """Text of a ``text``/``textarea`` field, at most ``limit`` characters (None: the field's own; 0: no limit)."""
     text = _text(value) if field.type == "text" else str(value).strip("\n") if isinstance(value, str) else _text(value)
-    if field.max_length and len(text) > field.max_length:
-        raise BadValue(f"最多 {field.max_length} 个字，填写了 {len(text)} 个字")
+    limit = field.length_limit if limit is None else limit
+    if limit and len(text) > limit:
+        raise BadValue(f"最多 {limit} 个字，填写了 {len(text)} 个字，请删减")
     return text
 
 
@@ -131,7 +133,18 @@ def read_datetime(field: Field, value: Any, zone: ZoneInfo) -> dt.datetime:
         moment = dt.datetime.combine(day, read_time(field, match.group(2)))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return moment.astimezone(zone)
+    try:
+        return moment.astimezone(zone)
+    except OverflowError:  # 0001-01-01 00:00+14:00 is before the first moment Python can hold in UTC
+        raise BadValue(f"日期超出范围，请核对年份，填写的是 {_show(value)}") from None
+
+
+def check_window(value: dt.date, raw: Any, earliest: dt.date, latest: dt.date) -> None:
+    """Raise :class:`BadValue` when the date (or datetime) ``value`` lies outside ``earliest``..``latest``."""
+    day = value.date() if isinstance(value, dt.datetime) else value
+    if not earliest <= day <= latest:
+        raise BadValue(f"日期不在合理范围内（应在 {earliest.isoformat()} 至 {latest.isoformat()} 之间），"
+                       f"填写的是 {_show(raw)}，请核对年份")
 
 
 _YES = {"是", "有", "y", "yes", "true", "1", "√", "✓"}

@@ -122,11 +122,46 @@ def _done_periods(duty: Duty, days: Iterable[dt.date]) -> set[dt.date]:
     """
     done: set[dt.date] = set()
     for day in sorted(days):
-        start, end = period_of(duty, day)
-        previous = period_of(duty, start - dt.timedelta(days=1))
-        late = previous[0] not in done and (day - _due_day(duty, *previous)) < abs(_due_day(duty, start, end) - day)
-        done.add(previous[0] if late else start)
+        try:
+            done.add(_counts_for(duty, day, done))
+        except (OverflowError, ValueError):
+            continue  # a completion dated at the edge of the calendar (stored by an older version) is no period's
     return done
+
+
+def _counts_for(duty: Duty, day: dt.date, done: set[dt.date]) -> dt.date:
+    """First day of the period a completion on ``day`` accounts for, ``done`` the periods already accounted for."""
+    start, end = period_of(duty, day)
+    previous = period_of(duty, start - dt.timedelta(days=1))
+    late = previous[0] not in done and (day - _due_day(duty, *previous)) < abs(_due_day(duty, start, end) - day)
+    return previous[0] if late else start
+
+
+def period_words(duty: Duty, start: dt.date, end: dt.date) -> str:
+    """A period of ``duty`` as the office names it: 2026年11月, 2026年第4季度, 2026年度, or its days."""
+    if duty.every == "month":
+        return f"{start.year}年{start.month}月"
+    if duty.every == "quarter":
+        return f"{start.year}年第{(start.month - 1) // 3 + 1}季度"
+    if duty.every == "year":
+        return f"{start.year}年度"
+    return f"{start.isoformat()} 至 {end.isoformat()}"  # weeks start on the duty's anchor day: no week number
+
+
+def duty_done_words(duty: Duty, done: Sequence[dt.datetime], tz) -> str:
+    """What the last completion in ``done`` (the one just noted) closed, as ``watch``/``process`` report it.
+
+    Named like the to-do task it removes, with the period in words and the day it was done:
+    ``callback_summary@2026-11-01（2026年11月，2026-12-01 完成）`` for November's summary handed in on 1 December.
+    """
+    *before, day = [t.astimezone(tz).date() for t in done]
+    try:
+        # As _done_periods counts: in order of day, this one after the others of its own day.
+        start = _counts_for(duty, day, _done_periods(duty, [d for d in before if d <= day]))
+        start, end = period_of(duty, start)
+    except (OverflowError, ValueError):
+        return f"{duty.key}@{day.isoformat()}"  # at the edge of the calendar there is no period to name
+    return f"{duty.key}@{start.isoformat()}（{period_words(duty, start, end)}，{day.isoformat()} 完成）"
 
 
 def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.datetime,

@@ -60,7 +60,8 @@ def read_value(field: Field, raw: Any, settings: Settings, now: dt.datetime) -> 
                 "datetime": local.replace(microsecond=0)}[field.type]
     match field.type:
         case "text" | "textarea":
-            return ft.read_text(field, raw)
+            # (a replay keeps only the form's own max_length: the type's default came later for some files)
+            return ft.read_text(field, raw, field.length_limit if settings.plausibility else (field.max_length or 0))
         case "integer":
             return ft.read_integer(field, raw)
         case "decimal" | "money":
@@ -116,6 +117,9 @@ class _Checker:
                 continue  # rows are read below, once the values they may refer to are known
             try:
                 values[field.name] = read_value(field, value, self.settings, self.now)
+                if field.type in ("date", "datetime") and self.settings.plausibility:  # year 9999 breaks deadlines
+                    window = self.settings.dates
+                    ft.check_window(values[field.name], value, window.earliest, window.latest(self.today))
             except ft.BadValue as exc:
                 self.add(key, label, str(exc))
                 values[field.name] = _UNREADABLE

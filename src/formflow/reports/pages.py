@@ -101,12 +101,7 @@ def callback_context(defs: Definitions, s: cb.CallbackSummary) -> dict:
         [(v, "") for v in s.problems], text_columns=8, nowrap=(1, 2),
         widths=("19mm", "29mm", "29mm", "14mm", "13mm", "13mm", "", "9mm"))
     pending = tb.pdf_table(
-        [tb.Column(h, g) for h, g in (
-            ("完工时间", lambda c: local(c.completed_at)), ("维修单", lambda c: c.repair),
-            ("房号", lambda c: mask(c.unit)), ("类别", lambda c: c.repair_class),
-            ("维修部门·人员", cb.person_label), ("回访记录", lambda c: c.callback or "—"),
-            ("回访期限", lambda c: local(c.due) or "—"), ("状态", lambda c: cb.STATUS_LABELS[c.status]))],
-        [(c, "") for c in s.open_completions], text_columns=8, nowrap=(1, 5),
+        tb.callback_pending_columns(local), [(c, "") for c in s.open_completions], text_columns=8, nowrap=(1, 5),
         widths=("19mm", "29mm", "14mm", "13mm", "", "29mm", "19mm", "17mm"))
     satisfied = t.satisfied_rate
     return {

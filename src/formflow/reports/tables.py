@@ -1,8 +1,9 @@
 """The tables of each report, once, for both outputs: the CSV (raw numbers) and the PDF (percent signs).
 
-A CSV is the main table (a header row and one row per group), an empty row, then the headline
-figures as ``指标,数值,说明`` rows with the definitions. It is UTF-8 with a BOM and CRLF line ends,
-which is what Excel and WPS need to open Chinese text correctly by double-click.
+A CSV is the main table (a header row and one row per group), then each list the PDF prints (an
+empty row, a title row naming it and its count, a header row, one row per item), then an empty row
+and the headline figures as ``指标,数值,说明`` rows with the definitions. It is UTF-8 with a BOM and
+CRLF line ends, which is what Excel and WPS need to open Chinese text correctly by double-click.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from formflow.render.values import mask
 from formflow.reports import callbacks as cb
 from formflow.reports import deadlines as dl
 from formflow.reports.base import Ratio
@@ -63,10 +65,28 @@ def pdf_table(columns: Sequence[Column], items: Iterable[tuple[Any, str]], *, te
     return Table(tuple(c.header for c in columns), rows, text_columns, tuple(widths), css, tuple(nowrap))
 
 
-def csv_rows(columns: Sequence[Column], items: Iterable[Any], facts: Iterable[Sequence[Any]] = ()) -> list[list[str]]:
-    """The CSV: header, one row per item (percentages as plain numbers), then the facts after an empty row."""
+@dataclass(frozen=True)
+class Section:
+    """A list printed under the main table (the PDF's 尚未回访, …): ``title`` names it in the CSV."""
+
+    title: str
+    columns: Sequence[Column]
+    items: Sequence[Any]
+
+
+def _csv_table(columns: Sequence[Column], items: Iterable[Any]) -> list[list[str]]:
     rows = [[c.header + ("(%)" if c.ratio else "") for c in columns]]
-    rows += [[_csv(c.get(item)) for c in columns] for item in items]
+    return rows + [[_csv(c.get(item)) for c in columns] for item in items]
+
+
+def csv_rows(columns: Sequence[Column], items: Iterable[Any], facts: Iterable[Sequence[Any]] = (),
+             sections: Iterable[Section] = ()) -> list[list[str]]:
+    """The CSV: header, one row per item (percentages as plain numbers), each of ``sections`` under a title
+    row with its count, then the facts; an empty row before each part, so a spreadsheet shows them apart."""
+    rows = _csv_table(columns, items)
+    for section in sections:
+        # The count in the title: an empty list still says so, as the PDF's "0 项" does.
+        rows += [[], [f"{section.title} {len(section.items)} 项"], *_csv_table(section.columns, section.items)]
     facts = [[_csv(v) for v in fact] for fact in facts]
     if facts:
         rows += [[], ["指标", "数值", "说明"], *facts]
@@ -115,6 +135,20 @@ CB_SATISFACTION = [
     Column("满意率", lambda item: item[1].satisfied_rate, ratio=True),
     Column("退回返工", lambda item: item[1].rework),
 ]
+
+
+def callback_pending_columns(local: Callable) -> list[Column]:
+    """The columns of the completions not called back yet (the PDF's 五、尚未回访 and the CSV's list)."""
+    return [Column(h, g) for h, g in (
+        ("完工时间", lambda c: local(c.completed_at)), ("维修单", lambda c: c.repair),
+        ("房号", lambda c: mask(c.unit)), ("类别", lambda c: c.repair_class),
+        ("维修部门·人员", cb.person_label), ("回访记录", lambda c: c.callback or "—"),
+        ("回访期限", lambda c: local(c.due) or "—"), ("状态", lambda c: cb.STATUS_LABELS[c.status]))]
+
+
+def callback_sections(s: CallbackSummary, local: Callable) -> list[Section]:
+    """The lists the callback CSV carries under its groups: the repairs of the month not called back yet."""
+    return [Section("尚未回访：本月完工、尚未回访的维修", callback_pending_columns(local), s.open_completions)]
 
 
 def counts_text(counts: dict[str, int]) -> str:

@@ -25,7 +25,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.numbering import SAFE_NUMBER
 from formflow.engine.records import Record
 from formflow.errors import FormflowError
-from formflow.watcher import DEFINITION_GLOBS
+from formflow.adapters.events import definition_files
 from formflow.workspace import Workspace
 
 
@@ -77,7 +77,7 @@ class Desk:
     # -- definitions and records ------------------------------------------------------------------
 
     def _definition_files(self) -> tuple:
-        return _fingerprint(p for pattern in DEFINITION_GLOBS for p in self.root.glob(pattern))
+        return _fingerprint(definition_files(self.root))  # editor clutter (.#x.yaml) is no edit
 
     def defs(self) -> Definitions:
         """The current definitions (reloaded after an edit that passes the checks)."""

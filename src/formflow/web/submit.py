@@ -19,10 +19,12 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import yaml
 
+from formflow.adapters import inbox
 from formflow.adapters.atomic import write_text
 from formflow.adapters.inbox import safe_name
 from formflow.adapters.lock import WorkspaceBusy, WorkspaceLock
@@ -140,6 +142,16 @@ class Processor:
         if self._thread is not None:
             self._thread.join(timeout=30)
 
+    def _complete_files(self) -> list[Path]:
+        """The desk's own files (written whole, by rename) and others that have lain still for
+        settle_seconds: a copy someone is making into the inbox meanwhile is left for later."""
+        inbox_dir = self.desk.root / "inbox"
+        with self._lock:
+            own = {inbox_dir / t.name for t in self.tickets.values()}
+        settle = self.desk.defs().settings.settle_seconds
+        return [p for p in inbox.candidates(inbox_dir)
+                if p in own or ((r := inbox.reading(p)) is not None and time.time() - r.mtime_ns / 1e9 >= settle)]
+
     def _waiting(self) -> bool:
         inbox = self.desk.root / "inbox"
         with self._lock:
@@ -162,7 +174,7 @@ class Processor:
         try:
             with WorkspaceLock(self.desk.root):
                 self.busy_owner = False
-                report = self._app().process(quiet=QUIET)
+                report = self._app().process(quiet=QUIET, files=self._complete_files())
         except WorkspaceBusy:
             self.busy_owner = True
             return False
@@ -171,7 +183,8 @@ class Processor:
             return False
         self._last_error = ""
         for result in report.results:
-            self.results[result.name] = result
+            if result.status != "held":  # still in the inbox (being written, or a disk fault): still pending
+                self.results[result.name] = result
         return True
 
     def _log(self, message: str) -> None:

@@ -1,0 +1,104 @@
+"""The archive (``data/archive/``): every accepted file as it came, the log ``rebuild`` replays.
+
+Each accepted file is kept as ``YYYY/MM/<seq>-<hash12>-<name>`` with a ``….meta.json`` beside it:
+its sequence (the replay order), original name, received time, content hash, the version of the
+definitions it was accepted under and the record numbers it was given.
+
+Only what the store committed is archived: during a pass a file is *staged* in ``.pending/``, and
+moved into place after the commit. A pass that dies or fails before its commit leaves staged files
+whose hash the store does not hold; :meth:`Archive.recover` drops those (their files are still in
+the inbox, and the next pass may give their numbers to other files) and publishes the others.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from formflow.adapters.atomic import fsync_dir, write_bytes
+from formflow.adapters.inbox import safe_name
+
+META = ".meta.json"
+PENDING = ".pending"
+
+
+class Archive:
+    """The archive folder of one workspace."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.pending = folder / PENDING
+
+    def stage(self, raw: bytes, name: str, received: dt.datetime, seq: int, digest: str, definitions: str,
+              created: list[str]) -> str:
+        """Keep ``raw`` aside until the commit; returns the path it will have in the archive."""
+        relative = f"{received:%Y}/{received:%m}/{seq:09d}-{digest[:12]}-{safe_name(name)}"
+        staged = self.pending / relative.rsplit("/", 1)[1]
+        meta = {"seq": seq, "name": name, "received": received.isoformat(), "hash": digest,
+                "definitions": definitions, "created": created, "path": relative}
+        write_bytes(staged, raw)
+        write_bytes(staged.with_name(staged.name + META), json.dumps(meta, ensure_ascii=False).encode())
+        return relative
+
+    def publish(self, relative: str) -> None:
+        """Move a staged file (data, then meta: a meta never names a missing file) to ``relative``."""
+        name = relative.rsplit("/", 1)[1]
+        target = self.folder / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", META):
+            source = self.pending / (name + suffix)
+            if source.exists():
+                os.replace(source, target.with_name(name + suffix))
+        fsync_dir(target.parent)
+
+    def recover(self, stored: Callable[[str], bool]) -> None:
+        """After a crash or a failed commit: publish staged files the store holds, drop the others."""
+        try:
+            metas = [p for p in self.pending.iterdir() if p.name.endswith(META) and not p.name.startswith(".")]
+        except FileNotFoundError:
+            return
+        for meta_path in metas:
+            data = meta_path.with_name(meta_path.name.removesuffix(META))
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                relative = str(meta["path"])
+                digest = str(meta["hash"])
+            except (OSError, ValueError, KeyError, TypeError):
+                meta_path.unlink(missing_ok=True)  # written atomically: a damaged one is not ours
+                continue
+            if stored(digest) and _safe_relative(relative):
+                self.publish(relative)
+            else:
+                data.unlink(missing_ok=True)
+                meta_path.unlink(missing_ok=True)
+        for left in self.pending.iterdir():  # a data file whose meta was never written: never committed
+            if not left.name.startswith(".") and not (left.with_name(left.name + META)).exists():
+                left.unlink(missing_ok=True)
+
+    def files(self) -> Iterator[tuple[Path, dict | None, str]]:
+        """Every archived file with its meta (``None`` and why, if the meta cannot be read), in order."""
+        found = []
+        for meta_path in self.folder.glob(f"[0-9]*/[0-9]*/*{META}"):
+            data = meta_path.with_name(meta_path.name.removesuffix(META))
+            if meta_path.with_name(meta_path.name + META).exists():
+                continue  # an archived submission whose own name ends in .meta.json (its meta is beside it)
+            try:
+                meta = json.loads(meta_path.read_text(encoding="utf-8"))
+                if not isinstance(meta, dict) or not data.is_file():
+                    raise ValueError("meta without its file" if isinstance(meta, dict) else "not a meta file")
+                found.append(((int(meta.get("seq", 0)), data.name), data, meta, ""))
+            except (OSError, ValueError, TypeError) as exc:
+                found.append(((0, data.name), data, None, f"存档说明文件无法读取 archive meta unreadable: {exc}"))
+        found.sort(key=lambda item: item[0])
+        for _, data, meta, error in found:
+            yield data, meta, error
+
+
+def _safe_relative(relative: str) -> bool:
+    """A meta's path is ours (YYYY/MM/name), never a way out of the archive."""
+    parts = relative.split("/")
+    return (len(parts) == 3 and parts[0].isdigit() and parts[1].isdigit()
+            and parts[2] == safe_name(parts[2]) and parts[2] not in ("", ".", ".."))

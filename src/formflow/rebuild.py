@@ -1,0 +1,120 @@
+"""Rebuild the store from the archive alone, each file under the definitions it was accepted with.
+
+The archive (``data/archive/``) is the source of truth: every accepted file, its received time,
+the version of the definitions it was checked against (kept in ``data/definitions/``) and the
+numbers it was given. A rebuild replays them in acceptance order into a new store built aside,
+and switches to it only once it is complete:
+
+1. ``data/db.rebuilding/`` is filled and committed (a kill here leaves the old store in place);
+2. it is renamed ``data/db.rebuilt/`` — the one atomic step that says "complete";
+3. the old store becomes ``data/db.before-rebuild-<time>/`` and ``db.rebuilt`` becomes ``db``.
+
+A kill between 2 and 3 is finished by the next process that takes the workspace lock
+(:func:`finish_switch`). Counters never go backwards: the new store keeps the higher of each
+counter, so no number given before is given again. A file that no longer replays (its kept
+version missing, or a file archived by a version of formflow that kept none, checked against
+today's definitions) stops the switch: every such file is listed and the old store stays.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from formflow.adapters.atomic import fsync_dir
+from formflow.adapters.store import Store
+from formflow.adapters.storeswitch import BUILDING, READY, finish_switch
+from formflow.definitions.loader import Definitions
+from formflow.engine.actions import ActionRefused
+from formflow.errors import FormflowError
+from formflow.pipeline import Engine
+
+class RebuildError(FormflowError):
+    """Some archived files did not replay; the store in use was left as it was."""
+
+
+@dataclass
+class RebuildReport:
+    """What a rebuild did: records in the new store, files replayed, under how many versions."""
+
+    records: int = 0
+    files: int = 0
+    versions: set[str] = field(default_factory=set)
+    without_version: int = 0  # archived before versions were kept: replayed under today's definitions
+
+
+def replaying(defs: Definitions) -> Definitions:
+    """``defs`` for replaying files they accepted once: the intake's plausibility checks (dates far off,
+    default text lengths, notes, actions dated before their record) judged them when they came; a
+    later, stricter formflow must not refuse the office its own history."""
+    return dataclasses.replace(defs, settings=dataclasses.replace(defs.settings, plausibility=False))
+
+
+def rebuild(root: Path, defs: Definitions, now: dt.datetime) -> RebuildReport:
+    """Replay the archive of the workspace at ``root`` into a new store and switch to it.
+
+    ``defs`` (today's definitions) replay only files archived without a kept version. The caller
+    holds the workspace lock. Raises :class:`RebuildError` listing every file that did not replay.
+    """
+    data = root / "data"
+    finish_switch(data)
+    old = Store(data / "db") if (data / "db").is_dir() else None
+    building = data / BUILDING
+    engine = Engine(root, defs, Store(building), recover=False)
+    report = RebuildReport()
+    failures: list[str] = []
+    today = now.astimezone(defs.settings.timezone).date()
+    current = defs.version_id  # files accepted under today's definitions need no kept version loaded
+    relaxed: dict[str, Definitions] = {}
+    legacy = 0
+    for original, meta, error in engine.archive.files():
+        if meta is None:
+            failures.append(f"{original.name}: {error}")
+            continue
+        vid = meta.get("definitions")
+        legacy += not vid
+        try:
+            if vid not in relaxed:
+                relaxed[vid] = replaying(engine.versions.load(vid, today) if vid and vid != current else defs)
+            engine.replay_archived(original, meta, relaxed[vid])
+        except ActionRefused as exc:
+            failures.append(f"{original.name}: " + "；".join(str(p) for p in exc.problems))
+            continue
+        except (FormflowError, OSError, ValueError, KeyError) as exc:
+            failures.append(f"{original.name}: {exc}")
+            continue
+        report.files += 1
+        if vid:
+            report.versions.add(vid)
+        else:
+            report.without_version += 1
+    if failures:
+        shutil.rmtree(building, ignore_errors=True)
+        lines = [f"重建未完成，仍使用原数据库 rebuild stopped; the database in use is unchanged. "
+                 f"{len(failures)} 个存档文件无法重放 archived file(s) did not replay:"]
+        lines += [f"  - {f}" for f in failures]
+        if legacy:
+            lines.append("    修改建议 fix: 旧版本登记的文件没有保存当时的定义，按现在的定义重放；"
+                         "请把 forms/、workflows/ 恢复为当时的内容后再运行 formflow rebuild "
+                         "files archived by an older formflow kept no definitions: restore forms/ and workflows/ "
+                         "as they were, then run formflow rebuild again")
+        raise RebuildError("\n".join(lines))
+    store = engine.store
+    if old is not None:
+        for counter, value in old.counters().items():
+            store.raise_serial(counter, value)  # numbers given before are never given again
+        if old.since():
+            store.note_since(old.since())
+    store.commit()
+    engine.note_since(now)  # the first archived file's day (from the replayed submissions), if none was noted
+    store.commit()
+    report.records = store.count()
+    fsync_dir(building)
+    os.replace(building, data / READY)  # complete: from here on a kill still ends in the new store
+    fsync_dir(data)
+    finish_switch(data)
+    return report
