@@ -54,10 +54,12 @@ FORMS = ("complaint", "repair", "callback", "fee_reminder", "movein", "renovatio
 #: Sizes and repetitions: the full run, and --quick (a smoke test well under a minute).
 FULL = {"burst": 1000, "burst_runs": 3, "pdf_burst": 1000, "pdf_burst_runs": 2, "latency_runs": 7,
         "sizes": (1_000, 10_000, 100_000), "open": 300, "pass_runs": 15, "todo_runs": 5, "rss_files": 5,
-        "settle": 3.0, "watch_pdfs": True, "help_runs": 7, "pdf_runs": 3, "pdf_forms": 8}
+        "settle": 3.0, "watch_pdfs": True, "help_runs": 7, "pdf_runs": 3, "pdf_forms": 8,
+        "rebuild_sizes": (2_000, 10_000)}
 QUICK = {"burst": 40, "burst_runs": 1, "pdf_burst": 4, "pdf_burst_runs": 1, "latency_runs": 2,
          "sizes": (1_000, 2_000), "open": 100, "pass_runs": 3, "todo_runs": 2, "rss_files": 1,
-         "settle": 1.0, "watch_pdfs": False, "help_runs": 2, "pdf_runs": 1, "pdf_forms": 2}
+         "settle": 1.0, "watch_pdfs": False, "help_runs": 2, "pdf_runs": 1, "pdf_forms": 2,
+         "rebuild_sizes": (100, 300)}
 
 TABLE_HEADER = ("item", "measure", "median", "min", "max", "runs", "target")
 
@@ -704,13 +706,60 @@ def bench_help(cfg) -> None:
     add("6 start-up", "formflow --help", times, target="≤ 0.3 s")
 
 
+# -- 7. rebuild -----------------------------------------------------------------------------------------
+
+
+def _rebuild(work: Path, n: int) -> tuple[float, float | None]:
+    """``n`` filled forms stored by one pass, then ``formflow rebuild``: its seconds and peak RSS (MB)."""
+    ws = new_workspace(work / f"rebuild{n}", pdfs=False)
+    defs = App.open(ws).defs
+    ex, rng = examples(), random.Random(n)
+    for i in range(n):
+        form = FORMS[i % len(FORMS)]
+        (ws / "inbox" / f"{i:06d}-{form}.yaml").write_text(filled_form(defs, ex, form, rng, i), encoding="utf-8")
+    stored = subprocess.run([*formflow_cmd(), "process", "--root", str(ws)], env=subprocess_env(),
+                            capture_output=True, text=True)
+    if stored.returncode != 0:
+        raise SystemExit(f"rebuild: formflow process exited {stored.returncode}\n{stored.stderr[-2000:]}")
+    peak = None
+    with Timer() as t:
+        proc = subprocess.Popen([*formflow_cmd(), "rebuild", "--root", str(ws)], env=subprocess_env(),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        while proc.poll() is None:
+            peak = max(peak or 0.0, rss_peak_mb(proc.pid) or 0.0) or None
+            time.sleep(0.05)
+    out, err = proc.communicate()
+    if proc.returncode != 0 or f"{n} 条记录" not in out:
+        raise SystemExit(f"rebuild: exited {proc.returncode}: {out[-500:]}{err[-2000:]}")
+    shutil.rmtree(ws)
+    return t.elapsed, peak
+
+
+def bench_rebuild(cfg, work: Path) -> None:
+    sizes = cfg["rebuild_sizes"]
+    log(f"7. rebuild of {', '.join(f'{n:,}' for n in sizes)} archived files")
+    found = {n: _rebuild(work, n) for n in sizes}
+    for n, (seconds, peak) in found.items():
+        add("7 rebuild", f"{n:>7,} archived files: formflow rebuild", [seconds])
+        add("7 rebuild", f"{n:>7,} archived files: per file (start-up included)", [seconds / n])
+        if peak is not None:
+            add("7 rebuild", f"{n:>7,} archived files: peak RSS", [peak], unit="MB")
+    (small, (t1, m1)), (big, (t2, m2)) = list(found.items())[0], list(found.items())[-1]
+    if big > small:
+        add("7 rebuild", f"per file, start-up left out ({small:,} → {big:,} files)", [(t2 - t1) / (big - small)],
+            target="≤ 1 ms")
+    if big > small and m1 and m2:
+        add("7 rebuild", f"memory per 1,000 more files ({small:,} → {big:,})", [(m2 - m1) / (big - small) * 1000],
+            unit="MB")
+
+
 # -- main -------------------------------------------------------------------------------------------
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, well under a minute (a smoke test)")
-    parser.add_argument("--only", default="1,2,3,4,5,6", help="comma-separated items to run (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7", help="comma-separated items to run (default: all)")
     parser.add_argument("--sizes", help="stored-record counts for item 4, e.g. 1000,10000,100000")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder, removed)")
     args = parser.parse_args(argv)
@@ -745,6 +794,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_todo_and_rss(cfg, work, workspaces)
         if "6" in only:
             bench_help(cfg)
+        if "7" in only:
+            bench_rebuild(cfg, work)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -18,6 +18,6 @@ def test_quick_benchmark_runs_and_prints_the_table(tmp_path):
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     lines = proc.stdout.splitlines()
     assert "| item | measure | median | min | max | runs | target |" in lines, proc.stdout
-    for item in ("1 PDF", "2 burst", "3 latency", "4 engine", "5 todo", "5 watcher", "6 start-up"):
+    for item in ("1 PDF", "2 burst", "3 latency", "4 engine", "5 todo", "5 watcher", "6 start-up", "7 rebuild"):
         assert any(line.startswith(f"| {item} |") for line in lines), (item, proc.stdout)
     assert list(tmp_path.iterdir()) == [], "the benchmark removes its work folder"

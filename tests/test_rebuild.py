@@ -240,3 +240,14 @@ def test_an_archived_file_named_like_a_meta_file_replays(workspace):
     result = workspace.cli("rebuild")
     assert (result.code, result.err) == (0, "")
     assert dump(Store(workspace.root / "data" / "db")) == before
+
+
+def test_a_rebuild_committed_in_chunks_equals_one_in_a_single_commit(workspace):
+    from formflow import rebuild as rebuild_module
+
+    without_pdfs(workspace.root)
+    before = office_with_history(workspace, count=5)  # the action of the last file acts on a record of the first chunk
+    with WorkspaceLock(workspace.root):
+        report = rebuild_module.rebuild(workspace.root, workspace.load(), dt.datetime.now().astimezone(), chunk=2)
+    assert (report.files, report.records) == (6, 5)
+    assert dump(Store(workspace.root / "data" / "db")) == before

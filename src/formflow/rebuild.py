@@ -33,6 +33,11 @@ from formflow.engine.actions import ActionRefused
 from formflow.errors import FormflowError
 from formflow.pipeline import Engine
 
+#: Archived files replayed between two commits of the store being built: what a rebuild holds in memory
+#: stays bounded however long the history (the store built aside is thrown away if a kill comes first).
+CHUNK = 2000
+
+
 class RebuildError(FormflowError):
     """Some archived files did not replay; the store in use was left as it was."""
 
@@ -54,7 +59,7 @@ def replaying(defs: Definitions) -> Definitions:
     return dataclasses.replace(defs, settings=dataclasses.replace(defs.settings, plausibility=False))
 
 
-def rebuild(root: Path, defs: Definitions, now: dt.datetime) -> RebuildReport:
+def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHUNK) -> RebuildReport:
     """Replay the archive of the workspace at ``root`` into a new store and switch to it.
 
     ``defs`` (today's definitions) replay only files archived without a kept version. The caller
@@ -88,6 +93,8 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime) -> RebuildReport:
             failures.append(f"{original.name}: {exc}")
             continue
         report.files += 1
+        if report.files % chunk == 0:
+            engine.store.commit()
         if vid:
             report.versions.add(vid)
         else:

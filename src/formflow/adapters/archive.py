@@ -79,22 +79,33 @@ class Archive:
                 left.unlink(missing_ok=True)
 
     def files(self) -> Iterator[tuple[Path, dict | None, str]]:
-        """Every archived file with its meta (``None`` and why, if the meta cannot be read), in order."""
-        found = []
-        for meta_path in self.folder.glob(f"[0-9]*/[0-9]*/*{META}"):
-            data = meta_path.with_name(meta_path.name.removesuffix(META))
-            if meta_path.with_name(meta_path.name + META).exists():
-                continue  # an archived submission whose own name ends in .meta.json (its meta is beside it)
+        """Every archived file with its meta (``None`` and why, if the meta cannot be read), in order.
+
+        Only the names are held to order them (a name starts with its zero-padded sequence); each
+        meta is read when its turn comes, so a long history costs little memory here.
+        """
+        names = []
+        for month in self.folder.glob("[0-9]*/[0-9]*"):
+            try:
+                entries = os.listdir(month)
+            except OSError:
+                continue
+            present = set(entries)
+            names += [(name, str(month)) for name in entries if name.endswith(META) and not name.startswith(".")
+                      and name + META not in present]  # (a submission named *.meta.json has its meta beside it)
+            del present
+        names.sort()
+        for name, month in names:
+            meta_path = Path(month) / name
+            data = meta_path.with_name(name.removesuffix(META))
             try:
                 meta = json.loads(meta_path.read_text(encoding="utf-8"))
                 if not isinstance(meta, dict) or not data.is_file():
                     raise ValueError("meta without its file" if isinstance(meta, dict) else "not a meta file")
-                found.append(((int(meta.get("seq", 0)), data.name), data, meta, ""))
             except (OSError, ValueError, TypeError) as exc:
-                found.append(((0, data.name), data, None, f"存档说明文件无法读取 archive meta unreadable: {exc}"))
-        found.sort(key=lambda item: item[0])
-        for _, data, meta, error in found:
-            yield data, meta, error
+                yield data, None, f"存档说明文件无法读取 archive meta unreadable: {exc}"
+                continue
+            yield data, meta, ""
 
 
 def _safe_relative(relative: str) -> bool:
