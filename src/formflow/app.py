@@ -85,12 +85,28 @@ class App:
         return record
 
     def records(self, form: str | None = None, state: str | None = None) -> Iterator[tuple[Record, str]]:
-        """Records with their current state, filtered by form and state."""
-        for record in self.store.records(form):
-            workflow = self.defs.workflows.get(record.form)
-            current = replay(record, workflow).state if workflow else ""
+        """Records with their current state, filtered by form and state (only the records chosen are read)."""
+        for number, _, current, _ in self.indexed(form, state):
+            yield self.store.get(number), current
+
+    def indexed(self, form: str | None = None, state: str | None = None) -> list[tuple[str, str, str, float]]:
+        """``(number, form, current state, created timestamp)`` of the records of ``form`` in ``state``, in store order.
+
+        The state is the one stored with the record (through the workflow's renamed states); a record
+        whose stored state the workflow does not know (none stored, or a state since removed) is replayed.
+        """
+        found = []
+        for number, rec_form, stored, created in self.store.index(form):
+            workflow = self.defs.workflows.get(rec_form)
+            if workflow is None:
+                current = ""
+            else:
+                current = current_state(workflow, stored) if stored else ""
+                if current not in workflow.states:
+                    current = replay(self.store.get(number), workflow).state
             if state is None or current == state:
-                yield record, current
+                found.append((number, rec_form, current, created))
+        return found
 
     def recent(self, count: int) -> list[tuple[Record, str]]:
         """The ``count`` most recently created records with their current state, newest first."""

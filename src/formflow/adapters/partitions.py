@@ -7,10 +7,13 @@ itself (indexes, caching, what a commit writes) is :mod:`formflow.adapters.store
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import itertools
 import json
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,12 @@ except ImportError:  # pragma: no cover - Windows: one process per workspace (Wo
 #: TinyDB's table inside each file.
 TABLE = "_default"
 #: Format of the summaries in ``index/`` (a summary of another format is ignored and rebuilt).
-SUMMARY_VERSION = 1
+SUMMARY_VERSION = 2
+#: The change marker: a small file every commit (and WAL replay) rewrites with a new token, so a reader
+#: asks "has the store changed?" with one read instead of a stat of every partition.
+CHANGE_MARKER = "changed"
+
+_MARKS = itertools.count()
 
 #: A partition's file name (without .json): its base and continuation number.
 PARTITION_NAME = re.compile(r"^(?P<base>records-.+-\d{4}|submissions-\d{4}|meta)(?:\.(?P<n>\d+))?$")
@@ -81,7 +89,8 @@ def summarize(name: str, table: dict, stat: os.stat_result) -> dict:
                                "next_id": max((int(k) for k in table), default=0) + 1}
     if name.startswith("records-"):
         summary["records"] = [[doc["number"], int(doc_id), doc["form"], doc.get("state") or "",
-                               doc.get("form_version", 1), doc.get("workflow_version", 1), doc.get("parent") or ""]
+                               doc.get("form_version", 1), doc.get("workflow_version", 1), doc.get("parent") or "",
+                               created_stamp(doc)]
                               for doc_id, doc in table.items()]
     else:
         summary["hashes"] = [digest_key(str(doc.get("hash", ""))) for doc in table.values()]
@@ -109,6 +118,33 @@ class CommitLock:
 
 def _summary_path(folder: Path, name: str) -> Path:
     return folder / "index" / f"{name}.json"
+
+
+def created_stamp(doc: dict) -> float:
+    """When a stored record was created, as a POSIX timestamp (its first event's time; 0 if it has none)."""
+    try:
+        return dt.datetime.fromisoformat(doc["events"][0]["at"]).timestamp()
+    except (LookupError, TypeError, ValueError):
+        return 0.0
+
+
+def mark_change(folder: Path) -> None:
+    """Give the change marker a new token (atomic replace; a reader sees the old or the new one)."""
+    path = folder / CHANGE_MARKER
+    tmp = path.with_name(f".{CHANGE_MARKER}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(f"{os.getpid()}-{time.time_ns()}-{next(_MARKS)}", encoding="ascii")
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # read-only folder, disk full...: readers fall back to stat-ing the files
+
+
+def read_change_marker(folder: Path) -> str | None:
+    """The marker's token, or ``None`` when there is none (a store no commit of this version has touched)."""
+    try:
+        return (folder / CHANGE_MARKER).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def read_summary(folder: Path, name: str, path: Path) -> dict | None:
@@ -142,6 +178,7 @@ def write_with_wal(folder: Path, encoded: dict[str, bytes]) -> None:
         write_bytes(wal, b"{" + b",".join(encode(name) + b":" + data for name, data in encoded.items()) + b"}")
         for name, data in encoded.items():
             write_bytes(folder / f"{name}.json", data)
+        mark_change(folder)  # before the WAL goes: a crash in between is replayed, and marked, on the next open
         wal.unlink(missing_ok=True)
 
 
@@ -162,3 +199,4 @@ def recover(folder: Path) -> None:
             if PARTITION_NAME.match(str(name)) and isinstance(data, dict):
                 write_json(folder / f"{name}.json", data)
         wal.unlink(missing_ok=True)
+        mark_change(folder)

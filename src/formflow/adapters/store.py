@@ -40,8 +40,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, encode, parse_partition, read_partition,
-                                          read_summary, recover, sort_key, summarize, write_summary, write_with_wal)
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, created_stamp, digest_key, encode, parse_partition,
+                                          read_partition, read_summary, recover, sort_key, summarize, write_summary,
+                                          write_with_wal)
 from formflow.engine.records import Event, Record
 
 #: Records per partition file: a commit rewrites at most this many (about 2 KB each) per changed record's file.
@@ -91,6 +92,7 @@ class Store:
         # number -> (partition, doc id, form, state, form_version, workflow_version)
         self._records: dict[str, tuple[str, int, str, str, int, int]] = {}
         self._by_state: dict[tuple[str, str], set[str]] = {}
+        self._created: dict[str, float] = {}  # number -> when it was created (POSIX timestamp)
         self._children: dict[str, list[str]] = {}
         self._submissions: dict[int, str] = {}  # digest key -> partition
         self._cache: OrderedDict[str, Record] = OrderedDict()
@@ -192,6 +194,30 @@ class Store:
         for number, record in self._pending_records.items():
             if wanted(record.form, self._pending_states.get(number, "")):
                 yield record
+
+    def index(self, form: str | None = None) -> list[tuple[str, str, str, float]]:
+        """``(number, form, stored state, created timestamp)`` of every record (of ``form``), from memory.
+
+        Committed records in partition order (as :meth:`records` yields them), then pending new ones;
+        a pending change shows its pending state.
+        """
+        keys: dict[str, tuple] = {}
+        rows = []
+        for number, (name, doc_id, rec_form, state, _, _) in self._records.items():
+            if form is not None and rec_form != form:
+                continue
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = sort_key(name)
+            if number in self._pending_states:
+                state = self._pending_states[number]
+            rows.append((key, doc_id, number, rec_form, state, self._created.get(number, 0.0)))
+        rows.sort(key=lambda row: (row[0], row[1]))
+        found = [row[2:] for row in rows]
+        for number, record in self._pending_records.items():
+            if number not in self._records and (form is None or record.form == form):
+                found.append((number, record.form, self._pending_states.get(number, ""), record.created_at.timestamp()))
+        return found
 
     def children(self, number: str) -> list[str]:
         """Numbers of the records whose parent is ``number`` (committed or pending)."""
@@ -342,6 +368,7 @@ class Store:
             self._unindex_record(number)
             self._index_record(number, name, doc_id, record.form, state, record.form_version,
                                record.workflow_version, record.parent)
+            self._created[number] = record.created_at.timestamp()
             self._cache[number] = record
             self._cache.move_to_end(number)
         while len(self._cache) > CACHED_RECORDS:
@@ -370,8 +397,9 @@ class Store:
     def _apply_summary(self, name: str, summary: dict) -> None:
         self._note_partition(name, summary["count"], summary["next_id"])
         if name.startswith("records-"):
-            for number, doc_id, form, state, form_version, workflow_version, parent in summary["records"]:
+            for number, doc_id, form, state, form_version, workflow_version, parent, created in summary["records"]:
                 self._index_record(number, name, doc_id, form, state, form_version, workflow_version, parent)
+                self._created[number] = created
         else:
             self._submissions.update(dict.fromkeys(summary["hashes"], name))
 

@@ -218,9 +218,10 @@ def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str
     now = now_from(now_text, app.defs.settings.timezone)
     late = {t.record for t in app.todo(now) if t.status == "overdue"} if overdue else None
     rows = []
-    for rec, current in app.records(form_id, state):
-        if late is not None and rec.number not in late:
+    for number, _, current, _ in app.indexed(form_id, state):  # states from the store's index
+        if late is not None and number not in late:
             continue
+        rec = app.store.get(number)  # only the records printed are read
         workflow = app.defs.workflows.get(rec.form)
         label = workflow.states[current].label if workflow else ""
         rows.append({"record": rec.number, "form": rec.form, "state": current, "state_label": label,

@@ -171,11 +171,10 @@ class DeskApp:
 
     def record_list(self, request: Request) -> Response:
         defs = self.desk.defs()
-        form_id = request.query.first("form")
-        app = self.desk.app()
-        rows = [pages.record_row(defs, r, s) for r, s in app.records(form_id if form_id in defs.forms else None)]
-        rows.sort(key=lambda row: row["created"], reverse=True)
-        return self.render("records.html", request, rows=rows, forms=list(defs.forms.values()), chosen=form_id)
+        query = request.query
+        context = pages.records_context(defs, self.desk.app(), query.first("form") or "", query.first("state") or "",
+                                        query.first("q") or "", query.first("page") or "")
+        return self.render("records.html", request, **context)
 
     def form_page(self, request: Request, form_id: str, check=None, status: int = 200) -> Response:
         defs, form = self.form_of(form_id)

@@ -3,8 +3,8 @@
 ``formflow watch`` (or ``process``) owns the database while it holds ``data/formflow.lock``;
 the desk never writes it outside a pass of its own (see :mod:`formflow.web.submit`). For
 pages it reads: definitions are reloaded when their files change (the last good ones stay
-in force, as in ``watch``), and the store is re-read when its partition files change. Both
-are written by atomic replace, so a reader always sees whole files.
+in force, as in ``watch``), and the store is re-read when its change marker (rewritten by
+every commit) changes. Both are written by atomic replace, so a reader always sees whole files.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pathlib import Path
 
 from formflow import clock
 from formflow.adapters.outbox import Outbox
+from formflow.adapters.partitions import read_change_marker
 from formflow.adapters.store import Store
 from formflow.app import App
 from formflow.definitions.loader import Definitions
@@ -95,11 +96,13 @@ class Desk:
     def store(self) -> Store:
         """The records as last committed (re-read when the database files change)."""
         folder = self.root / "data" / "db"
-        try:
-            files = [Path(e.path) for e in os.scandir(folder) if e.name.endswith(".json")]
-        except FileNotFoundError:
-            files = []
-        key = _fingerprint(files)
+        key = read_change_marker(folder)  # one read: every commit gives the marker a new token
+        if key is None:  # a store no commit of this version has touched yet: stat its files
+            try:
+                files = [Path(e.path) for e in os.scandir(folder) if e.name.endswith(".json")]
+            except FileNotFoundError:
+                files = []
+            key = _fingerprint(files)
         with self._lock:
             if self._store is None or key != self._store_key:
                 self._store = ReadOnlyStore(folder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from formflow.definitions.forms import Field, Form, form_labels
 from formflow.definitions.loader import Definitions
@@ -59,6 +60,67 @@ def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
     return {"forms": list(defs.forms.values()), "tasks": tasks,
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
             "recent": [record_row(defs, r, state) for r, state in app.recent(RECENT)], "total": app.store.count()}
+
+
+#: Records per page of the 全部记录 list.
+PAGE_SIZE = 50
+#: How many records (newest first, after the form and state filters) a text search reads at most.
+SEARCH_SCAN = 2000
+
+
+def _matches(record: Record, text: str) -> bool:
+    """Whether any value written into ``record`` (房号, 姓名, 电话, details...) contains ``text``."""
+    for event in record.events:
+        for value in event.data.values():
+            if isinstance(value, list):
+                if any(text in str(v) for v in value):
+                    return True
+            elif value is not None and not isinstance(value, bool) and text in str(value):
+                return True
+    return False
+
+
+def records_context(defs: Definitions, app, form_id: str, state: str, text: str, page_text: str) -> dict:
+    """One page of the 全部记录 list, newest first: filtered by form and state from the store's index
+    (no record is read for that); ``text`` matches record numbers among all of them, and the written
+    values (房号, 姓名, 电话 ...) of the newest :data:`SEARCH_SCAN` of them; only the page's records are read."""
+    form = form_id if form_id in defs.forms else ""
+    workflows = [defs.workflows[form]] if form in defs.workflows else list(defs.workflows.values())
+    labels: dict[str, list[str]] = {}
+    for workflow in workflows:
+        for key, st in workflow.states.items():
+            if st.label not in labels.setdefault(key, []):
+                labels[key].append(st.label)
+    states = [{"key": k, "label": "/".join(v)} for k, v in labels.items()]
+    chosen_state = state if state in labels else ""
+    found = app.indexed(form or None, chosen_state or None)
+    found.sort(key=lambda row: row[3], reverse=True)  # newest first (stable: store order among equals)
+    text = text.strip()[:100]
+    scanned_all = True
+    if text:
+        wanted = text.upper()
+        by_number = [row for row in found if wanted in row[0].upper()]
+        hits = {row[0] for row in by_number}
+        scan = [row for row in found[:SEARCH_SCAN] if row[0] not in hits]
+        scanned_all = len(found) <= SEARCH_SCAN
+        hits.update(row[0] for row in scan if _matches(app.store.get(row[0]), text))
+        found = [row for row in found if row[0] in hits]
+    total = len(found)
+    pages = max(1, -(-total // PAGE_SIZE))
+    try:
+        page = int(page_text or 1)
+    except ValueError:
+        page = 1
+    page = min(max(page, 1), pages)  # a page past the end shows the last one
+    rows = [record_row(defs, app.store.get(number), current)
+            for number, _, current, _ in found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
+    params = {k: v for k, v in (("form", form), ("state", chosen_state), ("q", text)) if v}
+    link = lambda n: "/records?" + urlencode({**params, "page": n})  # noqa: E731
+    return {"rows": rows, "total": total, "page": page, "pages": pages, "chosen": form, "chosen_state": chosen_state,
+            "states": states, "q": text, "scanned_all": scanned_all, "scan_limit": SEARCH_SCAN,
+            "first": (page - 1) * PAGE_SIZE + 1 if rows else 0, "last": (page - 1) * PAGE_SIZE + len(rows),
+            "prev_link": link(page - 1) if page > 1 else "", "next_link": link(page + 1) if page < pages else "",
+            "forms": list(defs.forms.values())}
 
 
 def todo_links(names: list[str], person: Staff | None) -> tuple[list[str], list[str]]:
