@@ -28,6 +28,8 @@ class Checked:
     index: int
     submission: Submission
     validated: Validated | None
+    #: The time ``validated`` was judged at: the record is created from it, unchecked again, if created at that time.
+    validated_at: dt.datetime | None = None
 
 
 def _doc_label(index: int, count: int) -> str:
@@ -115,14 +117,15 @@ def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) ->
         problems += [prefix + str(p) for p in found if p.key not in said]
         if submission is None:
             continue
-        validated = None
+        validated = validated_at = None
         if submission.is_new_record:
             form = defs.forms[submission.form]
             if submission.version is not None and submission.version > form.version:
                 problems.append(prefix + f"此表按第{submission.version}版填写，但当前表单只有第{form.version}版，请核对")
-            validated = validate_data(form, submission.data, defs.settings, submission.at or now)
+            validated_at = submission.at or now
+            validated = validate_data(form, submission.data, defs.settings, validated_at)
             problems += [prefix + str(p) for p in validated.problems if p.key not in said]
-        checked.append(Checked(index, submission, validated))
+        checked.append(Checked(index, submission, validated, validated_at))
     return checked, problems
 
 

@@ -277,7 +277,7 @@ def read_pdf(raw: bytes, name: str, defs: Definitions, now: dt.datetime):
         return [], problems
     validated = validate_data(defs.forms[submission.form], submission.data, defs.settings, now)
     problems += [str(p) for p in validated.problems if p.key not in said]
-    return [Checked(0, submission, validated)], problems
+    return [Checked(0, submission, validated, now)], problems
 
 
 __all__ = ["BY_FIELD", "MAX_PDF_BYTES", "NotAForm", "PdfField", "SIGNER_FIELDS", "pdf_envelope", "read_fields",

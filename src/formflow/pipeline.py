@@ -29,7 +29,7 @@ from formflow.engine.clocks import fmt
 from formflow.engine.numbering import format_number, period_key
 from formflow.engine.records import Record
 from formflow.engine.todo import duty_done_words
-from formflow.engine.validate import DataProblem
+from formflow.engine.validate import DataProblem, Validated
 from formflow.intake import Checked, read_content
 
 #: Effects that trigger effects (a callback reopening a repair...) stop here: a loop in the YAML must not hang us.
@@ -217,7 +217,10 @@ class Engine:
                     touched.append(duty_done_words(self.defs.duties[sub.duty], self.store.duty_done()[sub.duty],
                                                    self.defs.calendar.tz))
                 elif sub.is_new_record:
-                    touched.append(self._create(sub.form, sub.by, at, sub.data, report, note=sub.note))
+                    # Checked on reading, at this time and under these definitions: not checked again.
+                    validated = doc.validated if doc.validated_at is at else None
+                    touched.append(self._create(sub.form, sub.by, at, sub.data, report, note=sub.note,
+                                                validated=validated))
                 else:
                     record = self.store.get(sub.record)
                     if record is None:
@@ -233,9 +236,10 @@ class Engine:
         return touched
 
     def _create(self, form_id: str, by: str, at: dt.datetime, data: dict, report: PassReport, *,
-                parent: str = "", note: str = "") -> str:
+                parent: str = "", note: str = "", validated: Validated | None = None) -> str:
         number = self._number(form_id, at)
-        record, outcome = create_record(self.defs, number, form_id, by, at, data, parent=parent, note=note)
+        record, outcome = create_record(self.defs, number, form_id, by, at, data, parent=parent, note=note,
+                                        validated=validated)
         self.store.put(record, outcome.state)
         self._created.append(number)
         report.changed.add(number)

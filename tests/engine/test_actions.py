@@ -11,6 +11,7 @@ import pytest
 
 from formflow.engine.actions import ActionRefused, apply_action, create_record, view_of
 from formflow.engine.records import Event, Record, replay
+from formflow.engine.validate import validate_data
 
 from ..conftest import SHANGHAI
 from ..test_pipeline import complaint
@@ -69,6 +70,18 @@ def test_create_refuses_with_every_problem(defs):
         "「联系电话」(phone)：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”",
         "「住户要求期限」(resident_deadline)：此项仅当「投诉级别」为“轻微”时填写，现在不适用，请删除或核对相关字段",
     ]
+
+
+def test_create_takes_data_already_validated_as_it_is(defs):
+    # The inbox checks a new record's data on reading; the record is made from that outcome, not checked twice.
+    when, data = at("2026-11-23 09:00"), {**BASE, "severity": "轻微"}
+    form = defs.forms["complaint"]
+    checked = validate_data(form, data, defs.settings, when)
+    given = create_record(defs, "TS-YG-202611-0001", "complaint", "李娜", when, data, validated=checked)
+    assert given == create_record(defs, "TS-YG-202611-0001", "complaint", "李娜", when, data)
+    other = validate_data(form, {**data, "complainant": "王女士"}, defs.settings, when)
+    record, _ = create_record(defs, "TS-YG-202611-0001", "complaint", "李娜", when, data, validated=other)
+    assert record.events[0].data["complainant"] == "王女士"  # what was validated is stored, not read again
 
 
 # ---- refusals ---------------------------------------------------------------------------------------

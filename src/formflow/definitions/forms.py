@@ -145,11 +145,14 @@ class Form:
 
 def form_labels(form: Form) -> dict[str, str]:
     """Chinese label of every field name in ``form``, table columns included (for describing conditions)."""
-    labels = {}
-    for f in form.iter_fields():
-        labels[f.name] = f.label
-        labels.update({c.name: c.label for c in f.columns})
-    return labels
+    labels = form.__dict__.get("_labels")  # worked out once per form (it is frozen); each caller gets its own copy
+    if labels is None:
+        labels = {}
+        for f in form.iter_fields():
+            labels[f.name] = f.label
+            labels.update({c.name: c.label for c in f.columns})
+        form.__dict__["_labels"] = labels
+    return dict(labels)
 
 
 def _hints(raw: dict | None) -> PrintHints:

@@ -127,7 +127,10 @@ class _Builder:
 
     def scalar(self, node: yaml.Node, keys: KeyPath) -> Any:
         try:
-            value = self.loader.construct_object(node, deep=True)
+            # Text, numbers, yes/no and null straight from their constructor (what construct_object would pick,
+            # without its bookkeeping, which is most of the time of a scalar); anything else through it.
+            plain = self.loader.yaml_constructors.get(node.tag) if node.tag in _PLAIN_SCALARS else None
+            value = plain(self.loader, node) if plain is not None else self.loader.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
             if node.tag.startswith("tag:yaml.org,2002:python") or "constructor" in str(exc):
                 raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
@@ -151,6 +154,9 @@ class _Builder:
         if isinstance(value, bytes):
             raise self.fail(node, keys, "不支持二进制值 binary values are not accepted")
         return value
+
+
+_PLAIN_SCALARS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 
 
 def _syntax_problem(path: str, exc: yaml.YAMLError) -> Problem:

@@ -15,7 +15,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 from formflow.engine.fieldtypes import is_empty
 from formflow.engine.records import CREATE, Event, Record, RecordView, replay, typed_values
-from formflow.engine.validate import DataProblem, to_plain, validate_data
+from formflow.engine.validate import DataProblem, Validated, to_plain, validate_data
 from formflow.definitions.forms import form_labels
 
 
@@ -75,10 +75,15 @@ def _minutes(moment: dt.datetime, defs: Definitions) -> str:
 
 
 def create_record(defs: Definitions, number: str, form_id: str, by: str, at: dt.datetime,
-                  data: dict[str, Any], *, parent: str = "", note: str = "") -> tuple[Record, Outcome]:
-    """A new record from validated-or-not ``data``; raises :class:`ActionRefused` with every problem."""
+                  data: dict[str, Any], *, parent: str = "", note: str = "",
+                  validated: Validated | None = None) -> tuple[Record, Outcome]:
+    """A new record from ``data``; raises :class:`ActionRefused` with every problem.
+
+    ``validated``: ``data`` already validated against this form and ``defs.settings`` at ``at`` (the intake
+    did it), so it is not checked twice; without it (records created by effects, a simulation) it is checked here.
+    """
     form = defs.forms[form_id]
-    result = validate_data(form, data, defs.settings, at)
+    result = validated if validated is not None else validate_data(form, data, defs.settings, at)
     if result.problems:
         raise ActionRefused(list(result.problems))
     workflow = defs.workflows.get(form_id)

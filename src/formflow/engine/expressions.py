@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,12 +206,26 @@ def evaluate(expr: Expression, values: Mapping[str, Any], *, this: Any = None, t
     what the caller passes: expressions never read the clock themselves.
     """
     names = {n: values.get(n) for n in expr.names}
-    names.update({THIS: this, "True": True, "False": False, "None": None, "true": True, "false": False})
+    names.update(_CONSTANTS)
+    names[THIS] = this
     if today is None and now is not None:
         today = now.date()
-    functions = dict(FUNCTIONS, today=lambda: today, now=lambda: now, number=lambda: number)
-    evaluator = simpleeval.EvalWithCompoundTypes(operators=OPERATORS, functions=functions, names=names)
-    return evaluator.eval("", previously_parsed=expr.tree)
+    functions = dict(_EVAL_FUNCTIONS, today=lambda: today, now=lambda: now, number=lambda: number)
+    # One evaluator per thread, reused (building one costs more than most evaluations); names and functions
+    # are set for each call. Taken out while in use, so a call made during an evaluation builds its own.
+    evaluator = _evaluators.__dict__.pop("evaluator", None) or simpleeval.EvalWithCompoundTypes(operators=OPERATORS)
+    evaluator.names, evaluator.functions = names, functions
+    try:
+        return evaluator.eval("", previously_parsed=expr.tree)
+    finally:
+        evaluator.names, evaluator.functions = {}, {}  # hold no record's values between calls
+        _evaluators.evaluator = evaluator
+
+
+_CONSTANTS = {"True": True, "False": False, "None": None, "true": True, "false": False}
+#: What an evaluator built with :data:`FUNCTIONS` ends up with (simpleeval adds the compound types' constructors).
+_EVAL_FUNCTIONS = {**FUNCTIONS, "list": list, "tuple": tuple, "dict": dict, "set": set}
+_evaluators = threading.local()
 
 
 #: What evaluating an expression may raise for values it cannot handle (not a bug of ours).

@@ -123,7 +123,9 @@ def check_text(raw: Any, defs: Definitions) -> list[DataProblem]:
     one character are joined in place (``raw`` is a freshly parsed document). Walked without
     recursion, in document order: a document may be nested as deep as the parser allowed.
     """
-    labels = _field_labels(raw, defs) if isinstance(raw, dict) else {}
+    # The labels only name a flawed value (rare): looked up then, for the form as written.
+    written = {"form": raw.get("form")} if isinstance(raw, dict) else None
+    labels: dict[str, str] | None = None
     problems: list[DataProblem] = []
     stack: list[tuple[Any, tuple, bool]] = [(raw, (), False)]  # (node, its path, whether it is a key)
     while stack:
@@ -147,6 +149,8 @@ def check_text(raw: Any, defs: Definitions) -> list[DataProblem]:
                     value = node[i] = _joined(value)
                 children.append((value, (*path, i), False))
         elif isinstance(node, str) and (flaw := _flaw(node)):
+            if labels is None:
+                labels = _field_labels(written, defs) if written is not None else {}
             key, label = _where(path, labels)
             if is_key:
                 problems.append(DataProblem(key, "字段名" if path[:1] == ("data",) else "键名", flaw))

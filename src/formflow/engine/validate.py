@@ -190,9 +190,10 @@ def validate_data(form: Form, data: Any, settings: Settings, now: dt.datetime) -
         return Validated({}, tuple(checker.problems))
     values: dict[str, Any] = {}
     all_fields = tuple(form.iter_fields())
-    # Pass 1 without section conditions gives the values section conditions need.
-    provisional = _Checker(settings, now, labels).fields(all_fields, data, "", "", {}, {})
     applies: dict[str, bool] = {}
+    # Pass 1 without section conditions gives the values section conditions need (none: no pass 1).
+    conditional = any(s.show_if is not None for s in form.sections)
+    provisional = _Checker(settings, now, labels).fields(all_fields, data, "", "", {}, {}) if conditional else {}
     for section in form.sections:
         ok = section.show_if is None or holds(section.show_if, provisional, today=checker.today)
         applies.update({f.name: ok for f in section.fields})
