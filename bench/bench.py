@@ -474,14 +474,19 @@ def _rendered(render, records, runs) -> tuple[list[float], list[float], list[int
 # -- 2. a burst ---------------------------------------------------------------------------------------
 
 
+def fill_inbox(ws: Path, n: int, seed: int) -> None:
+    """Drop ``n`` filled forms of all eight kinds into the inbox of ``ws``."""
+    defs = App.open(ws).defs
+    ex, rng = examples(), random.Random(seed)
+    for i in range(n):
+        form = FORMS[i % len(FORMS)]
+        (ws / "inbox" / f"{i:06d}-{form}.yaml").write_text(filled_form(defs, ex, form, rng, i), encoding="utf-8")
+
+
 def _burst(work: Path, n: int, run: int, *, pdfs: bool) -> tuple[float, int]:
     """``n`` filled forms dropped at once, one ``formflow process``: seconds until it exits, PDFs written."""
     ws = new_workspace(work / f"burst-{'pdf' if pdfs else 'engine'}{run}", pdfs=pdfs)
-    defs = App.open(ws).defs
-    ex, rng = examples(), random.Random(run)
-    for i in range(n):
-        form = FORMS[i % len(FORMS)]
-        (ws / "inbox" / f"{i:05d}-{form}.yaml").write_text(filled_form(defs, ex, form, rng, i), encoding="utf-8")
+    fill_inbox(ws, n, run)
     with Timer() as t:
         proc = subprocess.run([*formflow_cmd(), "process", "--root", str(ws)], env=subprocess_env(),
                               capture_output=True, text=True)
@@ -712,11 +717,7 @@ def bench_help(cfg) -> None:
 def _rebuild(work: Path, n: int) -> tuple[float, float | None]:
     """``n`` filled forms stored by one pass, then ``formflow rebuild``: its seconds and peak RSS (MB)."""
     ws = new_workspace(work / f"rebuild{n}", pdfs=False)
-    defs = App.open(ws).defs
-    ex, rng = examples(), random.Random(n)
-    for i in range(n):
-        form = FORMS[i % len(FORMS)]
-        (ws / "inbox" / f"{i:06d}-{form}.yaml").write_text(filled_form(defs, ex, form, rng, i), encoding="utf-8")
+    fill_inbox(ws, n, n)
     stored = subprocess.run([*formflow_cmd(), "process", "--root", str(ws)], env=subprocess_env(),
                             capture_output=True, text=True)
     if stored.returncode != 0:
