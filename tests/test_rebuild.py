@@ -251,3 +251,24 @@ def test_a_rebuild_committed_in_chunks_equals_one_in_a_single_commit(workspace):
         report = rebuild_module.rebuild(workspace.root, workspace.load(), dt.datetime.now().astimezone(), chunk=2)
     assert (report.files, report.records) == (6, 5)
     assert dump(Store(workspace.root / "data" / "db")) == before
+
+
+def test_two_archived_files_claiming_one_number_stop_the_rebuild_with_what_to_do(workspace):
+    without_pdfs(workspace.root)
+    office_with_history(workspace)
+    # What an older formflow could leave: a file archived by a pass that never committed, whose number the
+    # next pass gave to another file. Its copy here claims 0001 again, with other content.
+    (meta_path,) = (workspace.root / "data/archive").glob("*/*/000000001-*.meta.json")
+    meta = json.loads(meta_path.read_text("utf-8"))
+    text = complaint("从未登记的")
+    stray = meta_path.with_name(f"000000009-{hashlib.sha256(text.encode()).hexdigest()[:12]}-stray.yaml")
+    stray.write_text(text, "utf-8")
+    meta.update(seq=9, name="stray.yaml", hash=hashlib.sha256(text.encode()).hexdigest())
+    stray.with_name(stray.name + ".meta.json").write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+    before = dump(Store(workspace.root / "data" / "db"))
+    result = workspace.cli("rebuild")
+    assert result.code == 1
+    assert f"  - {stray.name}: 记录编号 TS-YG-202509-0001 已被更早的存档文件使用" in result.err
+    assert "用 formflow show 编号 核对数据库中的记录" in result.err
+    assert "请把 forms/、workflows/ 恢复" not in result.err
+    assert dump(Store(workspace.root / "data" / "db")) == before

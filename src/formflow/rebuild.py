@@ -75,7 +75,7 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
     today = now.astimezone(defs.settings.timezone).date()
     current = defs.version_id  # files accepted under today's definitions need no kept version loaded
     relaxed: dict[str, Definitions] = {}
-    legacy = 0
+    legacy = refused_legacy = taken = 0
     for original, meta, error in engine.archive.files():
         if meta is None:
             failures.append(f"{original.name}: {error}")
@@ -88,6 +88,8 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
             engine.replay_archived(original, meta, relaxed[vid])
         except ActionRefused as exc:
             failures.append(f"{original.name}: " + "；".join(str(p) for p in exc.problems))
+            taken += any("已被更早的存档文件使用" in str(p) for p in exc.problems)
+            refused_legacy += not vid
             continue
         except (FormflowError, OSError, ValueError, KeyError) as exc:
             failures.append(f"{original.name}: {exc}")
@@ -104,11 +106,18 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
         lines = [f"重建未完成，仍使用原数据库 rebuild stopped; the database in use is unchanged. "
                  f"{len(failures)} 个存档文件无法重放 archived file(s) did not replay:"]
         lines += [f"  - {f}" for f in failures]
-        if legacy:
+        if refused_legacy > taken:
             lines.append("    修改建议 fix: 旧版本登记的文件没有保存当时的定义，按现在的定义重放；"
                          "请把 forms/、workflows/ 恢复为当时的内容后再运行 formflow rebuild "
                          "files archived by an older formflow kept no definitions: restore forms/ and workflows/ "
                          "as they were, then run formflow rebuild again")
+        if taken:
+            lines.append("    修改建议 fix: 列出的文件与一个较早的存档文件用了同一个编号，其中一个多半是旧版本处理中断时留下、"
+                         "从未登记成功的；用 formflow show 编号 核对数据库中的记录，确认后把未登记的那个文件（及其 "
+                         ".meta.json）移出 data/archive，再运行 formflow rebuild  the file listed and an earlier "
+                         "archived file claim one number; one was probably never committed (an older formflow "
+                         "interrupted): compare with formflow show, move that one and its .meta.json out of "
+                         "data/archive, then run formflow rebuild again")
         raise RebuildError("\n".join(lines))
     store = engine.store
     if old is not None:
