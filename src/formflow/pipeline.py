@@ -137,8 +137,7 @@ class Engine:
         if self.on_commit is not None:
             self.on_commit(report.changed)  # e.g. queue their PDFs: durable before the change is
         self.store.commit()
-        for _, _, relative in accepted:
-            self.archive.publish(relative)  # committed: now it belongs to the history rebuild replays
+        self.archive.publish([relative for _, _, relative in accepted])  # committed: now the history rebuild replays
         records = {r.name: r.records for r in report.results if r.status == "stored"}
         report.faults += self.taken.clean_up([(p, d, records.get(p.name, [])) for p, d, _ in accepted], now())
         return report

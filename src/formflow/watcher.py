@@ -172,7 +172,7 @@ class Watcher:
         # Only what has lain still for settle_seconds (by its mtime): a copy under way, perhaps paused,
         # is left to the loop, which waits for its writer to finish.
         settle = self.app.defs.settings.settle_seconds
-        old = [p for p in waiting if (r := inbox.reading(p)) is not None and time.time() - r.mtime_ns / 1e9 >= settle]
+        old = [p for p in waiting if inbox.lain_still(p, settle)]
         report = self._pass(old, quiet=self.quiet) if old else None
         taken = {r.name for r in report.results if r.status != "held"} if report else set()
         if any(path.name not in taken for path in waiting):  # some still arriving: the lists wait for them

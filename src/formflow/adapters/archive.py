@@ -43,16 +43,21 @@ class Archive:
         write_bytes(staged.with_name(staged.name + META), json.dumps(meta, ensure_ascii=False).encode())
         return relative
 
-    def publish(self, relative: str) -> None:
-        """Move a staged file (data, then meta: a meta never names a missing file) to ``relative``."""
-        name = relative.rsplit("/", 1)[1]
-        target = self.folder / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        for suffix in ("", META):
-            source = self.pending / (name + suffix)
-            if source.exists():
-                os.replace(source, target.with_name(name + suffix))
-        fsync_dir(target.parent)
+    def publish(self, relatives: list[str]) -> None:
+        """Move staged files (each: data, then meta, so a meta never names a missing file) to their places;
+        each folder made durable once, not once per file (a burst publishes a thousand)."""
+        folders = set()
+        for relative in relatives:
+            name = relative.rsplit("/", 1)[1]
+            target = self.folder / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            for suffix in ("", META):
+                source = self.pending / (name + suffix)
+                if source.exists():
+                    os.replace(source, target.with_name(name + suffix))
+            folders.add(target.parent)
+        for folder in folders:
+            fsync_dir(folder)
 
     def recover(self, stored: Callable[[str], bool]) -> None:
         """After a crash or a failed commit: publish staged files the store holds, drop the others."""
@@ -70,7 +75,7 @@ class Archive:
                 meta_path.unlink(missing_ok=True)  # written atomically: a damaged one is not ours
                 continue
             if stored(digest) and _safe_relative(relative):
-                self.publish(relative)
+                self.publish([relative])
             else:
                 data.unlink(missing_ok=True)
                 meta_path.unlink(missing_ok=True)

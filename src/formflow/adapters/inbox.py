@@ -76,6 +76,13 @@ def with_readable_name(path: Path) -> Path:
     return target
 
 
+def lain_still(path: Path, seconds: float) -> bool:
+    """Whether ``path`` was last written at least ``seconds`` ago by its mtime (files found already there;
+    an mtime can be old for a file still being copied, so a watcher trusts only what it sees change)."""
+    found = reading(path)
+    return found is not None and time.time() - found.mtime_ns / 1e9 >= seconds
+
+
 def read_whole(path: Path, limit: int) -> tuple[bytes | None, Reading | None]:
     """The content of ``path`` (``None`` if over ``limit`` bytes) and the state it was read in.
 

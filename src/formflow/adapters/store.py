@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, created_stamp, digest_key, encode, parse_partition,
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, encode, parse_partition,
                                           read_partition, read_summary, recover, sort_key, summarize, write_summary,
                                           write_with_wal)
 from formflow.engine.records import Event, Record

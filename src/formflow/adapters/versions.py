@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formflow.adapters.atomic import write_bytes
 from formflow.definitions.loader import Definitions, load_definitions
-from formflow.definitions.sources import Sources, decode_version, encode_version, version_id
+from formflow.definitions.sources import Sources, decode_version, encode_version
 from formflow.errors import DefinitionError, WorkspaceError
 
 
@@ -35,7 +35,7 @@ class DefinitionVersions:
 
     def keep(self, defs: Definitions) -> str:
         """Keep the version ``defs`` were read from (once; durably, before anything names it); its id."""
-        vid = version_id(defs.sources)
+        vid = defs.version_id
         if vid not in self._kept:
             path = self._path(vid)
             if not path.is_file():

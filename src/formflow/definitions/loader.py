@@ -7,6 +7,7 @@ stop: a supervisor fixes all mistakes in one round instead of one per run.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Mapping
 import dataclasses
@@ -43,9 +44,10 @@ class Definitions:
     #: The files these definitions were read from (relative path → bytes): the version records are made under.
     sources: Mapping[str, bytes] = dataclasses.field(default_factory=dict, compare=False, repr=False)
 
-    @property
+    @functools.cached_property
     def version_id(self) -> str:
-        """The content hash of :attr:`sources` (what an archived submission names to be replayed under)."""
+        """The content hash of :attr:`sources` (what an archived submission names to be replayed under);
+        worked out once: every accepted file names it."""
         return version_id(self.sources)
 
 

@@ -26,7 +26,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.numbering import SAFE_NUMBER
 from formflow.engine.records import Record
 from formflow.errors import FormflowError
-from formflow.adapters.events import definition_files
+from formflow.adapters.events import fingerprint
 from formflow.workspace import Workspace
 
 
@@ -78,7 +78,7 @@ class Desk:
     # -- definitions and records ------------------------------------------------------------------
 
     def _definition_files(self) -> tuple:
-        return _fingerprint(definition_files(self.root))  # editor clutter (.#x.yaml) is no edit
+        return fingerprint(self.root)  # as the watcher sees them (editor clutter such as .#x.yaml is no edit)
 
     def defs(self) -> Definitions:
         """The current definitions (reloaded after an edit that passes the checks)."""

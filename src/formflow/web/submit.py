@@ -150,7 +150,7 @@ class Processor:
             own = {inbox_dir / t.name for t in self.tickets.values()}
         settle = self.desk.defs().settings.settle_seconds
         return [p for p in inbox.candidates(inbox_dir)
-                if p in own or ((r := inbox.reading(p)) is not None and time.time() - r.mtime_ns / 1e9 >= settle)]
+                if p in own or inbox.lain_still(p, settle)]
 
     def _waiting(self) -> bool:
         inbox = self.desk.root / "inbox"
