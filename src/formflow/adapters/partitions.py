@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from formflow.adapters.atomic import write_bytes, write_json
+from formflow.engine.records import Event, Record
 from formflow.errors import FormflowError
 
 try:
@@ -34,6 +35,24 @@ SUMMARY_VERSION = 2
 CHANGE_MARKER = "changed"
 
 _MARKS = itertools.count()
+
+def record_to_doc(record: Record, state: str = "") -> dict:
+    """A record as stored: plain JSON (``state`` is kept so `check` can spot states a workflow edit removed)."""
+    return {
+        "number": record.number, "form": record.form, "state": state, "form_version": record.form_version,
+        "workflow_version": record.workflow_version, "parent": record.parent,
+        "events": [{"action": e.action, "by": e.by, "at": e.at.isoformat(), "data": dict(e.data), "note": e.note}
+                   for e in record.events],
+    }
+
+
+def doc_to_record(doc: dict) -> Record:
+    """A stored document back into a :class:`Record`."""
+    events = tuple(Event(e["action"], e["by"], dt.datetime.fromisoformat(e["at"]), e["data"], e.get("note", ""))
+                   for e in doc["events"])
+    return Record(doc["number"], doc["form"], events, doc.get("form_version", 1), doc.get("workflow_version", 1),
+                  doc.get("parent", ""))
+
 
 #: A partition's file name (without .json): its base and continuation number.
 PARTITION_NAME = re.compile(r"^(?P<base>records-.+-\d{4}|submissions-\d{4}|meta)(?:\.(?P<n>\d+))?$")

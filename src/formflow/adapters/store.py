@@ -18,6 +18,9 @@ A crash before 1 leaves the old state; after 1, opening the store finishes 2 fro
 1-3 run under an OS lock on ``commit.lock``, and so does that recovery: a reader opening the
 store while the owner commits waits for the commit instead of replaying its WAL at the same time.
 
+Documents are converted by :func:`record_to_doc` / :func:`doc_to_record` (in partitions.py, re-exported
+here); the in-memory index of committed records is :class:`formflow.adapters.recordindex.RecordIndex`.
+
 Cost: partitions are bounded, so a commit writes what changed plus at most a few hundred
 neighbours — never the whole history. Opening the store builds in-memory indexes (record →
 partition and stored state, submission hashes) from ``index/<partition>.json``: a summary of each
@@ -34,16 +37,18 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, encode, parse_partition,
-                                          read_partition, read_summary, recover, sort_key, summarize, write_summary,
-                                          write_with_wal)
-from formflow.engine.records import Event, Record
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, doc_to_record, encode, parse_partition,
+                                          read_partition, read_summary, record_to_doc, recover, sort_key, summarize,
+                                          write_summary, write_with_wal)
+from formflow.adapters.recordindex import RecordIndex
+from formflow.engine.records import Record
+
+__all__ = ["Store", "doc_to_record", "record_to_doc"]
 
 #: Records per partition file: a commit rewrites at most this many (about 2 KB each) per changed record's file.
 CHUNK_RECORDS = 200
@@ -53,24 +58,6 @@ CHUNK_SUBMISSIONS = 500
 CACHED_PARTITIONS = 24
 #: Records kept as :class:`Record` objects (the open ones the to-do list reads at every refresh stay here).
 CACHED_RECORDS = 4096
-
-def record_to_doc(record: Record, state: str = "") -> dict:
-    """A record as stored: plain JSON (``state`` is kept so `check` can spot states a workflow edit removed)."""
-    return {
-        "number": record.number, "form": record.form, "state": state, "form_version": record.form_version,
-        "workflow_version": record.workflow_version, "parent": record.parent,
-        "events": [{"action": e.action, "by": e.by, "at": e.at.isoformat(), "data": dict(e.data), "note": e.note}
-                   for e in record.events],
-    }
-
-
-def doc_to_record(doc: dict) -> Record:
-    """A stored document back into a :class:`Record`."""
-    events = tuple(Event(e["action"], e["by"], dt.datetime.fromisoformat(e["at"]), e["data"], e.get("note", ""))
-                   for e in doc["events"])
-    return Record(doc["number"], doc["form"], events, doc.get("form_version", 1), doc.get("workflow_version", 1),
-                  doc.get("parent", ""))
-
 
 class Store:
     """Records and bookkeeping of one workspace, in bounded TinyDB partitions under ``folder``."""
@@ -89,11 +76,8 @@ class Store:
         self._sizes: dict[str, int] = {}  # partition -> documents in it
         self._next_ids: dict[str, int] = {}
         self._tails: dict[str, str] = {}  # base name -> its last partition
-        # number -> (partition, doc id, form, state, form_version, workflow_version)
-        self._records: dict[str, tuple[str, int, str, str, int, int]] = {}
-        self._by_state: dict[tuple[str, str], set[str]] = {}
-        self._created: dict[str, float] = {}  # number -> when it was created (POSIX timestamp)
-        self._children: dict[str, list[str]] = {}
+        self._index = RecordIndex()
+        self._records = self._index.where  # number -> (partition, doc id, form, state, versions)
         self._submissions: dict[int, str] = {}  # digest key -> partition
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
@@ -184,13 +168,9 @@ class Store:
 
         The to-do list asks for the records not in a final state: the closed history is never read.
         """
-        chosen = []
-        for (form, state), numbers in self._by_state.items():
-            if wanted(form, state):
-                chosen.extend(n for n in numbers if n not in self._pending_records)
-        chosen.sort(key=lambda n: (sort_key(self._records[n][0]), self._records[n][1]))
-        for number in chosen:
-            yield self.get(number)
+        for number in self._index.numbers_where(wanted):
+            if number not in self._pending_records:
+                yield self.get(number)
         for number, record in self._pending_records.items():
             if wanted(record.form, self._pending_states.get(number, "")):
                 yield record
@@ -201,19 +181,7 @@ class Store:
         Committed records in partition order (as :meth:`records` yields them), then pending new ones;
         a pending change shows its pending state.
         """
-        keys: dict[str, tuple] = {}
-        rows = []
-        for number, (name, doc_id, rec_form, state, _, _) in self._records.items():
-            if form is not None and rec_form != form:
-                continue
-            key = keys.get(name)
-            if key is None:
-                key = keys[name] = sort_key(name)
-            if number in self._pending_states:
-                state = self._pending_states[number]
-            rows.append((key, doc_id, number, rec_form, state, self._created.get(number, 0.0)))
-        rows.sort(key=lambda row: (row[0], row[1]))
-        found = [row[2:] for row in rows]
+        found = self._index.rows(form, self._pending_states)
         for number, record in self._pending_records.items():
             if number not in self._records and (form is None or record.form == form):
                 found.append((number, record.form, self._pending_states.get(number, ""), record.created_at.timestamp()))
@@ -221,7 +189,7 @@ class Store:
 
     def children(self, number: str) -> list[str]:
         """Numbers of the records whose parent is ``number`` (committed or pending)."""
-        found = [n for n in self._children.get(number, ()) if n not in self._pending_records]
+        found = [n for n in self._index.children(number) if n not in self._pending_records]
         found += [n for n, r in self._pending_records.items() if r.parent == number]
         return found
 
@@ -255,9 +223,7 @@ class Store:
 
     def states(self) -> Iterator[dict]:
         """``{number, form, state, form_version, workflow_version}`` of every committed record (from memory)."""
-        for number, (_, _, form, state, form_version, workflow_version) in self._records.items():
-            yield {"number": number, "form": form, "state": state, "form_version": form_version,
-                   "workflow_version": workflow_version}
+        return self._index.states()
 
     # -- changing (buffered until commit) -------------------------------------------------------
 
@@ -365,10 +331,8 @@ class Store:
                         continue
                     write_summary(self.folder, name, summarize(name, self._parts[name][TABLE], stat))
         for number, name, doc_id, record, state in placed:
-            self._unindex_record(number)
-            self._index_record(number, name, doc_id, record.form, state, record.form_version,
-                               record.workflow_version, record.parent)
-            self._created[number] = record.created_at.timestamp()
+            self._index.add(number, name, doc_id, record.form, state, record.form_version, record.workflow_version,
+                            record.parent, record.created_at.timestamp())
             self._cache[number] = record
             self._cache.move_to_end(number)
         while len(self._cache) > CACHED_RECORDS:
@@ -397,24 +361,9 @@ class Store:
     def _apply_summary(self, name: str, summary: dict) -> None:
         self._note_partition(name, summary["count"], summary["next_id"])
         if name.startswith("records-"):
-            for number, doc_id, form, state, form_version, workflow_version, parent, created in summary["records"]:
-                self._index_record(number, name, doc_id, form, state, form_version, workflow_version, parent)
-                self._created[number] = created
+            self._index.add_summary(name, summary["records"])
         else:
             self._submissions.update(dict.fromkeys(summary["hashes"], name))
-
-    def _index_record(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
-                      workflow_version: int, parent: str) -> None:
-        form, state = sys.intern(form), sys.intern(state)
-        if parent and number not in self._records:
-            self._children.setdefault(parent, []).append(number)
-        self._records[number] = (name, doc_id, form, state, form_version, workflow_version)
-        self._by_state.setdefault((form, state), set()).add(number)
-
-    def _unindex_record(self, number: str) -> None:
-        old = self._records.get(number)
-        if old is not None:
-            self._by_state[(old[2], old[3])].discard(number)
 
     def _table(self, name: str, *, write: bool = False) -> dict:
         """The documents of partition ``name`` (parsed once, then kept while recently used)."""

@@ -1,0 +1,73 @@
+"""The store's in-memory index of committed records: where each lives, its stored state, parent and
+creation time — what lists, the to-do list and ``check`` need without reading a partition.
+
+Built at open from the partitions' summaries (``index/``), kept up to date by every commit.
+Uncommitted changes are the store's own business (:mod:`formflow.adapters.store`).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator, Mapping
+
+from formflow.adapters.partitions import sort_key
+
+
+class RecordIndex:
+    """Committed records by number, by (form, stored state) and by parent."""
+
+    def __init__(self) -> None:
+        #: number -> (partition, doc id, form, state, form_version, workflow_version)
+        self.where: dict[str, tuple[str, int, str, str, int, int]] = {}
+        self._by_state: dict[tuple[str, str], set[str]] = {}
+        self._created: dict[str, float] = {}  # number -> when it was created (POSIX timestamp)
+        self._children: dict[str, list[str]] = {}
+
+    def add(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
+            workflow_version: int, parent: str, created: float) -> None:
+        """Index (or re-index, after a change) record ``number`` stored in partition ``name``."""
+        form, state = sys.intern(form), sys.intern(state)
+        old = self.where.get(number)
+        if old is not None:
+            self._by_state[(old[2], old[3])].discard(number)
+        elif parent:
+            self._children.setdefault(parent, []).append(number)
+        self.where[number] = (name, doc_id, form, state, form_version, workflow_version)
+        self._by_state.setdefault((form, state), set()).add(number)
+        self._created[number] = created
+
+    def add_summary(self, name: str, rows: list) -> None:
+        """Index the records of partition ``name`` as its summary lists them."""
+        for number, doc_id, form, state, form_version, workflow_version, parent, created in rows:
+            self.add(number, name, doc_id, form, state, form_version, workflow_version, parent, created)
+
+    def numbers_where(self, wanted: Callable[[str, str], bool]) -> list[str]:
+        """Numbers of the records whose (form, stored state) pass ``wanted``, in partition order."""
+        chosen = [n for (form, state), numbers in self._by_state.items() if wanted(form, state) for n in numbers]
+        chosen.sort(key=lambda n: (sort_key(self.where[n][0]), self.where[n][1]))
+        return chosen
+
+    def rows(self, form: str | None, states: Mapping[str, str]) -> list[tuple[str, str, str, float]]:
+        """``(number, form, state, created)`` of every record (of ``form``) in partition order; a number in
+        ``states`` shows that state (a change not yet committed)."""
+        keys: dict[str, tuple] = {}
+        rows = []
+        for number, (name, doc_id, rec_form, state, _, _) in self.where.items():
+            if form is not None and rec_form != form:
+                continue
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = sort_key(name)
+            rows.append((key, doc_id, number, rec_form, states.get(number, state), self._created.get(number, 0.0)))
+        rows.sort(key=lambda row: (row[0], row[1]))
+        return [row[2:] for row in rows]
+
+    def children(self, number: str) -> list[str]:
+        """Numbers of the committed records whose parent is ``number``."""
+        return list(self._children.get(number, ()))
+
+    def states(self) -> Iterator[dict]:
+        """``{number, form, state, form_version, workflow_version}`` of every committed record."""
+        for number, (_, _, form, state, form_version, workflow_version) in self.where.items():
+            yield {"number": number, "form": form, "state": state, "form_version": form_version,
+                   "workflow_version": workflow_version}
