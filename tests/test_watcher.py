@@ -160,6 +160,8 @@ def todo_records(ws) -> set[str]:
 def test_the_to_do_lists_wait_for_the_end_of_a_burst(running):
     """Records are printed pass by pass; the to-do lists (the costliest PDFs) once the inbox settles."""
     ws, lines = running
+    # A file already there when the watcher starts waits for settle_seconds of stillness (10 s): write once it watches.
+    assert wait_for(lambda: started(ws), timeout=30), lines
     inbox = ws.root / "inbox"
     text = complaint("最后一份").encode("utf-8")
     still_copying = threading.Event()

@@ -76,26 +76,33 @@ def test_partitions_stay_bounded_and_a_commit_rewrites_only_what_changed(tmp_pat
     assert {s["number"]: s["state"] for s in reopened.states()}["TS-2026-00002"] == "assigned"
 
 
-def test_records_where_reads_only_the_chosen_states(tmp_path, small_partitions):
+def counting_reads(monkeypatch) -> list[str]:
+    """Names of the partition files TinyDB reads through our storage from now on."""
+    reads = []
+    original = partitions_module.PartitionStorage.read
+
+    def read(storage):
+        reads.append(storage.path.name)
+        return original(storage)
+    monkeypatch.setattr(partitions_module.PartitionStorage, "read", read)
+    return reads
+
+
+def test_records_where_reads_only_the_chosen_states(tmp_path, small_partitions, monkeypatch):
     db = tmp_path / "db"
     store = Store(db)
     fill(store, range(1, 9), state="closed")
     fill(store, range(9, 12), state="registered")
     store = Store(db)
-    reads = []
-    original = store_module.read_partition
-    store_module.read_partition = lambda path: reads.append(path.name) or original(path)
-    try:
-        open_ = [r.number for r in store.records_where(lambda form, state: state != "closed")]
-    finally:
-        store_module.read_partition = original
+    reads = counting_reads(monkeypatch)
+    open_ = [r.number for r in store.records_where(lambda form, state: state != "closed")]
     assert open_ == ["TS-2026-00009", "TS-2026-00010", "TS-2026-00011"]
     assert reads == ["records-complaint-2026.3.json"]  # 9..11 live there; the closed history is not read
     store.put(record(12), "registered")  # pending records are seen too
     assert [r.number for r in store.records_where(lambda f, s: s == "registered")][-1] == "TS-2026-00012"
 
 
-def test_recent_reads_only_the_newest_partitions(tmp_path, small_partitions):
+def test_recent_reads_only_the_newest_partitions(tmp_path, small_partitions, monkeypatch):
     """The web desk's start page: the newest records without reading the history of every form."""
     def made(n: int, form: str, at: dt.datetime) -> Record:
         return Record(f"{form[:2].upper()}-{at.year}-{n:05d}", form, (Event("create", "李娜", at, {"unit": "1-1-101"}),))
@@ -111,13 +118,8 @@ def test_recent_reads_only_the_newest_partitions(tmp_path, small_partitions):
         store.put(r, "registered")
     store.commit()
     store = Store(db)
-    reads = []
-    original = store_module.read_partition
-    store_module.read_partition = lambda path: reads.append(path.name) or original(path)
-    try:
-        newest = store.recent(6)
-    finally:
-        store_module.read_partition = original
+    reads = counting_reads(monkeypatch)
+    newest = store.recent(6)
     expected = sorted(everything, key=lambda r: r.created_at, reverse=True)[:6]
     assert [r.number for r in newest] == [r.number for r in expected]
     assert all(".json" in name and "2025" not in name for name in reads)  # last year is never opened
@@ -185,10 +187,14 @@ def test_a_reader_waits_for_a_live_commit_instead_of_replaying_its_wal(tmp_path,
     assert not (db / "wal.json").exists()
 
 
-def test_a_damaged_partition_is_reported_in_chinese(tmp_path):
+@pytest.mark.parametrize("text", ['{"_default": {"1": ', '[1, 2]', '{"_default": []}',
+                                  '{"_default": {"x1": {"number": "TS-1"}}}', '{"_default": {"1": "text"}}'])
+def test_a_damaged_partition_is_reported_in_chinese(tmp_path, text):
+    """Cut short, or JSON that is not a TinyDB table of documents with numeric ids (TinyDB itself would fail
+    with a traceback on its first change)."""
     db = tmp_path / "db"
     db.mkdir()
-    (db / "records-complaint-2026.json").write_text('{"_default": {"1": ', encoding="utf-8")
+    (db / "records-complaint-2026.json").write_text(text, encoding="utf-8")
     with pytest.raises(Exception, match="数据库文件损坏"):
         Store(db)
 
@@ -202,12 +208,9 @@ def test_opening_reads_the_summaries_not_the_partitions(tmp_path, small_partitio
     store.commit()
     assert sorted(p.name for p in (db / "index").iterdir()) == sorted(
         p.name for p in db.glob("*.json") if p.name != "meta.json")
-    parsed = []
-    real_parse = store_module.parse_partition
-    monkeypatch.setattr(store_module, "parse_partition", lambda path, raw: parsed.append(path.name)
-                        or real_parse(path, raw))
+    reads = counting_reads(monkeypatch)
     reopened = Store(db)
-    assert parsed == []
+    assert reads == []  # the partitions are known from their summaries
     assert reopened.count() == 11 and reopened.children("TS-2026-00003") == ["TS-2026-00011"]
     assert reopened.submission(digest(9))["name"] == "9.yaml"
     assert sorted(s["number"] for s in reopened.states()) == sorted(s["number"] for s in store.states())
@@ -219,11 +222,74 @@ def test_opening_reads_the_summaries_not_the_partitions(tmp_path, small_partitio
     data["_default"]["1"]["state"] = "closed"
     partition.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     (db / "index" / "submissions-2026.json").write_text("{not json", encoding="utf-8")
-    parsed.clear()
+    reads.clear()
     again = Store(db)
-    assert sorted(parsed) == ["records-complaint-2026.json", "submissions-2026.json"]
+    assert sorted(reads) == ["records-complaint-2026.json", "submissions-2026.json"]
     assert {s["number"]: s["state"] for s in again.states()}["TS-2026-00001"] == "closed"
     assert again.submission(digest(2))["name"] == "2.yaml"  # (reads its partition: a duplicate's details)
-    parsed.clear()
+    reads.clear()
     Store(db)
-    assert parsed == []
+    assert reads == []
+
+
+def test_plain_tinydb_reads_every_partition_and_finds_every_record(tmp_path, small_partitions):
+    """The files are TinyDB databases: TinyDB itself, with its own JSON storage, finds every record as stored."""
+    from tinydb import Query, TinyDB
+
+    db = tmp_path / "db"
+    store = Store(db)
+    fill(store, range(1, 11))
+    for n in (2, 9):  # changed after they were stored: updated in place in their partitions
+        store.put(store.get(f"TS-2026-{n:05d}").with_event(Event("assign", "李娜", AT, {"routed_to": "环境部"})),
+                  "assigned")
+    store.next_serial("complaint:2026-11")
+    store.commit()
+    found = {}
+    for path in sorted(db.glob("*.json")):
+        with TinyDB(path, access_mode="r") as plain:
+            if path.name.startswith("records-"):
+                for doc in plain.all():
+                    found[doc["number"]] = doc
+                assert plain.search(Query().state == "assigned") == [
+                    d for d in plain.all() if d["number"] in ("TS-2026-00002", "TS-2026-00009")]
+            elif path.name == "meta.json":
+                assert plain.get(doc_id=1)["counters"] == {"complaint:2026-11": 1}
+            else:
+                assert all(doc["records"] == [f"TS-2026-{int(doc['name'][:-5]):05d}"] for doc in plain.all())
+    assert sorted(found) == [f"TS-2026-{n:05d}" for n in range(1, 11)]
+    reopened = Store(db)
+    for number, doc in found.items():
+        assert doc == record_to_doc(reopened.get(number), doc["state"])
+    assert found["TS-2026-00009"]["state"] == "assigned" and len(found["TS-2026-00009"]["events"]) == 2
+
+
+def test_a_failed_commit_leaves_the_files_and_a_later_commit_writes_everything(tmp_path, monkeypatch):
+    """Disk full while writing the WAL: nothing half-written; the partitions TinyDB had changed in memory are
+    read again from their files, so the next commit writes the whole change and not a mix."""
+    import errno
+
+    db = tmp_path / "db"
+    store = Store(db)
+    fill(store, [1, 2])
+    before = {p.name: p.read_bytes() for p in db.glob("*.json")}
+    real_write = partitions_module.write_bytes
+
+    def full(path, data):
+        if path.name == "wal.json":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(partitions_module, "write_bytes", full)
+    store.put(store.get("TS-2026-00001").with_event(Event("assign", "李娜", AT, {"routed_to": "环境部"})), "assigned")
+    store.put(record(3), "registered")
+    with pytest.raises(OSError):
+        store.commit()
+    assert {p.name: p.read_bytes() for p in db.glob("*.json")} == before
+    assert [s["state"] for s in Store(db).states()] == ["registered", "registered"]
+    monkeypatch.setattr(partitions_module, "write_bytes", real_write)
+    store.commit()
+    reopened = Store(db)
+    assert {s["number"]: s["state"] for s in reopened.states()} == {
+        "TS-2026-00001": "assigned", "TS-2026-00002": "registered", "TS-2026-00003": "registered"}
+    assert len(reopened.get("TS-2026-00001").events) == 2
+    assert [r.number for r in reopened.records()] == ["TS-2026-00001", "TS-2026-00002", "TS-2026-00003"]

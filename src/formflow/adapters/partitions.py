@@ -1,8 +1,16 @@
-"""Partition files of the store (``data/db/``): reading, summarising, naming, writing them all or
-nothing through the WAL (and finishing an interrupted write), under the commit lock.
+"""Partition files of the store (``data/db/``): each a TinyDB database, read and written through
+TinyDB's own extension points, and written all or nothing with its neighbours through the WAL.
 
-What one TinyDB partition file holds and how the store tells versions of it apart; the store
-itself (indexes, caching, what a commit writes) is :mod:`formflow.adapters.store`.
+- :class:`PartitionStorage` is a TinyDB ``Storage``: it reads one partition file (a damaged one is a
+  clear error naming the file) and hands what TinyDB writes to the commit in progress, so several
+  partitions change together (:func:`write_with_wal`: WAL, then each file replaced atomically with
+  fsync); used on its own it replaces the file atomically.
+- :func:`open_partition` opens one as ``TinyDB`` over that storage with TinyDB's ``CachingMiddleware``
+  (parsed once, flushed only when the store commits).
+
+Also here: naming partitions, summarising them for the store's in-memory indexes, the change marker,
+and finishing an interrupted write. The store itself (indexes, caching, what a commit writes) is
+:mod:`formflow.adapters.store`.
 """
 
 from __future__ import annotations
@@ -13,9 +21,16 @@ import itertools
 import json
 import os
 import re
+import sys
 import time
+from collections.abc import Iterable, MutableMapping
 from pathlib import Path
 from typing import Any
+
+from tinydb import TinyDB
+from tinydb.middlewares import CachingMiddleware
+from tinydb.storages import Storage
+from tinydb.table import Document
 
 from formflow.adapters.atomic import write_bytes, write_json
 from formflow.engine.records import Event, Record
@@ -76,12 +91,49 @@ def sort_key(name: str) -> tuple[str, int]:
     return (match["base"], int(match["n"] or 1)) if match else (name, 0)
 
 
-def read_partition(path: Path) -> dict:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return {TABLE: {}}
-    return parse_partition(path, raw)
+class PartitionStorage(Storage):
+    """TinyDB storage of one partition file.
+
+    ``staging``: where a commit collects the partitions it writes (name → file bytes) to write them
+    together through the WAL; without it, :meth:`write` replaces the file atomically (fsync).
+    """
+
+    def __init__(self, path: Path, staging: MutableMapping[str, bytes] | None = None):
+        self.path = Path(path)
+        self.staging = staging
+        #: The file's stat as it was read (what a summary of it names); ``None`` before a read or with no file.
+        self.read_stat: os.stat_result | None = None
+
+    def read(self) -> dict | None:
+        try:
+            with open(self.path, "rb") as handle:
+                self.read_stat = os.fstat(handle.fileno())  # of the very file read, not of a later replacement
+                raw = handle.read()
+        except FileNotFoundError:
+            return None
+        return parse_partition(self.path, raw)
+
+    def write(self, data: dict) -> None:
+        encoded = encode(data)
+        if self.staging is not None:
+            self.staging[self.path.stem] = encoded
+        else:
+            write_bytes(self.path, encoded)
+
+    def close(self) -> None:
+        pass
+
+
+def open_partition(path: Path, staging: MutableMapping[str, bytes] | None = None) -> TinyDB:
+    """Partition file ``path`` as a TinyDB database (parsed on first use, then kept in TinyDB's cache).
+
+    Changes stay in the cache until ``db.storage.flush()`` hands them to ``staging`` (the store does that
+    for every changed partition at commit): TinyDB's own write-every-N-operations is switched off, so
+    nothing reaches the disk half-way through a pass.
+    """
+    middleware = CachingMiddleware(PartitionStorage)
+    middleware.WRITE_CACHE_SIZE = sys.maxsize
+    return TinyDB(path, staging=staging, storage=middleware)
 
 
 def parse_partition(path: Path, raw: bytes) -> dict:
@@ -90,10 +142,11 @@ def parse_partition(path: Path, raw: bytes) -> dict:
     except (ValueError, UnicodeDecodeError) as exc:
         raise FormflowError(f"数据库文件损坏 database file is damaged: {path} ({exc}); "
                             "用 formflow rebuild 从存档重建 rebuild it from the archive") from None
-    if not isinstance(data, dict):
+    table = data.setdefault(TABLE, {}) if isinstance(data, dict) else None
+    # TinyDB turns every document id into an int when it changes a table: check them here, not in a traceback
+    if not isinstance(table, dict) or not all(k.isascii() and k.isdigit() and isinstance(v, dict) for k, v in table.items()):
         raise FormflowError(f"数据库文件损坏 database file is damaged: {path} (not a TinyDB file); "
                             "用 formflow rebuild 从存档重建 rebuild it from the archive")
-    data.setdefault(TABLE, {})
     return data
 
 
@@ -102,17 +155,18 @@ def stamp(stat: os.stat_result) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
 
 
-def summarize(name: str, table: dict, stat: os.stat_result) -> dict:
+def summarize(name: str, docs: Iterable[Document], stat: os.stat_result) -> dict:
     """What the in-memory indexes need from partition ``name`` (kept in ``index/<name>.json``)."""
-    summary: dict[str, Any] = {"version": SUMMARY_VERSION, "file": stamp(stat), "count": len(table),
-                               "next_id": max((int(k) for k in table), default=0) + 1}
+    docs = list(docs)
+    summary: dict[str, Any] = {"version": SUMMARY_VERSION, "file": stamp(stat), "count": len(docs),
+                               "next_id": max((doc.doc_id for doc in docs), default=0) + 1}
     if name.startswith("records-"):
-        summary["records"] = [[doc["number"], int(doc_id), doc["form"], doc.get("state") or "",
+        summary["records"] = [[doc["number"], doc.doc_id, doc["form"], doc.get("state") or "",
                                doc.get("form_version", 1), doc.get("workflow_version", 1), doc.get("parent") or "",
                                created_stamp(doc)]
-                              for doc_id, doc in table.items()]
+                              for doc in docs]
     else:
-        summary["hashes"] = [digest_key(str(doc.get("hash", ""))) for doc in table.values()]
+        summary["hashes"] = [digest_key(str(doc.get("hash", ""))) for doc in docs]
     return summary
 
 

@@ -1,14 +1,16 @@
-"""The store: records, processed submissions, counters and duty completions, in TinyDB files.
+"""The store: records, processed submissions, counters and duty completions, in TinyDB databases.
 
 Layout under ``data/db/``: TinyDB JSON files (``{"_default": {"<doc id>": {...}}}``), each a
-*partition* of bounded size:
+*partition* of bounded size, opened as a ``TinyDB`` over our storage (:mod:`formflow.adapters.partitions`;
+plain ``tinydb.TinyDB(path)`` reads them too):
 
 - ``records-<form>-<year>.json`` (by the year a record was created), continued in
   ``records-<form>-<year>.2.json``, ``.3`` ... once a file holds :data:`CHUNK_RECORDS` records;
 - ``submissions-<year>.json`` (``.2``, ``.3`` ...): what each accepted file did, by content hash;
 - ``meta.json``: serial counters and duty completions.
 
-A pass buffers its changes in memory and :meth:`Store.commit` writes them once:
+A pass buffers its changes in memory and :meth:`Store.commit` applies them to the partitions'
+TinyDB tables (inserts and updates by document id) and writes every changed partition once:
 
 1. the new contents of every changed partition go into ``wal.json`` (atomic write);
 2. each of those partition files is replaced atomically;
@@ -36,15 +38,17 @@ year) are read as they are; new records then go to the next ``.2`` file.
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections import OrderedDict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, doc_to_record, encode, parse_partition,
-                                          read_partition, read_summary, record_to_doc, recover, sort_key, summarize,
-                                          write_summary, write_with_wal)
+from tinydb import Query, TinyDB
+from tinydb.table import Document, Table
+
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, doc_to_record, open_partition,
+                                          read_summary, record_to_doc, recover, sort_key, summarize, write_summary,
+                                          write_with_wal)
 from formflow.adapters.recordindex import RecordIndex
 from formflow.engine.records import Record
 
@@ -59,6 +63,8 @@ CACHED_PARTITIONS = 24
 #: Records kept as :class:`Record` objects (the open ones the to-do list reads at every refresh stay here).
 CACHED_RECORDS = 4096
 
+_DOC = Query()
+
 class Store:
     """Records and bookkeeping of one workspace, in bounded TinyDB partitions under ``folder``."""
 
@@ -71,8 +77,9 @@ class Store:
             recover(self.folder)
         #: Bumped by every change (pending or committed): callers cache what they derive from the store.
         self.version = 0
-        self._parts: OrderedDict[str, dict] = OrderedDict()  # parsed partitions, least recently used first
+        self._parts: OrderedDict[str, TinyDB] = OrderedDict()  # open partitions, least recently used first
         self._dirty: set[str] = set()
+        self._staged: dict[str, bytes] = {}  # what the partitions' storages hand over at commit
         self._sizes: dict[str, int] = {}  # partition -> documents in it
         self._next_ids: dict[str, int] = {}
         self._tails: dict[str, str] = {}  # base name -> its last partition
@@ -91,21 +98,17 @@ class Store:
             if not PARTITION_NAME.match(name):
                 continue  # wal.json, or something that is not ours
             if name == "meta":
-                table = read_partition(path)[TABLE]
-                self._note_partition(name, len(table), max((int(k) for k in table), default=0) + 1)
-                doc = table.get("1")
+                doc = self._db(name).get(doc_id=1)
                 if doc:
                     self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
                                   "since": doc.get("since", "")}
                 continue
             summary = read_summary(self.folder, name, path)
             if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
-                with open(path, "rb") as handle:
-                    stat = os.fstat(handle.fileno())
-                    table = parse_partition(path, handle.read())[TABLE]
-                summary = summarize(name, table, stat)
+                db = open_partition(path)
+                summary = summarize(name, db.table(TABLE).all(), db.storage.read_stat)
                 write_summary(self.folder, name, summary)
-                del table
+                del db
             self._apply_summary(name, summary)
 
     # -- reading ------------------------------------------------------------------------------
@@ -122,7 +125,13 @@ class Store:
         where = self._records.get(number)
         if where is None:
             return None
-        record = doc_to_record(self._table(where[0])[str(where[1])])
+        table = self._db(where[0])
+        doc = table.get(doc_id=where[1])
+        if doc is None or doc.get("number") != number:  # the index is a cache of the file: the file decides
+            doc = table.get(_DOC["number"] == number)
+            if doc is None:
+                return None
+        record = doc_to_record(doc)
         self._cache[number] = record
         if len(self._cache) > CACHED_RECORDS:
             self._cache.popitem(last=False)
@@ -134,8 +143,7 @@ class Store:
                         and (form is None or PARTITION_NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}")),
                        key=sort_key)
         for name in names:
-            table = self._parts[name][TABLE] if name in self._parts else read_partition(self._path(name))[TABLE]
-            for doc in table.values():
+            for doc in self._read_through(name):
                 yield self._pending_records.get(doc["number"]) or doc_to_record(doc)
         for number, record in self._pending_records.items():
             if number not in self._records and (form is None or record.form == form):
@@ -155,9 +163,9 @@ class Store:
         for names in chains.values():
             taken = 0
             for name in sorted(names, key=sort_key, reverse=True):
-                table = self._table(name)
-                found.extend(self._pending_records.get(doc["number"]) or doc_to_record(doc) for doc in table.values())
-                taken += len(table)
+                docs = self._db(name).all()
+                found.extend(self._pending_records.get(doc["number"]) or doc_to_record(doc) for doc in docs)
+                taken += len(docs)
                 if taken >= count:
                     break
         found.sort(key=lambda r: (r.created_at, r.number), reverse=True)
@@ -205,16 +213,13 @@ class Store:
         name = self._submissions.get(digest_key(digest))
         if name is None:
             return None
-        for doc in self._table(name).values():
-            if doc.get("hash") == digest:
-                return dict(doc)
-        return None  # another hash with the same first 16 hex digits
+        doc = self._db(name).get(_DOC["hash"] == digest)
+        return None if doc is None else dict(doc)  # None: another hash with the same first 16 hex digits
 
     def submissions(self) -> Iterator[dict]:
         """Every committed submission (reads all of them)."""
         for name in sorted((n for n in self._sizes if n.startswith("submissions-")), key=sort_key):
-            table = self._parts[name][TABLE] if name in self._parts else read_partition(self._path(name))[TABLE]
-            for doc in table.values():
+            for doc in self._read_through(name):
                 yield dict(doc)
 
     def duty_done(self) -> dict[str, list[dt.datetime]]:
@@ -299,29 +304,49 @@ class Store:
         self.version += 1
 
     def commit(self) -> None:
-        """Write every buffered change durably (WAL, then the changed partitions)."""
+        """Write every buffered change durably: into the partitions' TinyDB tables, then the WAL, then the files."""
         placed = []
+        new: defaultdict[str, list[Document]] = defaultdict(list)
+        changed: defaultdict[str, dict[int, dict]] = defaultdict(dict)
         for number, record in self._pending_records.items():
             state = self._pending_states.get(number, "")
             where = self._records.get(number)
+            doc = record_to_doc(record, state)
             if where:
                 name, doc_id = where[0], where[1]
+                changed[name][doc_id] = doc
             else:
                 name = self._tail(f"records-{record.form}-{record.created_at.year}", CHUNK_RECORDS)
                 doc_id = self._take_id(name)
-            self._table(name, write=True)[str(doc_id)] = record_to_doc(record, state)
+                new[name].append(Document(doc, doc_id))
             placed.append((number, name, doc_id, record, state))
         added = []
         for digest, info in self._pending_submissions.items():
             name = self._tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
-            self._table(name, write=True)[str(self._take_id(name))] = info
+            new[name].append(Document(info, self._take_id(name)))
             added.append((digest, name))
+        for name, docs in new.items():
+            self._db(name, write=True).insert_multiple(docs)
+        for name, docs in changed.items():  # one table update per partition, not one per record
+            self._db(name, write=True).update(_replace_with(docs), doc_ids=list(docs))
         if self._meta_dirty:
-            self._table("meta", write=True)["1"] = {"counters": self._meta["counters"],
-                                                   "duties": self._meta["duties"], "since": self._meta.get("since", "")}
+            self._db("meta", write=True).upsert(Document({"counters": self._meta["counters"],
+                                                          "duties": self._meta["duties"],
+                                                          "since": self._meta.get("since", "")}, 1))
         if self._dirty:
             names = sorted(self._dirty, key=sort_key)
-            write_with_wal(self.folder, {name: encode(self._parts[name]) for name in names})
+            self._staged.clear()
+            try:
+                for name in names:
+                    self._parts[name].storage.flush()  # CachingMiddleware -> PartitionStorage.write -> _staged
+                write_with_wal(self.folder, {name: self._staged[name] for name in names})
+            except BaseException:
+                for name in names:  # their tables hold what the files do not: read them again if used again
+                    self._parts.pop(name, None)
+                self._dirty.clear()
+                raise
+            finally:
+                self._staged.clear()
             self._dirty.clear()
             for name in names:
                 if name != "meta":
@@ -329,7 +354,7 @@ class Store:
                         stat = self._path(name).stat()
                     except OSError:
                         continue
-                    write_summary(self.folder, name, summarize(name, self._parts[name][TABLE], stat))
+                    write_summary(self.folder, name, summarize(name, self._db(name).all(), stat))
         for number, name, doc_id, record, state in placed:
             self._index.add(number, name, doc_id, record.form, state, record.form_version, record.workflow_version,
                             record.parent, record.created_at.timestamp())
@@ -365,21 +390,25 @@ class Store:
         else:
             self._submissions.update(dict.fromkeys(summary["hashes"], name))
 
-    def _table(self, name: str, *, write: bool = False) -> dict:
-        """The documents of partition ``name`` (parsed once, then kept while recently used)."""
+    def _db(self, name: str, *, write: bool = False) -> Table:
+        """The TinyDB table of partition ``name`` (parsed once, then kept while recently used)."""
         if write:
             self._dirty.add(name)
-        data = self._parts.get(name)
-        if data is None:
-            data = read_partition(self._path(name))
-            self._parts[name] = data
+        db = self._parts.get(name)
+        if db is None:
+            db = self._parts[name] = open_partition(self._path(name), self._staged)
             if name not in self._sizes:
-                table = data[TABLE]
-                self._note_partition(name, len(table), max((int(k) for k in table), default=0) + 1)
+                docs = db.table(TABLE).all()
+                self._note_partition(name, len(docs), max((d.doc_id for d in docs), default=0) + 1)
             self._trim()
         else:
             self._parts.move_to_end(name)
-        return data[TABLE]
+        return db.table(TABLE)
+
+    def _read_through(self, name: str) -> list[Document]:
+        """Every document of partition ``name``, without keeping it parsed (reading the whole history)."""
+        db = self._parts.get(name)
+        return (db if db is not None else open_partition(self._path(name))).table(TABLE).all()
 
     def _trim(self) -> None:
         if len(self._parts) <= CACHED_PARTITIONS:
@@ -398,7 +427,6 @@ class Store:
         elif self._sizes.get(name, 0) >= limit:
             name = f"{base}.{sort_key(name)[1] + 1}"
         if name not in self._sizes:
-            self._parts[name] = {TABLE: {}}
             self._note_partition(name, 0, 1)
         return name
 
@@ -407,3 +435,14 @@ class Store:
         self._next_ids[name] = doc_id + 1
         self._sizes[name] += 1
         return doc_id
+
+
+def _replace_with(docs: dict[int, dict]) -> Callable[[dict], None]:
+    """A TinyDB update that replaces each stored record by its new version (all fields, in place)."""
+    by_number = {doc["number"]: doc for doc in docs.values()}
+
+    def replace(stored: dict) -> None:
+        new = by_number[stored["number"]]
+        stored.clear()
+        stored.update(new)
+    return replace
