@@ -76,3 +76,20 @@ def test_the_desk_rereads_the_store_only_after_a_commit(desk_app, workspace):
     again = desk.store()
     assert again is not store and again.count() == 2
     assert desk.store() is again
+
+
+def test_the_list_is_sorted_once_per_change_and_shows_a_new_commit_at_once(client, workspace, monkeypatch):
+    """Paging costs a slice: the newest-first list is kept until the store changes, then made again."""
+    from formflow.app import App
+
+    numbers = fill(workspace.root, 60)
+    made = []
+    real = App.indexed
+    monkeypatch.setattr(App, "indexed", lambda self, *a: made.append(a) or real(self, *a))
+    assert listed(client.get("/records").body) == numbers[::-1][:50]
+    assert listed(client.get("/records?page=2").body) == numbers[::-1][50:]
+    assert listed(client.get("/records?form=complaint&state=registered").body) == numbers[::-1][:50]
+    assert len(made) == 1
+    newer = fill(workspace.root, 1, start=61)  # committed by another writer: the next page view shows it
+    assert listed(client.get("/records").body)[:2] == [newer[0], numbers[-1]]
+    assert len(made) == 2

@@ -86,31 +86,51 @@ class Archive:
     def files(self) -> Iterator[tuple[Path, dict | None, str]]:
         """Every archived file with its meta (``None`` and why, if the meta cannot be read), in order.
 
-        Only the names are held to order them (a name starts with its zero-padded sequence); each
-        meta is read when its turn comes, so a long history costs little memory here.
+        The order is the names' (a name starts with its zero-padded sequence). Months are listed
+        once to learn the first and last name in each; when their ranges follow one another (the
+        sequence and the clock both go forward: the usual case) each month is listed again and
+        sorted on its own when its turn comes, so what a rebuild holds here is one month of names,
+        not the whole history. Ranges that overlap (a clock set back) are sorted all together.
         """
-        names = []
+        ranges = []
         for month in self.folder.glob("[0-9]*/[0-9]*"):
-            try:
-                entries = os.listdir(month)
-            except OSError:
-                continue
-            present = set(entries)
-            names += [(name, str(month)) for name in entries if name.endswith(META) and not name.startswith(".")
-                      and name + META not in present]  # (a submission named *.meta.json has its meta beside it)
-            del present
-        names.sort()
-        for name, month in names:
-            meta_path = Path(month) / name
-            data = meta_path.with_name(name.removesuffix(META))
-            try:
-                meta = json.loads(meta_path.read_text(encoding="utf-8"))
-                if not isinstance(meta, dict) or not data.is_file():
-                    raise ValueError("meta without its file" if isinstance(meta, dict) else "not a meta file")
-            except (OSError, ValueError, TypeError) as exc:
-                yield data, None, f"存档说明文件无法读取 archive meta unreadable: {exc}"
-                continue
-            yield data, meta, ""
+            names = _meta_names(month)
+            if names:
+                ranges.append((min(names), max(names), str(month)))
+            del names
+        ranges.sort()
+        if all(before[1] < after[0] for before, after in zip(ranges, ranges[1:])):
+            for _, _, month in ranges:
+                yield from _read_metas(month, sorted(_meta_names(Path(month))))
+            return
+        every = sorted((name, month) for _, _, month in ranges for name in _meta_names(Path(month)))
+        for name, month in every:
+            yield from _read_metas(month, [name])
+
+
+def _meta_names(month: Path) -> list[str]:
+    """The meta files in one month folder (a submission named ``*.meta.json`` has its meta beside it)."""
+    try:
+        entries = os.listdir(month)
+    except OSError:
+        return []
+    present = set(entries)
+    return [name for name in entries if name.endswith(META) and not name.startswith(".")
+            and name + META not in present]
+
+
+def _read_metas(month: str, names: list[str]) -> Iterator[tuple[Path, dict | None, str]]:
+    for name in names:
+        meta_path = Path(month) / name
+        data = meta_path.with_name(name.removesuffix(META))
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+            if not isinstance(meta, dict) or not data.is_file():
+                raise ValueError("meta without its file" if isinstance(meta, dict) else "not a meta file")
+        except (OSError, ValueError, TypeError) as exc:
+            yield data, None, f"存档说明文件无法读取 archive meta unreadable: {exc}"
+            continue
+        yield data, meta, ""
 
 
 def _safe_relative(relative: str) -> bool:

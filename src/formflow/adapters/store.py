@@ -38,6 +38,7 @@ year) are read as they are; new records then go to the next ``.2`` file.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -86,6 +87,9 @@ class Store:
         self._index = RecordIndex()
         self._records = self._index.where  # number -> (partition, doc id, form, state, versions)
         self._submissions: dict[int, str] = {}  # digest key -> partition
+        # Submission partitions are indexed when first needed (a duplicate check, a commit that adds one):
+        # at 100k records their hashes are most of the summaries, and show/list/todo/the desk never ask.
+        self._unindexed: list[tuple[str, Path]] = []
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
@@ -93,6 +97,18 @@ class Store:
         self._meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
         self._meta_dirty = False
         self._first_received: str | None = None
+        # The index is one tuple and a few dict and set entries per record, all long-lived: the cyclic
+        # collector would walk them again and again while they are built (a third of opening 100k records).
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            self._load(folder)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _load(self, folder: Path) -> None:
+        """Build the in-memory indexes from the partitions' summaries (or the partitions themselves)."""
         for path in sorted(folder.glob("*.json"), key=lambda p: sort_key(p.stem)):
             name = path.stem
             if not PARTITION_NAME.match(name):
@@ -103,13 +119,32 @@ class Store:
                     self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
                                   "since": doc.get("since", "")}
                 continue
-            summary = read_summary(self.folder, name, path)
-            if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
-                db = open_partition(path)
-                summary = summarize(name, db.table(TABLE).all(), db.storage.read_stat)
-                write_summary(self.folder, name, summary)
-                del db
-            self._apply_summary(name, summary)
+            if name.startswith("submissions-"):
+                self._unindexed.append((name, path))
+                continue
+            self._index_partition(name, path)
+
+    def _index_partition(self, name: str, path: Path) -> None:
+        summary = read_summary(self.folder, name, path)
+        if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
+            db = open_partition(path)
+            summary = summarize(name, db.table(TABLE).all(), db.storage.read_stat)
+            write_summary(self.folder, name, summary)
+            del db
+        self._apply_summary(name, summary)
+
+    def _index_submissions(self) -> None:
+        """Index the submission partitions, once (see ``_unindexed``)."""
+        if not self._unindexed:
+            return
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            while self._unindexed:
+                self._index_partition(*self._unindexed.pop(0))
+        finally:
+            if collecting:
+                gc.enable()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -210,6 +245,7 @@ class Store:
         pending = self._pending_submissions.get(digest)
         if pending is not None:
             return pending
+        self._index_submissions()
         name = self._submissions.get(digest_key(digest))
         if name is None:
             return None
@@ -218,6 +254,7 @@ class Store:
 
     def submissions(self) -> Iterator[dict]:
         """Every committed submission (reads all of them)."""
+        self._index_submissions()
         for name in sorted((n for n in self._sizes if n.startswith("submissions-")), key=sort_key):
             for doc in self._read_through(name):
                 yield dict(doc)
@@ -321,6 +358,8 @@ class Store:
                 new[name].append(Document(doc, doc_id))
             placed.append((number, name, doc_id, record, state))
         added = []
+        if self._pending_submissions:
+            self._index_submissions()  # the partition that takes new ones, and its next id
         for digest, info in self._pending_submissions.items():
             name = self._tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
             new[name].append(Document(info, self._take_id(name)))

@@ -217,15 +217,17 @@ def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str
     app = open_app(root)
     now = now_from(now_text, app.defs.settings.timezone)
     late = {t.record for t in app.todo(now) if t.status == "overdue"} if overdue else None
+    import datetime as dt
+
     rows = []
-    for number, _, current, _ in app.indexed(form_id, state):  # states from the store's index
-        if late is not None and number not in late:
+    zone = app.defs.settings.timezone
+    for number, rec_form, current, created in app.indexed(form_id, state):  # all from the store's index:
+        if late is not None and number not in late:                        # no record is read
             continue
-        rec = app.store.get(number)  # only the records printed are read
-        workflow = app.defs.workflows.get(rec.form)
-        label = workflow.states[current].label if workflow else ""
-        rows.append({"record": rec.number, "form": rec.form, "state": current, "state_label": label,
-                     "created": rec.created_at.isoformat()})
+        workflow = app.defs.workflows.get(rec_form)
+        label = workflow.states[current].label if workflow and current in workflow.states else ""
+        rows.append({"record": number, "form": rec_form, "state": current, "state_label": label,
+                     "created": dt.datetime.fromtimestamp(created, zone).isoformat()})
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return

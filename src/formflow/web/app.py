@@ -172,8 +172,9 @@ class DeskApp:
     def record_list(self, request: Request) -> Response:
         defs = self.desk.defs()
         query = request.query
-        context = pages.records_context(defs, self.desk.app(), query.first("form") or "", query.first("state") or "",
-                                        query.first("q") or "", query.first("page") or "")
+        app = self.desk.app()
+        context = pages.records_context(defs, app, self.desk.newest_first(app), query.first("form") or "",
+                                        query.first("state") or "", query.first("q") or "", query.first("page") or "")
         return self.render("records.html", request, **context)
 
     def form_page(self, request: Request, form_id: str, check=None, status: int = 200) -> Response:

@@ -72,6 +72,7 @@ class Desk:
         self.definition_error = ""
         self._store: Store | None = None
         self._store_key: tuple = ()
+        self._newest: tuple | None = None
         for folder in ("inbox", "outbox", "data"):
             (root / folder).mkdir(exist_ok=True)
 
@@ -112,6 +113,21 @@ class Desk:
     def app(self) -> App:
         """A read-only :class:`App` over the current definitions and records (todo, explain, records)."""
         return App(self.root, self.defs(), _Engineless(self.store()))
+
+    def newest_first(self, app: App) -> list[tuple[str, str, str, float]]:
+        """Every record of ``app`` as :meth:`App.indexed` gives it, newest first.
+
+        Kept until the store or the definitions change: a clerk paging through 全部记录 of 100k records
+        then costs a slice, not a pass over the index and a sort per page (~170 ms).
+        """
+        key = (app.defs, app.store, app.store.version)
+        cached = self._newest
+        if cached is not None and all(a is b for a, b in zip(cached[0][:2], key[:2])) and cached[0][2] == key[2]:
+            return cached[1]
+        rows = app.indexed()
+        rows.sort(key=lambda row: row[3], reverse=True)  # stable: store order among equals
+        self._newest = (key, rows)  # (one assignment: a request thread sees the old pair or the new one)
+        return rows
 
     def now(self) -> dt.datetime:
         """The office's current time (``FORMFLOW_NOW`` honoured, as everywhere)."""

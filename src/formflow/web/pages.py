@@ -80,10 +80,12 @@ def _matches(record: Record, text: str) -> bool:
     return False
 
 
-def records_context(defs: Definitions, app, form_id: str, state: str, text: str, page_text: str) -> dict:
-    """One page of the 全部记录 list, newest first: filtered by form and state from the store's index
-    (no record is read for that); ``text`` matches record numbers among all of them, and the written
-    values (房号, 姓名, 电话 ...) of the newest :data:`SEARCH_SCAN` of them; only the page's records are read."""
+def records_context(defs: Definitions, app, newest: list[tuple[str, str, str, float]], form_id: str, state: str,
+                    text: str, page_text: str) -> dict:
+    """One page of the 全部记录 list: ``newest`` is every record as :meth:`App.indexed` gives it, newest first,
+    filtered here by form and state (no record is read for that); ``text`` matches record numbers among all
+    of them, and the written values (房号, 姓名, 电话 ...) of the newest :data:`SEARCH_SCAN` of them; only the
+    page's records are read."""
     form = form_id if form_id in defs.forms else ""
     workflows = [defs.workflows[form]] if form in defs.workflows else list(defs.workflows.values())
     labels: dict[str, list[str]] = {}
@@ -93,8 +95,9 @@ def records_context(defs: Definitions, app, form_id: str, state: str, text: str,
                 labels[key].append(st.label)
     states = [{"key": k, "label": "/".join(v)} for k, v in labels.items()]
     chosen_state = state if state in labels else ""
-    found = app.indexed(form or None, chosen_state or None)
-    found.sort(key=lambda row: row[3], reverse=True)  # newest first (stable: store order among equals)
+    found = newest
+    if form or chosen_state:
+        found = [row for row in found if (not form or row[1] == form) and (not chosen_state or row[2] == chosen_state)]
     text = text.strip()[:100]
     scanned_all = True
     if text:

@@ -1,0 +1,56 @@
+"""The archive on its own: the order rebuild replays it in, whatever the month folders say."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from zoneinfo import ZoneInfo
+
+from formflow.adapters import archive as archive_module
+from formflow.adapters.archive import Archive
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def archived(archive: Archive, seq: int, received: dt.datetime) -> str:
+    raw = f"file {seq}".encode()
+    relative = archive.stage(raw, f"{seq}.yaml", received, seq, hashlib.sha256(raw).hexdigest(), "", [])
+    archive.publish([relative])
+    return relative
+
+
+def test_files_come_in_sequence_order_across_months_one_month_listed_at_a_time(tmp_path, monkeypatch):
+    archive = Archive(tmp_path / "archive")
+    start = dt.datetime(2025, 11, 28, 9, 0, tzinfo=TZ)
+    made = [archived(archive, seq, start + dt.timedelta(days=seq)) for seq in range(1, 40, 3)]  # Nov .. Jan
+    listed = []
+    real_listdir = archive_module.os.listdir
+    monkeypatch.setattr(archive_module.os, "listdir", lambda path: listed.append(str(path)) or real_listdir(path))
+    order = []
+    for path, meta, error in archive.files():
+        assert error == "" and path.is_file()
+        order.append(meta["path"])
+        if len(order) == 1:  # months are listed again when their turn comes, not all held from the start
+            assert listed.count(str(tmp_path / "archive" / "2026" / "01")) == 1
+    assert order == made
+    assert {p.rsplit("/", 1)[0] for p in made} == {"2025/11", "2025/12", "2026/01"}
+
+
+def test_a_clock_set_back_still_gives_sequence_order(tmp_path):
+    """The office clock went back a month for a while: months' sequence ranges overlap; order stays by sequence."""
+    archive = Archive(tmp_path / "archive")
+    october, november = dt.datetime(2026, 10, 5, tzinfo=TZ), dt.datetime(2026, 11, 5, tzinfo=TZ)
+    made = [archived(archive, seq, november if seq % 2 else october) for seq in range(1, 9)]
+    assert [meta["path"] for _, meta, _ in archive.files()] == made
+
+
+def test_an_unreadable_meta_is_named_in_its_place(tmp_path):
+    archive = Archive(tmp_path / "archive")
+    at = dt.datetime(2026, 11, 5, tzinfo=TZ)
+    made = [archived(archive, seq, at) for seq in (1, 2, 3)]
+    (archive.folder / (made[1] + ".meta.json")).write_text("{cut", encoding="utf-8")
+    found = list(archive.files())
+    assert [m["path"] if m else None for _, m, _ in found] == [made[0], None, made[2]]
+    assert "存档说明文件无法读取" in found[1][2]
+    assert json.loads((archive.folder / (made[0] + ".meta.json")).read_text("utf-8"))["seq"] == 1
