@@ -753,7 +753,7 @@ def bench_rebuild(cfg, work: Path) -> None:
         add("7 rebuild", f"{n:>7,} archived files: per file (start-up included)", [seconds / n])
         if peak is not None:
             add("7 rebuild", f"{n:>7,} archived files: peak RSS", [peak], unit="MB")
-    (small, (t1, m1)), (big, (t2, m2)) = list(found.items())[0], list(found.items())[-1]
+    (small, (t1, _)), (big, (t2, _)) = list(found.items())[0], list(found.items())[-1]
     if big > small:
         add("7 rebuild", f"per file, start-up left out ({small:,} → {big:,} files)", [(t2 - t1) / (big - small)],
             target="≤ 1 ms")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from formflow.definitions.loader import Definitions
 from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
-from formflow.engine.submission import Submission, check_text, printable, read_submission
+from formflow.engine.submission import Submission, check_text, may_hold_flaws, printable, read_submission
 from formflow.engine.validate import DataProblem, Validated, validate_data
 from formflow.intake_pdf import MAX_PDF_BYTES, read_pdf
 
@@ -107,9 +107,10 @@ def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) ->
         return [], ["文件是空的，没有任何内容"]
     checked: list[Checked] = []
     problems: list[str] = []
+    flawed = may_hold_flaws(text)
     for index, document in enumerate(documents):
         prefix = _doc_label(index, len(documents))
-        broken = check_text(document, defs)
+        broken = check_text(document, defs) if flawed else []
         # Other problems of a value with a broken character would only say the same less clearly.
         said = {p.key for p in broken}
         problems += [prefix + str(p) for p in broken]

@@ -115,6 +115,13 @@ def _where(path: tuple, labels: dict[str, str]) -> tuple[str, str]:
     return name, label
 
 
+def may_hold_flaws(text: str) -> bool:
+    """Whether a document parsed from ``text`` (YAML or JSON) can hold a string :func:`check_text` refuses or
+    joins. Without a backslash no escape can make a surrogate or a control character, and a raw one
+    would be in ``text`` itself: most files are then spared the walk over every value."""
+    return "\\" in text or _UNSTORABLE.search(text) is not None
+
+
 def check_text(raw: Any, defs: Definitions) -> list[DataProblem]:
     """Problems with every string of the parsed document ``raw`` (keys too) that cannot be stored.
 

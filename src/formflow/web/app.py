@@ -173,8 +173,9 @@ class DeskApp:
         defs = self.desk.defs()
         query = request.query
         app = self.desk.app()
-        context = pages.records_context(defs, app, self.desk.newest_first(app), query.first("form") or "",
-                                        query.first("state") or "", query.first("q") or "", query.first("page") or "")
+        context = pages.records_context(defs, app, lambda form, state: self.desk.newest_first(app, form, state),
+                                        query.first("form") or "", query.first("state") or "", query.first("q") or "",
+                                        query.first("page") or "")
         return self.render("records.html", request, **context)
 
     def form_page(self, request: Request, form_id: str, check=None, status: int = 200) -> Response:

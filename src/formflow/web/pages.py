@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -80,12 +81,12 @@ def _matches(record: Record, text: str) -> bool:
     return False
 
 
-def records_context(defs: Definitions, app, newest: list[tuple[str, str, str, float]], form_id: str, state: str,
-                    text: str, page_text: str) -> dict:
-    """One page of the 全部记录 list: ``newest`` is every record as :meth:`App.indexed` gives it, newest first,
-    filtered here by form and state (no record is read for that); ``text`` matches record numbers among all
-    of them, and the written values (房号, 姓名, 电话 ...) of the newest :data:`SEARCH_SCAN` of them; only the
-    page's records are read."""
+def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tuple[str, str, str, float]]],
+                    form_id: str, state: str, text: str, page_text: str) -> dict:
+    """One page of the 全部记录 list: ``newest(form, state)`` gives those records as :meth:`App.indexed` does,
+    newest first (no record is read for that); ``text`` matches record numbers among all of them, and the
+    written values (房号, 姓名, 电话 ...) of the newest :data:`SEARCH_SCAN` of them; only the page's records
+    are read."""
     form = form_id if form_id in defs.forms else ""
     workflows = [defs.workflows[form]] if form in defs.workflows else list(defs.workflows.values())
     labels: dict[str, list[str]] = {}
@@ -95,9 +96,7 @@ def records_context(defs: Definitions, app, newest: list[tuple[str, str, str, fl
                 labels[key].append(st.label)
     states = [{"key": k, "label": "/".join(v)} for k, v in labels.items()]
     chosen_state = state if state in labels else ""
-    found = newest
-    if form or chosen_state:
-        found = [row for row in found if (not form or row[1] == form) and (not chosen_state or row[2] == chosen_state)]
+    found = newest(form, chosen_state)
     text = text.strip()[:100]
     scanned_all = True
     if text:
