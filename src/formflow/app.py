@@ -95,8 +95,16 @@ class App:
         The state is the one stored with the record (through the workflow's renamed states); a record
         whose stored state the workflow does not know (none stored, or a state since removed) is replayed.
         """
+        def may_be_in_state(rec_form: str, stored: str) -> bool:  # or cannot tell without replaying
+            workflow = self.defs.workflows.get(rec_form)
+            if workflow is None:
+                return state == ""
+            current = current_state(workflow, stored) if stored else ""
+            return current == state or current not in workflow.states
+
         found = []
-        for number, rec_form, stored, created in self.store.index(form):
+        chosen = self.store.index(form, may_be_in_state if state is not None else None)
+        for number, rec_form, stored, created in chosen:
             workflow = self.defs.workflows.get(rec_form)
             if workflow is None:
                 current = ""

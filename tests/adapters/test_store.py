@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from formflow.adapters import partitions as partitions_module
+from formflow.adapters import partitionset as partitionset_module
 from formflow.adapters import store as store_module
 from formflow.adapters.store import Store, record_to_doc
 from formflow.engine.records import Event, Record
@@ -44,7 +45,7 @@ def fill(store: Store, numbers, *, state: str = "registered", form: str = "compl
 def small_partitions(monkeypatch):
     monkeypatch.setattr(store_module, "CHUNK_RECORDS", 4)
     monkeypatch.setattr(store_module, "CHUNK_SUBMISSIONS", 5)
-    monkeypatch.setattr(store_module, "CACHED_PARTITIONS", 2)
+    monkeypatch.setattr(partitionset_module, "CACHED_PARTITIONS", 2)
     monkeypatch.setattr(store_module, "CACHED_RECORDS", 3)
 
 
@@ -295,3 +296,17 @@ def test_a_failed_commit_leaves_the_files_and_a_later_commit_writes_everything(t
         "TS-2026-00001": "assigned", "TS-2026-00002": "registered", "TS-2026-00003": "registered"}
     assert len(reopened.get("TS-2026-00001").events) == 2
     assert [r.number for r in reopened.records()] == ["TS-2026-00001", "TS-2026-00002", "TS-2026-00003"]
+
+
+def test_index_picks_records_by_state_groups_and_sees_pending_changes(tmp_path):
+    store = Store(tmp_path / "db")
+    fill(store, [1, 2], state="registered")
+    fill(store, [3], state="closed")
+    registered = lambda form, state: state == "registered"  # noqa: E731
+    assert [row[0] for row in store.index("complaint", registered)] == ["TS-2026-00001", "TS-2026-00002"]
+    store.put(store.get("TS-2026-00003"), "registered")  # reopened, not yet committed
+    store.put(store.get("TS-2026-00001"), "closed")
+    store.put(record(4), "registered")  # new, pending
+    assert [row[0] for row in store.index(None, registered)] == ["TS-2026-00002", "TS-2026-00003", "TS-2026-00004"]
+    assert [row[0] for row in store.index("callback", registered)] == []
+    assert store.index(None, registered) == [row for row in store.index() if row[2] == "registered"]

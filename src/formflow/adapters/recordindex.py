@@ -60,13 +60,27 @@ class RecordIndex:
         chosen.sort(key=lambda n: (sort_key(self.where[n][0]), self.where[n][1]))
         return chosen
 
-    def rows(self, form: str | None, states: Mapping[str, str]) -> list[tuple[str, str, str, float]]:
-        """``(number, form, state, created)`` of every record (of ``form``) in partition order; a number in
-        ``states`` shows that state (a change not yet committed)."""
+    def rows(self, form: str | None, states: Mapping[str, str],
+             wanted: Callable[[str, str], bool] | None = None) -> list[tuple[str, str, str, float]]:
+        """``(number, form, state, created)`` of every record (of ``form``; whose (form, state) pass ``wanted``)
+        in partition order; a number in ``states`` shows that state (a change not yet committed).
+
+        With ``wanted``, only the groups of records it picks are looked at (a list of one state among
+        100k records reads a few dozen entries, not every one)."""
         keys: dict[str, tuple] = {}
         rows = []
-        for number, (name, doc_id, rec_form, state, _, _, created) in self.where.items():
+        if wanted is None:
+            candidates = self.where.keys()
+        else:
+            candidates = {n for (f, s), numbers in self._by_state.items()
+                          if (form is None or f == form) and wanted(f, s) for n in numbers}
+            candidates.update(n for n, s in states.items() if n in self.where and wanted(self.where[n][2], s))
+        where = self.where
+        for number in candidates:
+            name, doc_id, rec_form, state, _, _, created = where[number]
             if form is not None and rec_form != form:
+                continue
+            if wanted is not None and not wanted(rec_form, states.get(number, state)):
                 continue
             key = keys.get(name)
             if key is None:

@@ -21,7 +21,9 @@ A crash before 1 leaves the old state; after 1, opening the store finishes 2 fro
 store while the owner commits waits for the commit instead of replaying its WAL at the same time.
 
 Documents are converted by :func:`record_to_doc` / :func:`doc_to_record` (in partitions.py, re-exported
-here); the in-memory index of committed records is :class:`formflow.adapters.recordindex.RecordIndex`.
+here); which partitions exist, are open and changed, and writing them, is
+:class:`formflow.adapters.partitionset.PartitionSet`; the in-memory index of committed records is
+:class:`formflow.adapters.recordindex.RecordIndex`.
 
 Cost: partitions are bounded, so a commit writes what changed plus at most a few hundred
 neighbours — never the whole history. Opening the store builds in-memory indexes (record →
@@ -44,12 +46,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from tinydb import Query, TinyDB
-from tinydb.table import Document, Table
+from tinydb import Query
+from tinydb.table import Document
 
 from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, doc_to_record, open_partition,
-                                          read_summary, record_to_doc, recover, sort_key, summarize, write_summary,
-                                          write_with_wal)
+                                          read_summary, record_to_doc, recover, sort_key, summarize, write_summary)
+from formflow.adapters.partitionset import PartitionSet
 from formflow.adapters.recordindex import RecordIndex
 from formflow.engine.records import Record
 
@@ -59,8 +61,6 @@ __all__ = ["Store", "doc_to_record", "record_to_doc"]
 CHUNK_RECORDS = 200
 #: Submissions per partition file (about 250 bytes each).
 CHUNK_SUBMISSIONS = 500
-#: Partitions kept parsed in memory (least recently used dropped first; unsaved ones never).
-CACHED_PARTITIONS = 24
 #: Records kept as :class:`Record` objects (the open ones the to-do list reads at every refresh stay here).
 CACHED_RECORDS = 4096
 
@@ -78,14 +78,9 @@ class Store:
             recover(self.folder)
         #: Bumped by every change (pending or committed): callers cache what they derive from the store.
         self.version = 0
-        self._parts: OrderedDict[str, TinyDB] = OrderedDict()  # open partitions, least recently used first
-        self._dirty: set[str] = set()
-        self._staged: dict[str, bytes] = {}  # what the partitions' storages hand over at commit
-        self._sizes: dict[str, int] = {}  # partition -> documents in it
-        self._next_ids: dict[str, int] = {}
-        self._tails: dict[str, str] = {}  # base name -> its last partition
+        self._files = PartitionSet(folder)
         self._index = RecordIndex()
-        self._records = self._index.where  # number -> (partition, doc id, form, state, versions)
+        self._records = self._index.where  # number -> (partition, doc id, form, state, versions, created)
         self._submissions: dict[int, str] = {}  # digest key -> partition
         # Submission partitions are indexed when first needed (a duplicate check, a commit that adds one):
         # at 100k records their hashes are most of the summaries, and show/list/todo/the desk never ask.
@@ -114,7 +109,7 @@ class Store:
             if not PARTITION_NAME.match(name):
                 continue  # wal.json, or something that is not ours
             if name == "meta":
-                doc = self._db(name).get(doc_id=1)
+                doc = self._files.table(name).get(doc_id=1)
                 if doc:
                     self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
                                   "since": doc.get("since", "")}
@@ -160,7 +155,7 @@ class Store:
         where = self._records.get(number)
         if where is None:
             return None
-        table = self._db(where[0])
+        table = self._files.table(where[0])
         doc = table.get(doc_id=where[1])
         if doc is None or doc.get("number") != number:  # the index is a cache of the file: the file decides
             doc = table.get(_DOC["number"] == number)
@@ -174,11 +169,10 @@ class Store:
 
     def records(self, form: str | None = None) -> Iterator[Record]:
         """Every record (of ``form``), committed or pending, in partition order (reads the whole history)."""
-        names = sorted((n for n in self._sizes if n.startswith("records-")
-                        and (form is None or PARTITION_NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}")),
-                       key=sort_key)
+        names = [n for n in self._files.known("records-")
+                 if form is None or PARTITION_NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}"]
         for name in names:
-            for doc in self._read_through(name):
+            for doc in self._files.read_through(name):
                 yield self._pending_records.get(doc["number"]) or doc_to_record(doc)
         for number, record in self._pending_records.items():
             if number not in self._records and (form is None or record.form == form):
@@ -191,14 +185,13 @@ class Store:
         form has given ``count``: a start page stays as fast with years of history behind it.
         """
         chains: dict[str, list[str]] = {}
-        for name in self._sizes:
-            if name.startswith("records-"):
-                chains.setdefault(PARTITION_NAME.match(name)["base"].rpartition("-")[0], []).append(name)
+        for name in self._files.known("records-"):
+            chains.setdefault(PARTITION_NAME.match(name)["base"].rpartition("-")[0], []).append(name)
         found = [r for n, r in self._pending_records.items() if n not in self._records]
         for names in chains.values():
             taken = 0
-            for name in sorted(names, key=sort_key, reverse=True):
-                docs = self._db(name).all()
+            for name in reversed(names):
+                docs = self._files.table(name).all()
                 found.extend(self._pending_records.get(doc["number"]) or doc_to_record(doc) for doc in docs)
                 taken += len(docs)
                 if taken >= count:
@@ -218,16 +211,20 @@ class Store:
             if wanted(record.form, self._pending_states.get(number, "")):
                 yield record
 
-    def index(self, form: str | None = None) -> list[tuple[str, str, str, float]]:
-        """``(number, form, stored state, created timestamp)`` of every record (of ``form``), from memory.
+    def index(self, form: str | None = None,
+              wanted: Callable[[str, str], bool] | None = None) -> list[tuple[str, str, str, float]]:
+        """``(number, form, stored state, created timestamp)`` of every record (of ``form``; whose form and
+        stored state pass ``wanted``), from memory.
 
         Committed records in partition order (as :meth:`records` yields them), then pending new ones;
         a pending change shows its pending state.
         """
-        found = self._index.rows(form, self._pending_states)
+        found = self._index.rows(form, self._pending_states, wanted)
         for number, record in self._pending_records.items():
-            if number not in self._records and (form is None or record.form == form):
-                found.append((number, record.form, self._pending_states.get(number, ""), record.created_at.timestamp()))
+            state = self._pending_states.get(number, "")
+            if (number not in self._records and (form is None or record.form == form)
+                    and (wanted is None or wanted(record.form, state))):
+                found.append((number, record.form, state, record.created_at.timestamp()))
         return found
 
     def children(self, number: str) -> list[str]:
@@ -249,14 +246,14 @@ class Store:
         name = self._submissions.get(digest_key(digest))
         if name is None:
             return None
-        doc = self._db(name).get(_DOC["hash"] == digest)
+        doc = self._files.table(name).get(_DOC["hash"] == digest)
         return None if doc is None else dict(doc)  # None: another hash with the same first 16 hex digits
 
     def submissions(self) -> Iterator[dict]:
         """Every committed submission (reads all of them)."""
         self._index_submissions()
-        for name in sorted((n for n in self._sizes if n.startswith("submissions-")), key=sort_key):
-            for doc in self._read_through(name):
+        for name in self._files.known("submissions-"):
+            for doc in self._files.read_through(name):
                 yield dict(doc)
 
     def duty_done(self) -> dict[str, list[dt.datetime]]:
@@ -353,47 +350,26 @@ class Store:
                 name, doc_id = where[0], where[1]
                 changed[name][doc_id] = doc
             else:
-                name = self._tail(f"records-{record.form}-{record.created_at.year}", CHUNK_RECORDS)
-                doc_id = self._take_id(name)
+                name = self._files.tail(f"records-{record.form}-{record.created_at.year}", CHUNK_RECORDS)
+                doc_id = self._files.take_id(name)
                 new[name].append(Document(doc, doc_id))
             placed.append((number, name, doc_id, record, state))
         added = []
         if self._pending_submissions:
             self._index_submissions()  # the partition that takes new ones, and its next id
         for digest, info in self._pending_submissions.items():
-            name = self._tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
-            new[name].append(Document(info, self._take_id(name)))
+            name = self._files.tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
+            new[name].append(Document(info, self._files.take_id(name)))
             added.append((digest, name))
         for name, docs in new.items():
-            self._db(name, write=True).insert_multiple(docs)
+            self._files.table(name, write=True).insert_multiple(docs)
         for name, docs in changed.items():  # one table update per partition, not one per record
-            self._db(name, write=True).update(_replace_with(docs), doc_ids=list(docs))
+            self._files.table(name, write=True).update(_replace_with(docs), doc_ids=list(docs))
         if self._meta_dirty:
-            self._db("meta", write=True).upsert(Document({"counters": self._meta["counters"],
+            self._files.table("meta", write=True).upsert(Document({"counters": self._meta["counters"],
                                                           "duties": self._meta["duties"],
                                                           "since": self._meta.get("since", "")}, 1))
-        if self._dirty:
-            names = sorted(self._dirty, key=sort_key)
-            self._staged.clear()
-            try:
-                for name in names:
-                    self._parts[name].storage.flush()  # CachingMiddleware -> PartitionStorage.write -> _staged
-                write_with_wal(self.folder, {name: self._staged[name] for name in names})
-            except BaseException:
-                for name in names:  # their tables hold what the files do not: read them again if used again
-                    self._parts.pop(name, None)
-                self._dirty.clear()
-                raise
-            finally:
-                self._staged.clear()
-            self._dirty.clear()
-            for name in names:
-                if name != "meta":
-                    try:
-                        stat = self._path(name).stat()
-                    except OSError:
-                        continue
-                    write_summary(self.folder, name, summarize(name, self._db(name).all(), stat))
+        self._files.write()
         for number, name, doc_id, record, state in placed:
             self._index.add(number, name, doc_id, record.form, state, record.form_version, record.workflow_version,
                             record.parent, record.created_at.timestamp())
@@ -407,73 +383,16 @@ class Store:
         self._pending_states.clear()
         self._pending_submissions.clear()
         self._meta_dirty = False
-        self._trim()
         self.version += 1
 
     # -- internals -------------------------------------------------------------------------------
 
-    def _path(self, name: str) -> Path:
-        return self.folder / f"{name}.json"
-
-    def _note_partition(self, name: str, count: int, next_id: int) -> None:
-        self._sizes[name] = count
-        self._next_ids[name] = next_id
-        base = PARTITION_NAME.match(name)["base"]
-        if base not in self._tails or sort_key(name) > sort_key(self._tails[base]):
-            self._tails[base] = name
-
     def _apply_summary(self, name: str, summary: dict) -> None:
-        self._note_partition(name, summary["count"], summary["next_id"])
+        self._files.note(name, summary["count"], summary["next_id"])
         if name.startswith("records-"):
             self._index.add_summary(name, summary["records"])
         else:
             self._submissions.update(dict.fromkeys(summary["hashes"], name))
-
-    def _db(self, name: str, *, write: bool = False) -> Table:
-        """The TinyDB table of partition ``name`` (parsed once, then kept while recently used)."""
-        if write:
-            self._dirty.add(name)
-        db = self._parts.get(name)
-        if db is None:
-            db = self._parts[name] = open_partition(self._path(name), self._staged)
-            if name not in self._sizes:
-                docs = db.table(TABLE).all()
-                self._note_partition(name, len(docs), max((d.doc_id for d in docs), default=0) + 1)
-            self._trim()
-        else:
-            self._parts.move_to_end(name)
-        return db.table(TABLE)
-
-    def _read_through(self, name: str) -> list[Document]:
-        """Every document of partition ``name``, without keeping it parsed (reading the whole history)."""
-        db = self._parts.get(name)
-        return (db if db is not None else open_partition(self._path(name))).table(TABLE).all()
-
-    def _trim(self) -> None:
-        if len(self._parts) <= CACHED_PARTITIONS:
-            return
-        for name in list(self._parts):
-            if len(self._parts) <= CACHED_PARTITIONS:
-                break
-            if name not in self._dirty:
-                del self._parts[name]
-
-    def _tail(self, base: str, limit: int) -> str:
-        """The partition of ``base`` that takes new documents (a new one once the last is full)."""
-        name = self._tails.get(base)
-        if name is None:
-            name = base
-        elif self._sizes.get(name, 0) >= limit:
-            name = f"{base}.{sort_key(name)[1] + 1}"
-        if name not in self._sizes:
-            self._note_partition(name, 0, 1)
-        return name
-
-    def _take_id(self, name: str) -> int:
-        doc_id = self._next_ids[name]
-        self._next_ids[name] = doc_id + 1
-        self._sizes[name] += 1
-        return doc_id
 
 
 def _replace_with(docs: dict[int, dict]) -> Callable[[dict], None]:
