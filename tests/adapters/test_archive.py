@@ -54,3 +54,21 @@ def test_an_unreadable_meta_is_named_in_its_place(tmp_path):
     assert [m["path"] if m else None for _, m, _ in found] == [made[0], None, made[2]]
     assert "存档说明文件无法读取" in found[1][2]
     assert json.loads((archive.folder / (made[0] + ".meta.json")).read_text("utf-8"))["seq"] == 1
+
+
+def test_a_month_that_cannot_be_listed_is_named_not_skipped(tmp_path, monkeypatch):
+    """A rebuild without a month's files would lose their records: the month comes back as an error."""
+    archive = Archive(tmp_path / "archive")
+    made = [archived(archive, seq, dt.datetime(2026, 9 + seq, 5, tzinfo=TZ)) for seq in (1, 2)]
+    real_listdir = archive_module.os.listdir
+
+    def denied(path):
+        if str(path).endswith("2026/10"):
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_listdir(path)
+
+    monkeypatch.setattr(archive_module.os, "listdir", denied)
+    found = list(archive.files())
+    assert [m["path"] for _, m, _ in found if m] == made[1:]
+    assert [e for _, m, e in found if m is None] == [
+        f"存档文件夹无法读取 archive folder unreadable: [Errno 13] Permission denied: '{tmp_path / 'archive' / '2026' / '10'}'"]

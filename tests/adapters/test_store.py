@@ -310,3 +310,97 @@ def test_index_picks_records_by_state_groups_and_sees_pending_changes(tmp_path):
     assert [row[0] for row in store.index(None, registered)] == ["TS-2026-00002", "TS-2026-00003", "TS-2026-00004"]
     assert [row[0] for row in store.index("callback", registered)] == []
     assert store.index(None, registered) == [row for row in store.index() if row[2] == "registered"]
+
+
+def test_a_damaged_submission_partition_is_reported_at_every_look_up(tmp_path):
+    """Indexed when first asked about: a damaged one must not be skipped after the first error (a duplicate
+    file would then be stored again)."""
+    db = tmp_path / "db"
+    fill(Store(db), [1, 2])
+    (db / "index" / "submissions-2026.json").unlink()
+    (db / "submissions-2026.json").write_text('{"_default": {"1": ', encoding="utf-8")
+    store = Store(db)  # records are still there to read
+    assert store.count() == 2
+    for _ in range(2):
+        with pytest.raises(Exception, match="数据库文件损坏"):
+            store.submission(digest(1))
+    with pytest.raises(Exception, match="数据库文件损坏"):
+        store.put(record(3), "registered") or store.note_submission(digest(3), {"received": AT.isoformat()}) \
+            or store.commit()
+
+
+def test_a_commit_that_fails_before_writing_leaves_nothing_behind(tmp_path, monkeypatch):
+    """The tables took the change, then something failed before the files: a retry writes each record once."""
+    from tinydb.table import Table
+
+    db = tmp_path / "db"
+    store = Store(db)
+    store.put(record(1), "registered")
+    store.next_serial("complaint:2026-11")
+
+    def full(self, *args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Table, "upsert", full)  # the meta partition's update, after the records were inserted
+    with pytest.raises(OSError):
+        store.commit()
+    assert [r.number for r in store.recent(5)] == ["TS-2026-00001"]  # pending, once
+    monkeypatch.undo()
+    store.commit()
+    stored = json.loads((db / "records-complaint-2026.json").read_text("utf-8"))["_default"]
+    assert [doc["number"] for doc in stored.values()] == ["TS-2026-00001"]
+    assert [r.number for r in Store(db).records()] == ["TS-2026-00001"]
+
+
+def test_a_commit_interrupted_after_its_wal_is_finished_by_the_next_open_not_by_a_retry(tmp_path, monkeypatch):
+    """The WAL is on disk and one partition was replaced when the disk filled: retrying on the same store
+    would give the same records new ids; it refuses, and the next open finishes the commit from the WAL."""
+    import errno
+
+    db = tmp_path / "db"
+    store = Store(db)
+    fill(store, [1])
+    real_write = partitions_module.write_bytes
+    written = []
+
+    def fills_up(path, data):
+        if path.name != "wal.json" and written:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
+        written.append(path.name)
+
+    monkeypatch.setattr(partitions_module, "write_bytes", fills_up)
+    store.put(record(2), "registered")
+    store.note_submission(digest(2), {"name": "2.yaml", "received": AT.isoformat(), "records": ["TS-2026-00002"]})
+    with pytest.raises(OSError):
+        store.commit()
+    assert (db / "wal.json").exists()
+    monkeypatch.undo()
+    with pytest.raises(Exception, match="重新打开"):
+        store.commit()
+    reopened = Store(db)
+    assert [r.number for r in reopened.records()] == ["TS-2026-00001", "TS-2026-00002"]
+    assert reopened.submission(digest(2))["records"] == ["TS-2026-00002"]
+    assert not (db / "wal.json").exists()
+
+
+def test_request_threads_sharing_a_store_all_see_the_submissions(tmp_path, small_partitions, monkeypatch):
+    """The desk's threads share one store: the first look-ups, at once, must each wait for the whole index."""
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 13))  # three submission partitions of five
+    store = Store(db)
+    real = Store._index_partition
+
+    def slow(self, name, path):
+        time.sleep(0.05)  # (widens the window in which another thread looks)
+        real(self, name, path)
+
+    monkeypatch.setattr(Store, "_index_partition", slow)
+    found = {}
+    threads = [threading.Thread(target=lambda i=i: found.__setitem__(i, store.submission(digest(12)) is not None))
+               for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert found == {0: True, 1: True, 2: True}

@@ -43,6 +43,8 @@ except ImportError:  # pragma: no cover - Windows: one process per workspace (Wo
 
 #: TinyDB's table inside each file.
 TABLE = "_default"
+#: The write-ahead log of a commit in progress (in the store's folder).
+WAL = "wal.json"
 #: Format of the summaries in ``index/`` (a summary of another format is ignored and rebuilt).
 SUMMARY_VERSION = 2
 #: The change marker: a small file every commit (and WAL replay) rewrites with a new token, so a reader
@@ -246,7 +248,7 @@ def write_summary(folder: Path, name: str, summary: dict) -> None:
 
 def write_with_wal(folder: Path, encoded: dict[str, bytes]) -> None:
     """Replace the partitions ``encoded`` (name → file bytes) all or nothing: the WAL first, then each file."""
-    wal = folder / "wal.json"
+    wal = folder / WAL
     with CommitLock(folder):
         write_bytes(wal, b"{" + b",".join(encode(name) + b":" + data for name, data in encoded.items()) + b"}")
         for name, data in encoded.items():
@@ -257,7 +259,7 @@ def write_with_wal(folder: Path, encoded: dict[str, bytes]) -> None:
 
 def recover(folder: Path) -> None:
     """Finish a commit that a crash interrupted after its WAL was written."""
-    wal = folder / "wal.json"
+    wal = folder / WAL
     if not wal.exists():
         return
     with CommitLock(folder):  # a live owner finishes its commit first; then there is nothing to do

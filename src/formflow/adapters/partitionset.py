@@ -17,8 +17,9 @@ from pathlib import Path
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, open_partition, sort_key, summarize, write_summary,
-                                          write_with_wal)
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, WAL, open_partition, sort_key, summarize,
+                                          write_summary, write_with_wal)
+from formflow.errors import FormflowError
 
 #: Partitions kept open, parsed, in memory (least recently used closed first; changed ones never).
 CACHED_PARTITIONS = 24
@@ -35,6 +36,28 @@ class PartitionSet:
         self._sizes: dict[str, int] = {}  # partition -> documents in it
         self._next_ids: dict[str, int] = {}
         self._tails: dict[str, str] = {}  # base name -> its last partition
+        self._before: tuple[dict, dict, dict] | None = None  # the bookkeeping when the change began
+        #: Set when a write failed after its WAL was on disk: the next open finishes that commit; this
+        #: set (and the store over it) must not write again, or it would number the same documents twice.
+        self.interrupted = False
+
+    def begin(self) -> None:
+        """A change starts: remember the bookkeeping, for :meth:`abort`."""
+        if self.interrupted:
+            raise FormflowError("数据库上次写入中断，请重新打开后再试 the last write was interrupted: reopen the store "
+                                "(its next open finishes that commit from the WAL)")
+        self._before = (dict(self._sizes), dict(self._next_ids), dict(self._tails))
+
+    def abort(self) -> None:
+        """The change failed before anything reached the files: close the tables it touched (they hold what
+        the files do not) and put the bookkeeping back, so a later change starts from the files."""
+        for name in self._changed:
+            self._open.pop(name, None)
+        self._changed.clear()
+        self._staged.clear()
+        if self._before is not None:
+            self._sizes, self._next_ids, self._tails = self._before
+            self._before = None
 
     def path(self, name: str) -> Path:
         return self.folder / f"{name}.json"
@@ -93,24 +116,27 @@ class PartitionSet:
     def write(self) -> None:
         """Write every changed partition, all or nothing (WAL, then each file), then their summaries.
 
-        If the write fails, the changed tables are closed (they hold what the files do not: read
-        again when used again) and the error goes to the caller.
+        If the write fails, the change is undone in memory (:meth:`abort`) and the error goes to the
+        caller; failing once its WAL is on disk, the set is marked :attr:`interrupted`.
         """
         if not self._changed:
             return
         names = sorted(self._changed, key=sort_key)
         self._staged.clear()
+        wal = self.folder / WAL
+        had_wal = wal.exists()
         try:
             for name in names:
                 self._open[name].storage.flush()  # CachingMiddleware -> PartitionStorage.write -> _staged
             write_with_wal(self.folder, {name: self._staged[name] for name in names})
         except BaseException:
-            for name in names:
-                self._open.pop(name, None)
+            if not had_wal and wal.exists():  # ours is on disk: some files may be new, the next open finishes them
+                self.interrupted = True
+            self.abort()
             raise
-        finally:
-            self._staged.clear()
-            self._changed.clear()
+        self._staged.clear()
+        self._changed.clear()
+        self._before = None
         for name in names:
             if name != "meta":
                 try:

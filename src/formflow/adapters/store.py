@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -85,6 +86,7 @@ class Store:
         # Submission partitions are indexed when first needed (a duplicate check, a commit that adds one):
         # at 100k records their hashes are most of the summaries, and show/list/todo/the desk never ask.
         self._unindexed: list[tuple[str, Path]] = []
+        self._indexing = threading.Lock()
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
@@ -129,17 +131,24 @@ class Store:
         self._apply_summary(name, summary)
 
     def _index_submissions(self) -> None:
-        """Index the submission partitions, once (see ``_unindexed``)."""
+        """Index the submission partitions, once (see ``_unindexed``).
+
+        Under a lock: the desk's request threads share one store. A partition leaves the list only once
+        indexed, so a damaged one raises again at every look-up instead of being skipped (a duplicate
+        would then pass unseen).
+        """
         if not self._unindexed:
             return
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            while self._unindexed:
-                self._index_partition(*self._unindexed.pop(0))
-        finally:
-            if collecting:
-                gc.enable()
+        with self._indexing:
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                while self._unindexed:
+                    self._index_partition(*self._unindexed[0])
+                    del self._unindexed[0]
+            finally:
+                if collecting:
+                    gc.enable()
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -338,38 +347,20 @@ class Store:
         self.version += 1
 
     def commit(self) -> None:
-        """Write every buffered change durably: into the partitions' TinyDB tables, then the WAL, then the files."""
-        placed = []
-        new: defaultdict[str, list[Document]] = defaultdict(list)
-        changed: defaultdict[str, dict[int, dict]] = defaultdict(dict)
-        for number, record in self._pending_records.items():
-            state = self._pending_states.get(number, "")
-            where = self._records.get(number)
-            doc = record_to_doc(record, state)
-            if where:
-                name, doc_id = where[0], where[1]
-                changed[name][doc_id] = doc
-            else:
-                name = self._files.tail(f"records-{record.form}-{record.created_at.year}", CHUNK_RECORDS)
-                doc_id = self._files.take_id(name)
-                new[name].append(Document(doc, doc_id))
-            placed.append((number, name, doc_id, record, state))
-        added = []
+        """Write every buffered change durably: into the partitions' TinyDB tables, then the WAL, then the files.
+
+        If it fails, nothing of it stays in memory but the pending changes themselves (a later commit
+        tries again from the files), unless the WAL was already on disk: then the store must be reopened.
+        """
         if self._pending_submissions:
             self._index_submissions()  # the partition that takes new ones, and its next id
-        for digest, info in self._pending_submissions.items():
-            name = self._files.tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
-            new[name].append(Document(info, self._files.take_id(name)))
-            added.append((digest, name))
-        for name, docs in new.items():
-            self._files.table(name, write=True).insert_multiple(docs)
-        for name, docs in changed.items():  # one table update per partition, not one per record
-            self._files.table(name, write=True).update(_replace_with(docs), doc_ids=list(docs))
-        if self._meta_dirty:
-            self._files.table("meta", write=True).upsert(Document({"counters": self._meta["counters"],
-                                                          "duties": self._meta["duties"],
-                                                          "since": self._meta.get("since", "")}, 1))
-        self._files.write()
+        self._files.begin()
+        try:
+            placed, added = self._apply_pending()
+            self._files.write()
+        except BaseException:
+            self._files.abort()
+            raise
         for number, name, doc_id, record, state in placed:
             self._index.add(number, name, doc_id, record.form, state, record.form_version, record.workflow_version,
                             record.parent, record.created_at.timestamp())
@@ -384,6 +375,37 @@ class Store:
         self._pending_submissions.clear()
         self._meta_dirty = False
         self.version += 1
+
+    def _apply_pending(self) -> tuple[list, list]:
+        """Put the pending changes into the partitions' TinyDB tables (in memory until written)."""
+        placed, added = [], []
+        new: defaultdict[str, list[Document]] = defaultdict(list)
+        changed: defaultdict[str, dict[int, dict]] = defaultdict(dict)
+        for number, record in self._pending_records.items():
+            state = self._pending_states.get(number, "")
+            where = self._records.get(number)
+            doc = record_to_doc(record, state)
+            if where:
+                name, doc_id = where[0], where[1]
+                changed[name][doc_id] = doc
+            else:
+                name = self._files.tail(f"records-{record.form}-{record.created_at.year}", CHUNK_RECORDS)
+                doc_id = self._files.take_id(name)
+                new[name].append(Document(doc, doc_id))
+            placed.append((number, name, doc_id, record, state))
+        for digest, info in self._pending_submissions.items():
+            name = self._files.tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
+            new[name].append(Document(info, self._files.take_id(name)))
+            added.append((digest, name))
+        for name, docs in new.items():
+            self._files.table(name, write=True).insert_multiple(docs)
+        for name, docs in changed.items():  # one table update per partition, not one per record
+            self._files.table(name, write=True).update(_replace_with(docs), doc_ids=list(docs))
+        if self._meta_dirty:
+            self._files.table("meta", write=True).upsert(Document({"counters": self._meta["counters"],
+                                                                   "duties": self._meta["duties"],
+                                                                   "since": self._meta.get("since", "")}, 1))
+        return placed, added
 
     # -- internals -------------------------------------------------------------------------------
 
