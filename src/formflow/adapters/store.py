@@ -50,8 +50,9 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, digest_key, doc_to_record, open_partition,
-                                          read_summary, record_to_doc, recover, sort_key, summarize, write_summary)
+from formflow.adapters.partitions import (PARTITION_NAME, TABLE, created_stamp, digest_key, doc_to_record,
+                                          open_partition, read_summary, record_to_doc, recover, sort_key, summarize,
+                                          write_summary)
 from formflow.adapters.partitionset import PartitionSet
 from formflow.adapters.recordindex import RecordIndex
 from formflow.engine.records import Record
@@ -196,17 +197,22 @@ class Store:
         chains: dict[str, list[str]] = {}
         for name in self._files.known("records-"):
             chains.setdefault(PARTITION_NAME.match(name)["base"].rpartition("-")[0], []).append(name)
-        found = [r for n, r in self._pending_records.items() if n not in self._records]
+        # (created, number, record or stored document): only the ``count`` newest become records
+        found: list[tuple[float, str, Any]] = [(r.created_at.timestamp(), n, r) for n, r in self._pending_records.items()
+                                               if n not in self._records]
         for names in chains.values():
             taken = 0
             for name in reversed(names):
                 docs = self._files.table(name).all()
-                found.extend(self._pending_records.get(doc["number"]) or doc_to_record(doc) for doc in docs)
+                for doc in docs:
+                    pending = self._pending_records.get(doc["number"])
+                    found.append((pending.created_at.timestamp(), pending.number, pending) if pending is not None
+                                 else (created_stamp(doc), doc["number"], doc))
                 taken += len(docs)
                 if taken >= count:
                     break
-        found.sort(key=lambda r: (r.created_at, r.number), reverse=True)
-        return found[:count]
+        found.sort(key=lambda item: (item[0], item[1]), reverse=True)
+        return [item[2] if isinstance(item[2], Record) else doc_to_record(item[2]) for item in found[:count]]
 
     def records_where(self, wanted: Callable[[str, str], bool]) -> Iterator[Record]:
         """Records whose (form, stored workflow state) pass ``wanted``, without reading the others.
