@@ -96,25 +96,26 @@ class App:
         whose stored state the workflow does not know (none stored, or a state since removed) is replayed.
         """
         def may_be_in_state(rec_form: str, stored: str) -> bool:  # or cannot tell without replaying
-            workflow = self.defs.workflows.get(rec_form)
-            if workflow is None:
-                return state == ""
-            current = current_state(workflow, stored) if stored else ""
-            return current == state or current not in workflow.states
+            known = self._known_state(rec_form, stored)
+            return known is None or known == state
 
         found = []
-        chosen = self.store.index(form, may_be_in_state if state is not None else None)
-        for number, rec_form, stored, created in chosen:
-            workflow = self.defs.workflows.get(rec_form)
-            if workflow is None:
-                current = ""
-            else:
-                current = current_state(workflow, stored) if stored else ""
-                if current not in workflow.states:
-                    current = replay(self.store.get(number), workflow).state
+        for number, rec_form, stored, created in self.store.index(form, None if state is None else may_be_in_state):
+            current = self._known_state(rec_form, stored)
+            if current is None:
+                current = replay(self.store.get(number), self.defs.workflows[rec_form]).state
             if state is None or current == state:
                 found.append((number, rec_form, current, created))
         return found
+
+    def _known_state(self, form: str, stored: str) -> str | None:
+        """The current state of a record of ``form`` stored in state ``stored`` (through the workflow's renamed
+        states): "" without a workflow, ``None`` when only replaying it can tell (none stored, or one since removed)."""
+        workflow = self.defs.workflows.get(form)
+        if workflow is None:
+            return ""
+        current = current_state(workflow, stored) if stored else ""
+        return current if current in workflow.states else None
 
     def recent(self, count: int) -> list[tuple[Record, str]]:
         """The ``count`` most recently created records with their current state, newest first."""
@@ -144,11 +145,10 @@ class App:
 
     def _may_be_open(self, form: str, state: str) -> bool:
         """Whether records of ``form`` stored in ``state`` can have running clocks (else the to-do list skips them)."""
-        workflow = self.defs.workflows.get(form)
-        if workflow is None:
+        if form not in self.defs.workflows:
             return False
-        known = workflow.states.get(current_state(workflow, state)) if state else None
-        return known is None or not known.final
+        known = self._known_state(form, state)
+        return known is None or not self.defs.workflows[form].states[known].final
 
     def explain(self, number: str, now: dt.datetime) -> list[str]:
         """The explanation of a record's state and deadlines."""

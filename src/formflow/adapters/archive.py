@@ -92,45 +92,42 @@ class Archive:
         sorted on its own when its turn comes, so what a rebuild holds here is one month of names,
         not the whole history. Ranges that overlap (a clock set back) are sorted all together.
         """
-        ranges, unreadable = [], []
+        ranges = []
         for month in self.folder.glob("[0-9]*/[0-9]*"):
-            try:
-                names = _meta_names(month)
-            except OSError as exc:  # never skipped in silence: a rebuild without its files would lose them
-                unreadable.append((month, exc))
-                continue
-            if names:
+            names, error = _listed(month)
+            if error:  # never skipped in silence: a rebuild without its files would lose their records
+                yield month, None, error
+            elif names:
                 ranges.append((min(names), max(names), str(month)))
-            del names
-        for month, exc in unreadable:
-            yield month, None, f"存档文件夹无法读取 archive folder unreadable: {exc}"
         ranges.sort()
         if all(before[1] < after[0] for before, after in zip(ranges, ranges[1:])):
             for _, _, month in ranges:
-                try:
-                    names = sorted(_meta_names(Path(month)))
-                except OSError as exc:
-                    yield Path(month), None, f"存档文件夹无法读取 archive folder unreadable: {exc}"
-                    continue
-                yield from _read_metas(month, names)
+                names, error = _listed(Path(month))
+                if error:
+                    yield Path(month), None, error
+                yield from _read_metas(month, sorted(names))
             return
         every = []
         for _, _, month in ranges:
-            try:
-                every += [(name, month) for name in _meta_names(Path(month))]
-            except OSError as exc:
-                yield Path(month), None, f"存档文件夹无法读取 archive folder unreadable: {exc}"
+            names, error = _listed(Path(month))
+            if error:
+                yield Path(month), None, error
+            every += [(name, month) for name in names]
         every.sort()
         for name, month in every:
             yield from _read_metas(month, [name])
 
 
-def _meta_names(month: Path) -> list[str]:
-    """The meta files in one month folder (a submission named ``*.meta.json`` has its meta beside it)."""
-    entries = os.listdir(month)
+def _listed(month: Path) -> tuple[list[str], str]:
+    """The meta files in one month folder (a submission named ``*.meta.json`` has its meta beside it),
+    or why the folder cannot be listed."""
+    try:
+        entries = os.listdir(month)
+    except OSError as exc:
+        return [], f"存档文件夹无法读取 archive folder unreadable: {exc}"
     present = set(entries)
     return [name for name in entries if name.endswith(META) and not name.startswith(".")
-            and name + META not in present]
+            and name + META not in present], ""
 
 
 def _read_metas(month: str, names: list[str]) -> Iterator[tuple[Path, dict | None, str]]:

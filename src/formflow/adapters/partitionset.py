@@ -74,6 +74,15 @@ class PartitionSet:
         """The partitions whose names start with ``prefix``, in order (year, then continuation)."""
         return sorted((name for name in self._sizes if name.startswith(prefix)), key=sort_key)
 
+    def record_chains(self, form: str | None = None) -> dict[str, list[str]]:
+        """The record partitions of each form (of ``form`` only, if given), in order: form -> names."""
+        chains: dict[str, list[str]] = {}
+        for name in self.known("records-"):
+            owner = PARTITION_NAME.match(name)["base"].removeprefix("records-").rpartition("-")[0]
+            if form is None or owner == form:
+                chains.setdefault(owner, []).append(name)
+        return chains
+
     def table(self, name: str, *, write: bool = False) -> Table:
         """The TinyDB table of partition ``name`` (parsed once, then kept open while recently used);
         ``write``: it is about to change, and stays open until :meth:`write`."""
@@ -123,14 +132,12 @@ class PartitionSet:
             return
         names = sorted(self._changed, key=sort_key)
         self._staged.clear()
-        wal = self.folder / WAL
-        had_wal = wal.exists()
         try:
             for name in names:
                 self._open[name].storage.flush()  # CachingMiddleware -> PartitionStorage.write -> _staged
             write_with_wal(self.folder, {name: self._staged[name] for name in names})
         except BaseException:
-            if not had_wal and wal.exists():  # ours is on disk: some files may be new, the next open finishes them
+            if (self.folder / WAL).exists():  # on disk: some files may be new, the next open finishes them
                 self.interrupted = True
             self.abort()
             raise

@@ -1,16 +1,35 @@
-"""The store's in-memory index of committed records: where each lives, its stored state, parent and
-creation time — what lists, the to-do list and ``check`` need without reading a partition.
+"""The store's in-memory indexes of what is committed: records (where each lives, its stored state,
+parent and creation time — what lists, the to-do list and ``check`` need without reading a partition)
+and submissions (which partition holds each content hash, for the duplicate check).
 
-Built at open from the partitions' summaries (``index/``), kept up to date by every commit.
+Built from the partitions' summaries (``index/``), kept up to date by every commit.
 Uncommitted changes are the store's own business (:mod:`formflow.adapters.store`).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 
 from formflow.adapters.partitions import sort_key
+
+
+@contextlib.contextmanager
+def building():
+    """While an index is built: its entries (a tuple and a few dict and set entries per record) are all
+    long-lived, and the cyclic collector would walk them again and again as they are made (a third of
+    opening 100k records). Switched off meanwhile, back on after (if it was on)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 class RecordIndex:
@@ -98,3 +117,40 @@ class RecordIndex:
         for number, (_, _, form, state, form_version, workflow_version, _) in self.where.items():
             yield {"number": number, "form": form, "state": state, "form_version": form_version,
                    "workflow_version": workflow_version}
+
+
+class SubmissionIndex:
+    """Committed submissions: the partition holding each content hash (by :func:`digest_key`).
+
+    Its partitions are indexed when first needed (a duplicate check, a commit that adds one): at 100k
+    records their hashes are most of the summaries, and show/list/todo/the desk never ask. Under a lock,
+    since the desk's request threads share one store; a partition leaves the waiting list only once
+    indexed, so a damaged one raises again at every look-up instead of being skipped (a duplicate would
+    then pass unseen).
+    """
+
+    def __init__(self) -> None:
+        self._where: dict[int, str] = {}  # digest key -> partition
+        self._waiting: list[tuple[str, Path]] = []
+        self._lock = threading.Lock()
+
+    def defer(self, name: str, path: Path) -> None:
+        """Partition ``name`` (file ``path``) is to be indexed when first needed."""
+        self._waiting.append((name, path))
+
+    def ensure(self, index_partition: Callable[[str, Path], None]) -> None:
+        """Index the waiting partitions with ``index_partition`` (which calls :meth:`add`), once."""
+        if not self._waiting:
+            return
+        with self._lock, building():
+            while self._waiting:
+                index_partition(*self._waiting[0])
+                del self._waiting[0]
+
+    def add(self, keys: list[int], name: str) -> None:
+        """The submissions with digest keys ``keys`` are in partition ``name``."""
+        self._where.update(dict.fromkeys(keys, name))
+
+    def partition(self, key: int) -> str | None:
+        """The partition of digest key ``key`` (once :meth:`ensure` ran), if any."""
+        return self._where.get(key)

@@ -40,8 +40,6 @@ year) are read as they are; new records then go to the next ``.2`` file.
 from __future__ import annotations
 
 import datetime as dt
-import gc
-import threading
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -54,7 +52,7 @@ from formflow.adapters.partitions import (PARTITION_NAME, TABLE, created_stamp, 
                                           open_partition, read_summary, record_to_doc, recover, sort_key, summarize,
                                           write_summary)
 from formflow.adapters.partitionset import PartitionSet
-from formflow.adapters.recordindex import RecordIndex
+from formflow.adapters.recordindex import RecordIndex, SubmissionIndex, building
 from formflow.engine.records import Record
 
 __all__ = ["Store", "doc_to_record", "record_to_doc"]
@@ -83,11 +81,7 @@ class Store:
         self._files = PartitionSet(folder)
         self._index = RecordIndex()
         self._records = self._index.where  # number -> (partition, doc id, form, state, versions, created)
-        self._submissions: dict[int, str] = {}  # digest key -> partition
-        # Submission partitions are indexed when first needed (a duplicate check, a commit that adds one):
-        # at 100k records their hashes are most of the summaries, and show/list/todo/the desk never ask.
-        self._unindexed: list[tuple[str, Path]] = []
-        self._indexing = threading.Lock()
+        self._submissions = SubmissionIndex()
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
@@ -95,15 +89,8 @@ class Store:
         self._meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
         self._meta_dirty = False
         self._first_received: str | None = None
-        # The index is one tuple and a few dict and set entries per record, all long-lived: the cyclic
-        # collector would walk them again and again while they are built (a third of opening 100k records).
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with building():
             self._load(folder)
-        finally:
-            if collecting:
-                gc.enable()
 
     def _load(self, folder: Path) -> None:
         """Build the in-memory indexes from the partitions' summaries (or the partitions themselves)."""
@@ -118,7 +105,7 @@ class Store:
                                   "since": doc.get("since", "")}
                 continue
             if name.startswith("submissions-"):
-                self._unindexed.append((name, path))
+                self._submissions.defer(name, path)
                 continue
             self._index_partition(name, path)
 
@@ -132,24 +119,7 @@ class Store:
         self._apply_summary(name, summary)
 
     def _index_submissions(self) -> None:
-        """Index the submission partitions, once (see ``_unindexed``).
-
-        Under a lock: the desk's request threads share one store. A partition leaves the list only once
-        indexed, so a damaged one raises again at every look-up instead of being skipped (a duplicate
-        would then pass unseen).
-        """
-        if not self._unindexed:
-            return
-        with self._indexing:
-            collecting = gc.isenabled()
-            gc.disable()
-            try:
-                while self._unindexed:
-                    self._index_partition(*self._unindexed[0])
-                    del self._unindexed[0]
-            finally:
-                if collecting:
-                    gc.enable()
+        self._submissions.ensure(self._index_partition)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -179,9 +149,7 @@ class Store:
 
     def records(self, form: str | None = None) -> Iterator[Record]:
         """Every record (of ``form``), committed or pending, in partition order (reads the whole history)."""
-        names = [n for n in self._files.known("records-")
-                 if form is None or PARTITION_NAME.match(n)["base"].rpartition("-")[0] == f"records-{form}"]
-        for name in names:
+        for name in [n for names in self._files.record_chains(form).values() for n in names]:
             for doc in self._files.read_through(name):
                 yield self._pending_records.get(doc["number"]) or doc_to_record(doc)
         for number, record in self._pending_records.items():
@@ -194,13 +162,10 @@ class Store:
         Reads only the newest partitions of each form (latest year, last chunk first) until each
         form has given ``count``: a start page stays as fast with years of history behind it.
         """
-        chains: dict[str, list[str]] = {}
-        for name in self._files.known("records-"):
-            chains.setdefault(PARTITION_NAME.match(name)["base"].rpartition("-")[0], []).append(name)
         # (created, number, record or stored document): only the ``count`` newest become records
         found: list[tuple[float, str, Any]] = [(r.created_at.timestamp(), n, r) for n, r in self._pending_records.items()
                                                if n not in self._records]
-        for names in chains.values():
+        for names in self._files.record_chains().values():
             taken = 0
             for name in reversed(names):
                 docs = self._files.table(name).all()
@@ -258,7 +223,7 @@ class Store:
         if pending is not None:
             return pending
         self._index_submissions()
-        name = self._submissions.get(digest_key(digest))
+        name = self._submissions.partition(digest_key(digest))
         if name is None:
             return None
         doc = self._files.table(name).get(_DOC["hash"] == digest)
@@ -375,7 +340,7 @@ class Store:
         while len(self._cache) > CACHED_RECORDS:
             self._cache.popitem(last=False)
         for digest, name in added:
-            self._submissions[digest_key(digest)] = name
+            self._submissions.add([digest_key(digest)], name)
         self._pending_records.clear()
         self._pending_states.clear()
         self._pending_submissions.clear()
@@ -420,7 +385,7 @@ class Store:
         if name.startswith("records-"):
             self._index.add_summary(name, summary["records"])
         else:
-            self._submissions.update(dict.fromkeys(summary["hashes"], name))
+            self._submissions.add(summary["hashes"], name)
 
 
 def _replace_with(docs: dict[int, dict]) -> Callable[[dict], None]:
