@@ -22,6 +22,8 @@ What a render costs, and what was done about it (bench/bench.py measures it):
 * The browser stylesheet (:func:`lean_ua_stylesheet`) is WeasyPrint's, less the rules that
   gave every element pseudo-element styles these documents never use; same PDF bytes.
 * One font face (fonts/fonts.css): each face used is subset and embedded in every PDF.
+* What no reader uses leaves each PDF before it is written (:mod:`formflow.render.finish`):
+  widths equal to the default, WeasyPrint's tabulated sRGB profile, the font program's cmap.
 * PDF streams are deflated at zlib's default level, not pydyf's 9 (:data:`DEFLATE_LEVEL`).
 * tinyhtml5 (WeasyPrint's HTML parser) 2.1 never finds a regular expression in its own cache;
   :class:`_CharsUntilCache` makes it, which halves the time the HTML takes to parse.
@@ -57,6 +59,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
 from formflow.render.context import blank_context, record_context
+from formflow.render.finish import finish
 from formflow.render.todolist import todo_context
 from formflow.render.fetcher import FONTS, TEMPLATES, SafeFetcher
 
@@ -197,13 +200,15 @@ class _HTML(HTML):
 class Renderer:
     """Fonts, stylesheets and templates loaded once; renders HTML to PDF bytes with them.
 
-    ``latin_only``: the benchmark's yardstick, not for print. The same templates and stylesheet
+    ``finished``: apply :func:`formflow.render.finish.finish` (what no reader uses taken out of each PDF;
+    tests turn it off to compare pixels). ``latin_only``: the benchmark's yardstick, not for print. The same templates and stylesheet
     with the ASCII-only cut of the font, and every character outside ASCII (in the HTML and
     the stylesheet) replaced by W (full-width) or x, so no glyph falls back to another font.
     """
 
     def __init__(self, overrides: Path | None = None, variant: str | None = ARCHIVE_VARIANT, *,
-                 latin_only: bool = False):
+                 latin_only: bool = False, finished: bool = True):
+        self.finisher = finish if finished else None
         self.overrides = overrides if overrides is not None and overrides.is_dir() else None
         self.variant = variant
         self.latin_only = latin_only
@@ -245,7 +250,7 @@ class Renderer:
             return document.write_pdf(
                 stylesheets=self.stylesheets, font_config=self.font_config, pdf_forms=forms,
                 pdf_variant=variant, custom_metadata=True, uncompressed_pdf=False,
-                pdf_identifier=_identifier(context))
+                pdf_identifier=_identifier(context), finisher=self.finisher)
 
     def render_record(self, defs: Definitions, record: Record, now: dt.datetime) -> bytes:
         return self.pdf("record.html", record_context(defs, record, now), variant=self.variant)
