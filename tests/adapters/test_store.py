@@ -14,6 +14,7 @@ import pytest
 from formflow.adapters import partitions as partitions_module
 from formflow.adapters import partitionset as partitionset_module
 from formflow.adapters import store as store_module
+from formflow.adapters import storeopen
 from formflow.adapters.store import Store, record_to_doc
 from formflow.engine.records import Event, Record
 
@@ -208,8 +209,9 @@ def test_opening_reads_the_summaries_not_the_partitions(tmp_path, small_partitio
     store.put(child, "pending")
     store.commit()
     assert sorted(p.name for p in (db / "index").iterdir()) == sorted(
-        p.name for p in db.glob("*.json") if p.name != "meta.json")
+        [p.name for p in db.glob("*.json") if p.name != "meta.json"] + ["records.snapshot"])
     reads = counting_reads(monkeypatch)
+    (db / "index" / "records.snapshot").unlink()  # (the snapshot's own test is test_indexsnapshot.py)
     reopened = Store(db)
     assert reads == []  # the partitions are known from their summaries
     assert reopened.count() == 11 and reopened.children("TS-2026-00003") == ["TS-2026-00011"]
@@ -389,13 +391,13 @@ def test_request_threads_sharing_a_store_all_see_the_submissions(tmp_path, small
     db = tmp_path / "db"
     fill(Store(db), range(1, 13))  # three submission partitions of five
     store = Store(db)
-    real = Store._index_partition
+    real = storeopen.Indexes.index_partition
 
     def slow(self, name, path):
         time.sleep(0.05)  # (widens the window in which another thread looks)
-        real(self, name, path)
+        return real(self, name, path)
 
-    monkeypatch.setattr(Store, "_index_partition", slow)
+    monkeypatch.setattr(storeopen.Indexes, "index_partition", slow)
     found = {}
     threads = [threading.Thread(target=lambda i=i: found.__setitem__(i, store.submission(digest(12)) is not None))
                for i in range(3)]

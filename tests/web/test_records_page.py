@@ -93,3 +93,19 @@ def test_the_list_is_sorted_once_per_change_and_shows_a_new_commit_at_once(clien
     newer = fill(workspace.root, 1, start=61)  # committed by another writer: the next page view shows it
     assert listed(client.get("/records").body)[:2] == [newer[0], numbers[-1]]
     assert len(made) == 2
+
+
+def test_search_reaches_every_record_and_follows_changes(client, workspace):
+    """Every record is searched (the desk once looked at the newest 2,000 only), from the partitions'
+    search texts; a record changed since is found by what it says now."""
+    numbers = fill(workspace.root, 2600)
+    assert listed(client.get("/records?q=3-1-1002").body) == [numbers[1]]  # the oldest but one
+    assert listed(client.get("/records?q=13800002599").body) == [numbers[2598]]
+    store = Store(workspace.root / "data" / "db")
+    old = store.get(numbers[1])
+    store.put(old.with_event(Event("assign", "李娜", old.created_at + dt.timedelta(hours=1),
+                                   {"routed_to": "绿化养护部"})), "assigned")
+    store.commit()
+    assert listed(client.get("/records?q=绿化养护").body) == [numbers[1]]
+    assert listed(client.get("/records?q=绿化养护&state=assigned").body) == [numbers[1]]
+    assert listed(client.get("/records?q=绿化养护&state=registered").body) == []

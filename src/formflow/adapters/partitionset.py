@@ -70,6 +70,10 @@ class PartitionSet:
         if base not in self._tails or sort_key(name) > sort_key(self._tails[base]):
             self._tails[base] = name
 
+    def sizes(self) -> dict[str, tuple[int, int]]:
+        """``(documents, next document id)`` of every partition noted."""
+        return {name: (count, self._next_ids[name]) for name, count in self._sizes.items()}
+
     def known(self, prefix: str) -> list[str]:
         """The partitions whose names start with ``prefix``, in order (year, then continuation)."""
         return sorted((name for name in self._sizes if name.startswith(prefix)), key=sort_key)
@@ -122,14 +126,15 @@ class PartitionSet:
         self._sizes[name] += 1
         return doc_id
 
-    def write(self) -> None:
-        """Write every changed partition, all or nothing (WAL, then each file), then their summaries.
+    def write(self) -> list[str]:
+        """Write every changed partition, all or nothing (WAL, then each file), then their summaries; the names
+        of the partitions written.
 
         If the write fails, the change is undone in memory (:meth:`abort`) and the error goes to the
         caller; failing once its WAL is on disk, the set is marked :attr:`interrupted`.
         """
         if not self._changed:
-            return
+            return []
         names = sorted(self._changed, key=sort_key)
         self._staged.clear()
         try:
@@ -152,6 +157,7 @@ class PartitionSet:
                     continue
                 write_summary(self.folder, name, summarize(name, self._open[name].table(TABLE).all(), stat))
         self.trim()
+        return names
 
     def trim(self) -> None:
         """Close the least recently used partitions beyond :data:`CACHED_PARTITIONS` (never a changed one)."""

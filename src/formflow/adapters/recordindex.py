@@ -41,6 +41,23 @@ class RecordIndex:
         self.where: dict[str, tuple[str, int, str, str, int, int, float]] = {}
         self._by_state: dict[tuple[str, str], set[str]] = {}
         self._children: dict[str, list[str]] = {}
+        #: Records indexed again from another partition than before (a hand copy): an index brought up to
+        #: date from a snapshot cannot tell which copy a full build would keep, so it builds afresh.
+        self.moved = 0
+
+    def export(self) -> tuple:
+        """The index as plain dicts, sets and tuples (what :mod:`formflow.adapters.indexsnapshot` saves)."""
+        return self.where, self._by_state, self._children
+
+    @classmethod
+    def from_export(cls, state: tuple) -> RecordIndex:
+        """The index :meth:`export` gave (``ValueError`` if ``state`` is not of that shape)."""
+        where, by_state, children = state
+        if not (isinstance(where, dict) and isinstance(by_state, dict) and isinstance(children, dict)):
+            raise ValueError("not a record index")
+        index = cls()
+        index.where, index._by_state, index._children = where, by_state, children
+        return index
 
     def add(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
             workflow_version: int, parent: str, created: float) -> None:
@@ -61,7 +78,9 @@ class RecordIndex:
         """
         where, by_state, children, intern = self.where, self._by_state, self._children, sys.intern
         for number, doc_id, form, state, form_version, workflow_version, parent, created in rows:
-            if number in where:  # the same number in two partitions (a hand copy): the later one wins, as before
+            if number in where:  # indexed again (a changed partition), or in two partitions (a hand copy): the later wins
+                if where[number][0] != name:
+                    self.moved += 1
                 self.add(number, name, doc_id, form, state, form_version, workflow_version, parent, created)
                 continue
             form, state = intern(form), intern(state)
@@ -131,14 +150,14 @@ class SubmissionIndex:
 
     def __init__(self) -> None:
         self._where: dict[int, str] = {}  # digest key -> partition
-        self._waiting: list[tuple[str, Path]] = []
+        self._waiting: list[tuple[str, Path | str]] = []
         self._lock = threading.Lock()
 
-    def defer(self, name: str, path: Path) -> None:
+    def defer(self, name: str, path: Path | str) -> None:
         """Partition ``name`` (file ``path``) is to be indexed when first needed."""
         self._waiting.append((name, path))
 
-    def ensure(self, index_partition: Callable[[str, Path], None]) -> None:
+    def ensure(self, index_partition: Callable[[str, Path | str], object]) -> None:
         """Index the waiting partitions with ``index_partition`` (which calls :meth:`add`), once."""
         if not self._waiting:
             return

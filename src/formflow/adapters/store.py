@@ -48,11 +48,11 @@ from typing import Any
 from tinydb import Query
 from tinydb.table import Document
 
-from formflow.adapters.partitions import (PARTITION_NAME, TABLE, created_stamp, digest_key, doc_to_record,
-                                          open_partition, read_summary, record_to_doc, recover, sort_key, summarize,
-                                          write_summary)
-from formflow.adapters.partitionset import PartitionSet
-from formflow.adapters.recordindex import RecordIndex, SubmissionIndex, building
+from formflow.adapters.partitions import (created_stamp, digest_key, doc_to_record, record_to_doc, recover,
+                                          search_text)
+from formflow.adapters.recordindex import building
+from formflow.adapters.searchindex import SearchIndex, clean_query
+from formflow.adapters.storeopen import Indexes, partition_summary
 from formflow.engine.records import Record
 
 __all__ = ["Store", "doc_to_record", "record_to_doc"]
@@ -78,48 +78,24 @@ class Store:
             recover(self.folder)
         #: Bumped by every change (pending or committed): callers cache what they derive from the store.
         self.version = 0
-        self._files = PartitionSet(folder)
-        self._index = RecordIndex()
+        with building():
+            self._opened = Indexes(folder).load()
+        self._files = self._opened.files
+        self._index = self._opened.records
         self._records = self._index.where  # number -> (partition, doc id, form, state, versions, created)
-        self._submissions = SubmissionIndex()
+        self._submissions = self._opened.submissions
+        self._search = SearchIndex(folder, lambda name, path: partition_summary(folder, name, path),
+                                   lambda: self._files.known("records-"))
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
         self._pending_submissions: dict[str, dict] = {}
-        self._meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
+        self._meta: dict[str, Any] = self._opened.meta
         self._meta_dirty = False
         self._first_received: str | None = None
-        with building():
-            self._load(folder)
-
-    def _load(self, folder: Path) -> None:
-        """Build the in-memory indexes from the partitions' summaries (or the partitions themselves)."""
-        for path in sorted(folder.glob("*.json"), key=lambda p: sort_key(p.stem)):
-            name = path.stem
-            if not PARTITION_NAME.match(name):
-                continue  # wal.json, or something that is not ours
-            if name == "meta":
-                doc = self._files.table(name).get(doc_id=1)
-                if doc:
-                    self._meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
-                                  "since": doc.get("since", "")}
-                continue
-            if name.startswith("submissions-"):
-                self._submissions.defer(name, path)
-                continue
-            self._index_partition(name, path)
-
-    def _index_partition(self, name: str, path: Path) -> None:
-        summary = read_summary(self.folder, name, path)
-        if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
-            db = open_partition(path)
-            summary = summarize(name, db.table(TABLE).all(), db.storage.read_stat)
-            write_summary(self.folder, name, summary)
-            del db
-        self._apply_summary(name, summary)
 
     def _index_submissions(self) -> None:
-        self._submissions.ensure(self._index_partition)
+        self._submissions.ensure(self._opened.index_partition)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -211,6 +187,18 @@ class Store:
         """Numbers of the records whose parent is ``number`` (committed or pending)."""
         found = [n for n in self._index.children(number) if n not in self._pending_records]
         found += [n for n, r in self._pending_records.items() if r.parent == number]
+        return found
+
+    def search(self, text: str, form: str | None = None) -> set[str]:
+        """Numbers of the records (committed or pending; of ``form``) whose number or a short value written into
+        them (房号, 姓名, 电话 ...: :func:`search_text`) contains ``text``, case ignored (:mod:`searchindex`)."""
+        found = self._search.find(text, form)
+        needle = clean_query(text)
+        for number, record in self._pending_records.items():
+            found.discard(number)  # what it says now, not what its committed version said
+            if needle and (form is None or record.form == form) and (
+                    needle in number.casefold() or needle in search_text(record_to_doc(record))):
+                found.add(number)
         return found
 
     def count(self) -> int:
@@ -328,7 +316,7 @@ class Store:
         self._files.begin()
         try:
             placed, added = self._apply_pending()
-            self._files.write()
+            written = self._files.write()
         except BaseException:
             self._files.abort()
             raise
@@ -345,6 +333,7 @@ class Store:
         self._pending_states.clear()
         self._pending_submissions.clear()
         self._meta_dirty = False
+        self._search.forget(written)
         self.version += 1
 
     def _apply_pending(self) -> tuple[list, list]:
@@ -377,15 +366,6 @@ class Store:
                                                                    "duties": self._meta["duties"],
                                                                    "since": self._meta.get("since", "")}, 1))
         return placed, added
-
-    # -- internals -------------------------------------------------------------------------------
-
-    def _apply_summary(self, name: str, summary: dict) -> None:
-        self._files.note(name, summary["count"], summary["next_id"])
-        if name.startswith("records-"):
-            self._index.add_summary(name, summary["records"])
-        else:
-            self._submissions.add(summary["hashes"], name)
 
 
 def _replace_with(docs: dict[int, dict]) -> Callable[[dict], None]:

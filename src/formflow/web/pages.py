@@ -65,28 +65,13 @@ def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
 
 #: Records per page of the 全部记录 list.
 PAGE_SIZE = 50
-#: How many records (newest first, after the form and state filters) a text search reads at most.
-SEARCH_SCAN = 2000
-
-
-def _matches(record: Record, text: str) -> bool:
-    """Whether any value written into ``record`` (房号, 姓名, 电话, details...) contains ``text``."""
-    for event in record.events:
-        for value in event.data.values():
-            if isinstance(value, list):
-                if any(text in str(v) for v in value):
-                    return True
-            elif value is not None and not isinstance(value, bool) and text in str(value):
-                return True
-    return False
 
 
 def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tuple[str, str, str, float]]],
                     form_id: str, state: str, text: str, page_text: str) -> dict:
     """One page of the 全部记录 list: ``newest(form, state)`` gives those records as :meth:`App.indexed` does,
-    newest first (no record is read for that); ``text`` matches record numbers among all of them, and the
-    written values (房号, 姓名, 电话 ...) of the newest :data:`SEARCH_SCAN` of them; only the page's records
-    are read."""
+    newest first (no record is read for that); ``text`` matches their numbers and every value written into
+    them (房号, 姓名, 电话 ...: :meth:`Store.search`, no record read either; long free text is not searched); only the page's records are read."""
     form = form_id if form_id in defs.forms else ""
     workflows = [defs.workflows[form]] if form in defs.workflows else list(defs.workflows.values())
     labels: dict[str, list[str]] = {}
@@ -98,14 +83,8 @@ def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tu
     chosen_state = state if state in labels else ""
     found = newest(form, chosen_state)
     text = text.strip()[:100]
-    scanned_all = True
     if text:
-        wanted = text.upper()
-        by_number = [row for row in found if wanted in row[0].upper()]
-        hits = {row[0] for row in by_number}
-        scan = [row for row in found[:SEARCH_SCAN] if row[0] not in hits]
-        scanned_all = len(found) <= SEARCH_SCAN
-        hits.update(row[0] for row in scan if _matches(app.store.get(row[0]), text))
+        hits = app.store.search(text, form or None)
         found = [row for row in found if row[0] in hits]
     total = len(found)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -119,7 +98,7 @@ def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tu
     params = {k: v for k, v in (("form", form), ("state", chosen_state), ("q", text)) if v}
     link = lambda n: "/records?" + urlencode({**params, "page": n})  # noqa: E731
     return {"rows": rows, "total": total, "page": page, "pages": pages, "chosen": form, "chosen_state": chosen_state,
-            "states": states, "q": text, "scanned_all": scanned_all, "scan_limit": SEARCH_SCAN,
+            "states": states, "q": text,
             "first": (page - 1) * PAGE_SIZE + 1 if rows else 0, "last": (page - 1) * PAGE_SIZE + len(rows),
             "prev_link": link(page - 1) if page > 1 else "", "next_link": link(page + 1) if page < pages else "",
             "forms": list(defs.forms.values())}

@@ -1,0 +1,109 @@
+"""Opening a store: its in-memory indexes built from the record index snapshot where the partitions did not
+change since it was saved, from the partitions' summaries (or the partitions themselves) elsewhere.
+
+See :mod:`formflow.adapters.indexsnapshot` for the snapshot, :mod:`formflow.adapters.recordindex` for the
+indexes; :class:`formflow.adapters.store.Store` holds what :class:`Indexes` builds.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from formflow.adapters import indexsnapshot
+from formflow.adapters.partitions import TABLE, list_partitions, open_partition, read_summary, summarize, write_summary
+from formflow.adapters.partitionset import PartitionSet
+from formflow.adapters.recordindex import RecordIndex, SubmissionIndex
+
+#: Partitions re-indexed at an open (changed since the snapshot) from which the snapshot is saved again
+#: (saving costs about what re-indexing that many partitions does, at 100k records).
+SNAPSHOT_REWRITE = 8
+
+
+def partition_summary(folder: Path, name: str, path: Path | str) -> dict:
+    """Partition ``name``'s summary, made again from the file (and saved) when missing or stale."""
+    path = Path(path)
+    summary = read_summary(folder, name, path)
+    if summary is None:  # no summary yet (older store, or the file changed since): read the file itself
+        db = open_partition(path)
+        summary = summarize(name, db.table(TABLE).all(), db.storage.read_stat)
+        write_summary(folder, name, summary)
+    return summary
+
+
+class Indexes:
+    """The partitions, record and submission indexes and bookkeeping (``meta``) of the store in ``folder``."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.files = PartitionSet(folder)
+        self.records = RecordIndex()
+        self.submissions = SubmissionIndex()
+        self.meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
+
+    def index_partition(self, name: str, path: Path | str) -> dict:
+        """Index partition ``name`` from its summary; the summary."""
+        summary = partition_summary(self.folder, name, path)
+        self.files.note(name, summary["count"], summary["next_id"])
+        if name.startswith("records-"):
+            self.records.add_summary(name, summary["records"])
+        else:
+            self.submissions.add(summary["hashes"], name)
+        return summary
+
+    def load(self) -> Indexes:
+        """Build the indexes (see the module docstring); ``self``, or a fresh :class:`Indexes` built from the
+        summaries alone when the snapshot cannot be brought up to date."""
+        snapshot = indexsnapshot.load(self.folder)
+        covered: dict = {}
+        if snapshot is not None:
+            try:
+                self.records = RecordIndex.from_export(snapshot[1])
+                covered = snapshot[0]
+            except ValueError:
+                snapshot = None
+        changed, present = [], set()
+        for name, path, stamp in list_partitions(self.folder):
+            if name == "meta":
+                self._read_meta()
+            elif name.startswith("submissions-"):
+                self.submissions.defer(name, path)
+            elif covered.get(name, (None,))[0] == stamp:
+                present.add(name)
+                self.files.note(name, covered[name][1], covered[name][2])
+            else:
+                present.add(name)
+                changed.append((name, path))
+        stamps = {name: entry[0] for name, entry in covered.items() if name in present}
+        for name, path in changed:
+            stamps[name] = tuple(self.index_partition(name, path)["file"])
+        if snapshot is not None and (self.records.moved or not present.issuperset(covered)):
+            # a record left its partition (a hand copy) or a partition went away: what the snapshot says of
+            # them cannot be undone record by record, so the index is built from the summaries alone
+            return Indexes(self.folder)._load_from_summaries()
+        if snapshot is None or len(changed) >= min(SNAPSHOT_REWRITE, 1 + len(present) // 10):
+            self._save_snapshot(stamps)  # (a small store: at every change, as cheap as the re-indexing)
+        return self
+
+    def _load_from_summaries(self) -> Indexes:
+        stamps = {}
+        for name, path, _ in list_partitions(self.folder):
+            if name == "meta":
+                self._read_meta()
+            elif name.startswith("records-"):
+                stamps[name] = tuple(self.index_partition(name, path)["file"])
+            else:
+                self.submissions.defer(name, path)
+        self._save_snapshot(stamps)
+        return self
+
+    def _read_meta(self) -> None:
+        doc = self.files.table("meta").get(doc_id=1)
+        if doc:
+            self.meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
+                         "since": doc.get("since", "")}
+
+    def _save_snapshot(self, stamps: dict[str, tuple]) -> None:
+        sizes = self.files.sizes()
+        indexsnapshot.save(self.folder, {name: (stamp, *sizes[name]) for name, stamp in stamps.items()},
+                           self.records.export())

@@ -1,0 +1,87 @@
+"""Search over the values written into records: every partition, casefolded, one value at a time, pending
+changes included, and the search texts kept in a snapshot that is used only where the partitions are unchanged."""
+
+from __future__ import annotations
+
+import json
+
+from formflow.adapters import indexsnapshot
+from formflow.adapters import store as store_module
+from formflow.adapters.store import Store
+from formflow.engine.records import Event
+
+from .test_store import AT, fill, record, small_partitions  # noqa: F401 - a fixture
+
+
+def summaries_read(monkeypatch) -> list[str]:
+    names = []
+    original = store_module.partition_summary
+
+    def summary(folder, name, path):
+        names.append(name)
+        return original(folder, name, path)
+    monkeypatch.setattr(store_module, "partition_summary", summary)
+    return names
+
+
+def test_values_of_every_partition_are_searched_one_value_at_a_time(tmp_path, small_partitions):  # noqa: F811
+    store = Store(tmp_path / "db")
+    fill(store, range(1, 13))  # three partitions of four
+    assert store.search("住户11") == {"TS-2026-00011"}
+    assert store.search("住户1") == {"TS-2026-00001", "TS-2026-00010", "TS-2026-00011", "TS-2026-00012"}
+    assert store.search("3-2-1502") == {f"TS-2026-{n:05d}" for n in range(1, 13)}
+    assert store.search("ts-2026-0000") == {f"TS-2026-{n:05d}" for n in range(1, 10)}  # numbers, case ignored
+    assert store.search("1502住户") == set()  # never across two values
+    assert store.search("complainant") == set()  # field keys are not values
+    assert store.search("") == set() and store.search("没有") == set()
+    fill(store, range(13, 15), form="repair")
+    assert store.search("住户1", form="repair") == {"TS-2026-00013", "TS-2026-00014"}
+    assert store.search("住户13", form="complaint") == set()
+
+
+def test_free_text_and_dates_are_not_searched(tmp_path):
+    store = Store(tmp_path / "db")
+    long = "楼上卫生间漏水，天花板有水渍，已经持续三天，影响正常生活，请尽快安排维修人员上门查看处理"
+    store.put(record(1).with_event(Event("assign", "李娜", AT, {"details": long, "due": "2026-12-01",
+                                                              "at": "2026-11-20T09:00:00+08:00"})), "assigned")
+    store.commit()
+    assert store.search("3-2-1502") == {"TS-2026-00001"}
+    assert store.search("漏水") == store.search("2026-12-01") == store.search("09:00") == set()
+
+
+def test_a_change_is_found_by_what_the_record_says_now_pending_or_committed(tmp_path, small_partitions):  # noqa: F811
+    store = Store(tmp_path / "db")
+    fill(store, range(1, 9))
+    assert store.search("Garden Team") == set()
+    changed = store.get("TS-2026-00002").with_event(Event("assign", "李娜", AT, {"routed_to": "Garden Team"}))
+    store.put(changed, "assigned")
+    store.put(record(9), "registered")
+    assert store.search("garden team") == {"TS-2026-00002"}  # pending, case ignored
+    assert "TS-2026-00009" in store.search("住户9")
+    store.commit()
+    assert store.search("GARDEN") == {"TS-2026-00002"}
+    assert Store(tmp_path / "db").search("garden") == {"TS-2026-00002"}
+
+
+def test_the_search_texts_come_from_their_snapshot_where_nothing_changed(tmp_path, small_partitions,  # noqa: F811
+                                                                        monkeypatch):
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 13))
+    assert Store(db).search("住户7") == {"TS-2026-00007"}  # the first search saves the snapshot
+    assert indexsnapshot.snapshot_path(db, "search").is_file()
+    read = summaries_read(monkeypatch)
+    assert Store(db).search("住户7") == {"TS-2026-00007"}
+    assert read == []
+    # a partition edited behind the store's back: only it is read again
+    partition = db / "records-complaint-2026.2.json"
+    docs = json.loads(partition.read_text("utf-8"))
+    docs["_default"]["1"]["events"][0]["data"]["complainant"] = "王五"
+    partition.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    reader = Store(db)
+    read.clear()
+    assert reader.search("王五") == {"TS-2026-00005"} and reader.search("住户5") == set()
+    assert read == ["records-complaint-2026.2"]
+    # a damaged snapshot is ignored
+    indexsnapshot.snapshot_path(db, "search").write_bytes(b"formflow-index\n\0\0\0\0garbage")
+    read.clear()
+    assert Store(db).search("王五") == {"TS-2026-00005"} and len(read) == 3
