@@ -30,7 +30,11 @@ neighbours — never the whole history. Opening the store builds in-memory index
 partition and stored state, submission hashes) from ``index/<partition>.json``: a summary of each
 partition, written after the commit that changed it. A summary is only a cache — it names the
 size, mtime and inode of the file it describes, and one that is missing, damaged or stale (a WAL
-replay, a hand copy) is ignored and the partition itself read. After that a look-up is O(1)
+replay, a hand copy) is ignored and the partition itself read. The built record index is kept as
+``index/records.snapshot`` (:mod:`formflow.adapters.indexsnapshot`): an open reads it, checks each
+partition's stamp, and re-indexes only the partitions changed since (:mod:`formflow.adapters.storeopen`).
+The desk's search reads the partitions' search texts (:mod:`formflow.adapters.searchindex`), never the
+records themselves. After that a look-up is O(1)
 and reads one partition (a few recently used ones stay parsed). The to-do list only needs
 records that are not closed: :meth:`Store.records_where` selects them by stored state without
 touching the closed history. Files written by earlier versions (one unbounded file per form and

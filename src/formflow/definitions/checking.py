@@ -29,10 +29,11 @@ _validators: dict[int, Draft202012Validator] = {}
 
 
 def _validator(schema: dict) -> Draft202012Validator:
-    # Building a validator resolves $refs; do it once per schema per process.
+    # Building a validator resolves $refs; do it once per schema per process. The schemas are ours and
+    # fixed: that they are valid JSON Schema is checked by the tests (tests/definitions/test_reference.py),
+    # not at every start, where it was a third of a second of every command.
     key = id(schema)
     if key not in _validators:
-        Draft202012Validator.check_schema(schema)
         _validators[key] = Draft202012Validator(schema)
     return _validators[key]
 
