@@ -148,3 +148,41 @@ def test_a_store_that_cannot_write_its_snapshot_still_opens(db, monkeypatch):
     assert not indexsnapshot.snapshot_path(db).exists()
     assert view(reader) == fresh(db)
     assert not list((db / "index").glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("how", ["deleted", "tail restored", "copy removed again"])
+def test_records_that_left_a_partition_are_not_kept_from_the_snapshot(db, how):
+    """A record deleted by hand, a partition restored from an older backup, a hand copy taken back: the
+    snapshot still lists what left, so the index is built afresh (and new records never reuse a document id)."""
+    Store(db)
+    partition = db / "records-complaint-2026.2.json"
+    docs = json.loads(partition.read_text("utf-8"))
+    if how == "deleted":
+        del docs["_default"]["2"]
+        partition.write_text(json.dumps(docs, ensure_ascii=False), encoding="utf-8")
+    elif how == "tail restored":
+        writer = Store(db)
+        fill(writer, range(22, 24))  # into the tail partition .6 (of four each)
+        tail = db / "records-complaint-2026.6.json"
+        old_tail = json.loads(tail.read_text("utf-8"))
+        Store(db)  # a snapshot that knows both new records
+        del old_tail["_default"]["2"]  # the backup from before the second of them
+        tail.write_text(json.dumps(old_tail, ensure_ascii=False), encoding="utf-8")
+    else:
+        target = db / "records-complaint-2026.3.json"
+        original = target.read_text("utf-8")
+        copied = json.loads(original)
+        copied["_default"]["99"] = docs["_default"]["1"]
+        target.write_text(json.dumps(copied, ensure_ascii=False), encoding="utf-8")
+        assert Store(db).count() == view(Store(db))[2]
+        target.write_text(original, encoding="utf-8")
+    reader = Store(db)
+    assert view(reader) == fresh(db)
+    if how == "copy removed again":
+        assert reader.get("TS-2026-00005").number == "TS-2026-00005"
+    new = record(40)
+    reader.put(new, "registered")
+    reader.commit()
+    ids = [where[:2] for where in reader._records.values()]
+    assert len(ids) == len(set(ids))  # no two records on one document
+    assert view(Store(db)) == fresh(db)

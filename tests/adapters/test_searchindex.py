@@ -85,3 +85,30 @@ def test_the_search_texts_come_from_their_snapshot_where_nothing_changed(tmp_pat
     indexsnapshot.snapshot_path(db, "search").write_bytes(b"formflow-index\n\0\0\0\0garbage")
     read.clear()
     assert Store(db).search("王五") == {"TS-2026-00005"} and len(read) == 3
+
+
+def test_cells_of_table_rows_are_searched(tmp_path):
+    store = Store(tmp_path / "db")
+    data = {"unit": "5-1-301", "vehicles": [{"plate": "粤B12345", "model": "轿车"}],
+            "members": [{"name": "李小明", "phone": "13800138000"}]}
+    store.put(record(1).with_event(Event("register", "李娜", AT, data)), "registered")
+    assert store.search("粤b12345") == {"TS-2026-00001"}  # pending
+    store.commit()
+    assert Store(tmp_path / "db").search("13800138000") == {"TS-2026-00001"}
+    assert Store(tmp_path / "db").search("李小明") == {"TS-2026-00001"}
+
+
+def test_documents_not_shaped_as_formflow_writes_them_do_not_stop_the_store(tmp_path):
+    """A hand-edited partition: the records still open and list; search skips what it cannot read."""
+    db = tmp_path / "db"
+    db.mkdir()
+    odd = {"1": {"number": "TS-2026-00001", "form": "complaint", "state": "registered", "events": {"x": 1}},
+           "2": {"number": "TS-2026-00002", "form": "complaint", "state": "registered", "events": ["text"]},
+           "3": {"number": "TS-2026-00003", "form": "complaint", "state": "registered",
+                 "events": [{"data": ["住户3"]}]},
+           "4": {"number": 4, "form": "complaint", "state": "registered",
+                 "events": [{"data": {"unit": "3-2-1502"}}]}}
+    (db / "records-complaint-2026.json").write_text(json.dumps({"_default": odd}, ensure_ascii=False), "utf-8")
+    store = Store(db)
+    assert store.count() == 4
+    assert store.search("3-2-1502") == {"4"} and store.search("住户3") == set()

@@ -114,3 +114,18 @@ def test_blank_and_fillable_forms_and_todo_lists_are_finished_and_read_back(defs
         font = _cid_font(data)
         array = font.get("/W", [])
         assert font["/DW"] not in [w for run in array[1::2] for w in run]
+
+
+def test_a_touch_that_fails_leaves_its_part_as_weasyprint_made_it(defs, tmp_path, monkeypatch):
+    """A later WeasyPrint or pydyf may shape its objects otherwise: the PDF still prints, only larger."""
+    from formflow.render import finish as finish_module
+
+    def broken(*args):
+        raise KeyError("W")
+    record = example_record(defs, "complaint")
+    plain = pdf.Renderer(None, finished=False).render_record(defs, record, NOW)
+    for name in ("compact_widths", "drop_cmap", "compact_output_intent"):
+        monkeypatch.setattr(finish_module, name, broken)
+    data = pdf.Renderer(None).render_record(defs, record, NOW)
+    assert data == plain
+    assert flat(pdftotext(data, tmp_path)) == flat(pdftotext(plain, tmp_path))

@@ -21,12 +21,13 @@ import os
 import zlib
 from pathlib import Path
 
-#: Bumped whenever what is saved changes; a snapshot of another format is ignored.
+from formflow.adapters.partitions import SUMMARY_VERSION
+
+#: Bumped whenever what is saved changes; a snapshot of another format (or made from summaries of
+#: another format: what they hold, such as the search texts, may have changed) is ignored.
 SNAPSHOT_FORMAT = 1
 _MAGIC = b"formflow-index\n"
 
-#: partition name -> (file stamp, documents, next document id)
-Partitions = dict[str, tuple[tuple[int, int, int], int, int]]
 
 
 def snapshot_path(folder: Path, kind: str = "records") -> Path:
@@ -34,11 +35,13 @@ def snapshot_path(folder: Path, kind: str = "records") -> Path:
     return folder / "index" / f"{kind}.snapshot"
 
 
-def save(folder: Path, partitions: dict, index_state: tuple, kind: str = "records") -> None:
-    """Write the snapshot of ``index_state`` (:meth:`RecordIndex.export`) covering ``partitions``.
+def save(folder: Path, partitions: dict, state: tuple, kind: str = "records") -> None:
+    """Write the snapshot ``kind``: ``partitions`` (partition name -> what was taken from it, its file stamp
+    first) and ``state`` (the record index: :meth:`RecordIndex.export`; nothing for the search texts, which
+    are all in ``partitions``). Plain dicts, lists, tuples, strings and numbers only.
 
     Atomic replace, not fsynced: a lost or half-written snapshot is only ignored at the next open."""
-    payload = marshal.dumps((SNAPSHOT_FORMAT, partitions, index_state), 4)
+    payload = marshal.dumps(((SNAPSHOT_FORMAT, SUMMARY_VERSION), partitions, state), 4)
     path = snapshot_path(folder, kind)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -50,7 +53,7 @@ def save(folder: Path, partitions: dict, index_state: tuple, kind: str = "record
 
 
 def load(folder: Path, kind: str = "records") -> tuple[dict, tuple] | None:
-    """``(partitions, index state)`` of the saved snapshot, or ``None`` if there is none fit to use."""
+    """``(partitions, state)`` of the saved snapshot ``kind``, or ``None`` if there is none fit to use."""
     try:
         raw = snapshot_path(folder, kind).read_bytes()
     except OSError:
@@ -63,6 +66,6 @@ def load(folder: Path, kind: str = "records") -> tuple[dict, tuple] | None:
         fmt, partitions, state = marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
-    if fmt != SNAPSHOT_FORMAT or not isinstance(partitions, dict) or not isinstance(state, tuple):
+    if fmt != (SNAPSHOT_FORMAT, SUMMARY_VERSION) or not isinstance(partitions, dict) or not isinstance(state, tuple):
         return None
     return partitions, state

@@ -46,7 +46,7 @@ TABLE = "_default"
 #: The write-ahead log of a commit in progress (in the store's folder).
 WAL = "wal.json"
 #: Format of the summaries in ``index/`` (a summary of another format is ignored and rebuilt).
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 4
 #: Between the values of one record, and between records, in a partition's search text (see :func:`search_text`).
 VALUE_SEP, RECORD_SEP = "\x1f", "\x1e"
 #: Values longer than this are free text, not searched (see :func:`search_text`).
@@ -173,7 +173,8 @@ def summarize(name: str, docs: Iterable[Document], stat: os.stat_result) -> dict
                                created_stamp(doc)]
                               for doc in docs]
         summary["search"] = RECORD_SEP.join(  # the number as it is (what a hit gives back), then as searched
-            f"{doc['number']}{VALUE_SEP}{doc['number'].casefold()}{VALUE_SEP}{search_text(doc)}" for doc in docs)
+            f"{number}{VALUE_SEP}{number.casefold()}{VALUE_SEP}{search_text(doc)}"
+            for number, doc in ((str(doc.get("number", "")), doc) for doc in docs))
     else:
         summary["hashes"] = [digest_key(str(doc.get("hash", ""))) for doc in docs]
     return summary
@@ -181,20 +182,34 @@ def summarize(name: str, docs: Iterable[Document], stat: os.stat_result) -> dict
 
 def search_text(doc: dict) -> str:
     """What a search finds a stored record by: the short values written into it (房号, 姓名, 电话, choices,
-    amounts ...), each once, casefolded, between :data:`VALUE_SEP` (a search never spans two values).
+    amounts, the cells of table rows such as 车牌号 ...), each once, casefolded, between :data:`VALUE_SEP`
+    (a search never spans two values).
 
     Free text (over :data:`SEARCHED_LENGTH` characters: details, comments) and dates and times are left out:
     at 100k records they made the search texts 40 million characters, scanned at every search and held in the
-    desk's memory, for words a clerk rarely searches by."""
+    desk's memory, for words a clerk rarely searches by. Whatever is not shaped as formflow writes it is
+    skipped, never an error (a hand-edited file must not stop the store from opening)."""
     seen: dict[str, None] = {}
-    for event in doc.get("events") or ():
-        for value in (event.get("data") or {}).values():
-            for item in value if isinstance(value, list) else (value,):
-                if item is None or isinstance(item, (bool, dict)):
-                    continue
-                text = str(item)
-                if len(text) <= SEARCHED_LENGTH and not _DATE.match(text):
-                    seen[text.replace(VALUE_SEP, " ").replace(RECORD_SEP, " ").casefold()] = None
+
+    def take(value) -> None:
+        if isinstance(value, list):
+            for item in value:
+                take(item)
+        elif isinstance(value, dict):  # a table row: its cells (one level: rows hold plain values)
+            for item in value.values():
+                if not isinstance(item, (list, dict)):
+                    take(item)
+        elif value is not None and not isinstance(value, bool):
+            text = str(value)
+            if len(text) <= SEARCHED_LENGTH and not _DATE.match(text):
+                seen[text.replace(VALUE_SEP, " ").replace(RECORD_SEP, " ").casefold()] = None
+
+    events = doc.get("events")
+    for event in events if isinstance(events, list) else ():
+        data = event.get("data") if isinstance(event, dict) else None
+        if isinstance(data, dict):
+            for value in data.values():
+                take(value)
     seen.pop("", None)
     return VALUE_SEP.join(seen)
 
@@ -209,7 +224,9 @@ def list_partitions(folder: Path) -> list[tuple[str, str, tuple[int, int, int]]]
         for entry in entries:
             name = entry.name[:-5] if entry.name.endswith(".json") else ""
             if PARTITION_NAME.match(name):  # not wal.json, nor anything else that is not ours
-                found.append((name, entry.path, tuple(stamp(entry.stat()))))
+                # (on Windows a DirEntry's stat has no inode, which summaries and snapshots compare)
+                info = entry.stat() if os.name != "nt" else os.stat(entry.path)
+                found.append((name, entry.path, tuple(stamp(info))))
     found.sort(key=lambda item: sort_key(item[0]))
     return found
 

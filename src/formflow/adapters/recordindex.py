@@ -2,7 +2,8 @@
 parent and creation time — what lists, the to-do list and ``check`` need without reading a partition)
 and submissions (which partition holds each content hash, for the duplicate check).
 
-Built from the partitions' summaries (``index/``), kept up to date by every commit.
+Built from the partitions' summaries (``index/``) or, for records, from the snapshot of the last build
+(:mod:`formflow.adapters.storeopen`); kept up to date by every commit.
 Uncommitted changes are the store's own business (:mod:`formflow.adapters.store`).
 """
 
@@ -71,16 +72,20 @@ class RecordIndex:
         self.where[number] = (name, doc_id, form, state, form_version, workflow_version, created)
         self._by_state.setdefault((form, state), set()).add(number)
 
-    def add_summary(self, name: str, rows: list) -> None:
-        """Index the records of partition ``name`` as its summary lists them.
+    def add_summary(self, name: str, rows: list) -> int:
+        """Index the records of partition ``name`` as its summary lists them; how many of them (distinct numbers)
+        were already indexed in ``name`` (re-indexing a changed partition: fewer than it held means records left it).
 
         What :meth:`add` does, inlined: opening a store of 100k records runs this once per record.
         """
         where, by_state, children, intern = self.where, self._by_state, self._children, sys.intern
+        again: set[str] = set()
         for number, doc_id, form, state, form_version, workflow_version, parent, created in rows:
             if number in where:  # indexed again (a changed partition), or in two partitions (a hand copy): the later wins
                 if where[number][0] != name:
                     self.moved += 1
+                else:
+                    again.add(number)
                 self.add(number, name, doc_id, form, state, form_version, workflow_version, parent, created)
                 continue
             form, state = intern(form), intern(state)
@@ -91,6 +96,7 @@ class RecordIndex:
             numbers.add(number)
             if parent:
                 children.setdefault(parent, []).append(number)
+        return len(again)
 
     def numbers_where(self, wanted: Callable[[str, str], bool]) -> list[str]:
         """Numbers of the records whose (form, stored state) pass ``wanted``, in partition order."""

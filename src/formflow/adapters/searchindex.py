@@ -1,4 +1,4 @@
-"""Search over what was written into every committed record (房号, 姓名, 电话, details ...), for the desk.
+"""Search over the short values written into every committed record (房号, 姓名, 电话, 车牌号 ...), for the desk.
 
 Each record partition's summary carries its search text: per record, its number as it is (what a hit gives
 back), then casefolded, then the record's values (casefolded, :func:`formflow.adapters.partitions.search_text`),
@@ -59,7 +59,8 @@ class SearchIndex:
                     self._texts.pop(name, None)
 
     def find(self, text: str, form: str | None = None) -> set[str]:
-        """Numbers of the committed records (of ``form``) whose number or written values contain ``text``."""
+        """Numbers of the committed records (of ``form``) whose number or searched values (what
+        :func:`formflow.adapters.partitions.search_text` keeps) contain ``text``."""
         needle = clean_query(text)
         if not needle:
             return set()

@@ -42,11 +42,12 @@ class Indexes:
         self.meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
 
     def index_partition(self, name: str, path: Path | str) -> dict:
-        """Index partition ``name`` from its summary; the summary."""
+        """Index partition ``name`` from its summary; the summary (with ``kept``: for a record partition, how
+        many of its records were indexed in it before)."""
         summary = partition_summary(self.folder, name, path)
         self.files.note(name, summary["count"], summary["next_id"])
         if name.startswith("records-"):
-            self.records.add_summary(name, summary["records"])
+            summary["kept"] = self.records.add_summary(name, summary["records"])
         else:
             self.submissions.add(summary["hashes"], name)
         return summary
@@ -54,34 +55,38 @@ class Indexes:
     def load(self) -> Indexes:
         """Build the indexes (see the module docstring); ``self``, or a fresh :class:`Indexes` built from the
         summaries alone when the snapshot cannot be brought up to date."""
-        snapshot = indexsnapshot.load(self.folder)
-        covered: dict = {}
-        if snapshot is not None:
+        saved = indexsnapshot.load(self.folder)
+        covered: dict = {}  # partition -> (file stamp, documents, next id) as the snapshot knew it
+        if saved is not None:
+            covered, index_state = saved
             try:
-                self.records = RecordIndex.from_export(snapshot[1])
-                covered = snapshot[0]
+                self.records = RecordIndex.from_export(index_state)
             except ValueError:
-                snapshot = None
+                saved, covered = None, {}
         changed, present = [], set()
         for name, path, stamp in list_partitions(self.folder):
             if name == "meta":
                 self._read_meta()
             elif name.startswith("submissions-"):
                 self.submissions.defer(name, path)
-            elif covered.get(name, (None,))[0] == stamp:
-                present.add(name)
-                self.files.note(name, covered[name][1], covered[name][2])
             else:
                 present.add(name)
-                changed.append((name, path))
-        stamps = {name: entry[0] for name, entry in covered.items() if name in present}
+                known = covered.get(name)
+                if known is not None and known[0] == stamp:
+                    self.files.note(name, known[1], known[2])
+                else:
+                    changed.append((name, path))
+        stamps = {name: known[0] for name, known in covered.items() if name in present}
+        lost = False  # a record the snapshot had in a changed partition is no longer in it
         for name, path in changed:
-            stamps[name] = tuple(self.index_partition(name, path)["file"])
-        if snapshot is not None and (self.records.moved or not present.issuperset(covered)):
-            # a record left its partition (a hand copy) or a partition went away: what the snapshot says of
-            # them cannot be undone record by record, so the index is built from the summaries alone
+            summary = self.index_partition(name, path)
+            stamps[name] = tuple(summary["file"])
+            lost = lost or (name in covered and summary["kept"] < covered[name][1])
+        if saved is not None and (lost or self.records.moved or not present.issuperset(covered)):
+            # records left a partition (deleted, a backup restored, a hand copy) or a partition went away: an
+            # index brought up to date record by record would keep them, so it is built from the summaries alone
             return Indexes(self.folder)._load_from_summaries()
-        if snapshot is None or len(changed) >= min(SNAPSHOT_REWRITE, 1 + len(present) // 10):
+        if saved is None or len(changed) >= min(SNAPSHOT_REWRITE, 1 + len(present) // 10):
             self._save_snapshot(stamps)  # (a small store: at every change, as cheap as the re-indexing)
         return self
 

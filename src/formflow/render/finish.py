@@ -32,16 +32,35 @@ SRGB_PROFILE = Path(__file__).resolve().parent / "color" / "sRGB-v4.icc"
 
 
 def finish(document, pdf: pydyf.PDF) -> None:
-    """WeasyPrint's ``finisher``: apply the touches of this module to ``pdf`` (``document`` is unused)."""
+    """WeasyPrint's ``finisher``: apply the touches of this module to ``pdf`` (``document`` is unused).
+
+    Each touch only saves bytes, so one that fails (a WeasyPrint or pydyf release that shapes its objects
+    otherwise) leaves its part of the PDF as WeasyPrint made it, never the PDF unprinted."""
     for obj in list(pdf.objects):
         if isinstance(obj, dict) and obj.get("Type") == "/Font" and obj.get("Subtype") == "/CIDFontType0":
-            compact_widths(obj)
+            _safely(compact_widths, obj)
             descriptor = _resolve(pdf, obj.get("FontDescriptor"))
             if isinstance(descriptor, dict):
                 program = _resolve(pdf, descriptor.get("FontFile3"))
                 if isinstance(program, pydyf.Stream) and program.extra.get("Subtype") == "/OpenType":
-                    drop_cmap(program)
-    compact_output_intent(pdf)
+                    _safely(drop_cmap, program)
+    _safely(compact_output_intent, pdf)
+
+
+def _safely(touch, target) -> None:
+    """Apply ``touch`` to ``target`` on a copy of what it changes, kept only if it succeeds."""
+    if isinstance(target, dict):
+        before = dict(target)
+        try:
+            touch(target)
+        except Exception:  # noqa: BLE001 - see finish(): the object goes back as it was
+            target.clear()
+            target.update(before)
+        return
+    try:
+        touch(target)
+    except Exception:  # noqa: BLE001 - drop_cmap / compact_output_intent replace whole streams, or nothing
+        pass
 
 
 def _resolve(pdf: pydyf.PDF, reference):
@@ -81,16 +100,13 @@ def compact_widths(font: dict) -> None:
 def drop_cmap(program: pydyf.Stream) -> None:
     """Remove the ``cmap`` table from the embedded OpenType program ``program`` (see the module docstring)."""
     raw = b"".join(part if isinstance(part, bytes) else bytes(part) for part in program.stream)
-    try:
-        font = TTFont(io.BytesIO(raw), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
-        if "cmap" not in font.reader.keys():
-            return
-        del font["cmap"]
-        out = io.BytesIO()
-        font.save(out, reorderTables=False)
-    except Exception:  # noqa: BLE001 - a font we cannot read is embedded as WeasyPrint made it
+    font = TTFont(io.BytesIO(raw), lazy=True, recalcTimestamp=False, recalcBBoxes=False)
+    if "cmap" not in font.reader.keys():
         return
-    program.stream = [out.getvalue()]
+    del font["cmap"]
+    out = io.BytesIO()
+    font.save(out, reorderTables=False)
+    program.stream = [out.getvalue()]  # (a font fontTools cannot read raises before this: left as it was)
 
 
 def compact_output_intent(pdf: pydyf.PDF) -> None:
