@@ -272,3 +272,23 @@ def test_two_archived_files_claiming_one_number_stop_the_rebuild_with_what_to_do
     assert "用 formflow show 编号 核对数据库中的记录" in result.err
     assert "请把 forms/、workflows/ 恢复" not in result.err
     assert dump(Store(workspace.root / "data" / "db")) == before
+
+
+def test_an_app_lets_go_of_its_store_for_a_rebuild_and_has_one_again_whatever_the_outcome(workspace):
+    from formflow import rebuild as rebuild_module
+
+    without_pdfs(workspace.root)
+    before = office_with_history(workspace)
+    with WorkspaceLock(workspace.root):
+        app = App.open(workspace.root)
+        assert app.rebuild().records == len(before["records"])
+        assert dump(app.store) == before
+        for meta_path in (workspace.root / "data/archive").glob("*/*/*.meta.json"):  # now refused: see above
+            meta = json.loads(meta_path.read_text("utf-8"))
+            del meta["definitions"]
+            meta_path.write_text(json.dumps(meta, ensure_ascii=False), "utf-8")
+        raise_form_version(workspace)
+        app = App.open(workspace.root)
+        with pytest.raises(rebuild_module.RebuildError):
+            app.rebuild()
+        assert dump(app.store) == before  # reopened on the database in use, unchanged

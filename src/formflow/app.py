@@ -182,9 +182,14 @@ class App:
     def rebuild(self) -> RebuildReport:
         """Rebuild the database from the archive alone, each file under the definitions it was accepted
         with; switches to the new database only once it is complete (see :mod:`formflow.rebuild`)."""
-        report = rebuild(self.root, self.defs, self.now())
-        self.reopen()
-        return report
+        # The engine's store is the one being replaced: let it go for the replay, or the whole record index of
+        # the old database (a few hundred bytes a record) stays in memory beside the one being built.
+        # Reopened in any case (on a failure the old database, unchanged on disk).
+        self.engine = None
+        try:
+            return rebuild(self.root, self.defs, self.now())
+        finally:
+            self.reopen()
 
 
 def dump(store: Store) -> dict:

@@ -59,6 +59,18 @@ def replaying(defs: Definitions) -> Definitions:
     return dataclasses.replace(defs, settings=dataclasses.replace(defs.settings, plausibility=False))
 
 
+def _kept_bookkeeping(folder: Path) -> tuple[dict[str, int], dt.date | None]:
+    """The counters and first day in use of the store a rebuild replaces (none if there is none yet).
+
+    Read before the replay, and the store let go at once: held open to the end, its record index
+    (a few hundred bytes a record) would stay in memory beside the one being built. The caller holds
+    the workspace lock, so they cannot change meanwhile."""
+    if not folder.is_dir():
+        return {}, None
+    old = Store(folder)
+    return old.counters(), old.since()
+
+
 def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHUNK) -> RebuildReport:
     """Replay the archive of the workspace at ``root`` into a new store and switch to it.
 
@@ -67,7 +79,7 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
     """
     data = root / "data"
     finish_switch(data)
-    old = Store(data / "db") if (data / "db").is_dir() else None
+    counters, since = _kept_bookkeeping(data / "db")
     building = data / BUILDING
     engine = Engine(root, defs, Store(building), recover=False)
     report = RebuildReport()
@@ -120,11 +132,10 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
                          "data/archive, then run formflow rebuild again")
         raise RebuildError("\n".join(lines))
     store = engine.store
-    if old is not None:
-        for counter, value in old.counters().items():
-            store.raise_serial(counter, value)  # numbers given before are never given again
-        if old.since():
-            store.note_since(old.since())
+    for counter, value in counters.items():
+        store.raise_serial(counter, value)  # numbers given before are never given again
+    if since:
+        store.note_since(since)
     store.commit()
     engine.note_since(now)  # the first archived file's day (from the replayed submissions), if none was noted
     store.commit()

@@ -72,3 +72,24 @@ def test_a_month_that_cannot_be_listed_is_named_not_skipped(tmp_path, monkeypatc
     assert [m["path"] for _, m, _ in found if m] == made[1:]
     assert [e for _, m, e in found if m is None] == [
         f"存档文件夹无法读取 archive folder unreadable: [Errno 13] Permission denied: '{tmp_path / 'archive' / '2026' / '10'}'"]
+
+
+def test_a_month_of_names_is_kept_packed_and_given_back_in_order_unchanged():
+    # Chinese, spaces, accents, one name alone, none at all: each comes back as it went in, in order.
+    names = sorted(["000000002-abc-投诉 单.yaml.meta.json", "000000001-def-x.yaml.meta.json",
+                    "000000010-0-é.pdf.meta.json"])
+    assert list(archive_module._Names(names)) == names
+    assert list(archive_module._Names(names[:1])) == names[:1]
+    assert list(archive_module._Names([])) == []
+
+
+def test_files_with_chinese_names_replay_in_order(tmp_path):
+    archive = Archive(tmp_path / "archive")
+    start = dt.datetime(2026, 11, 2, 9, 0, tzinfo=TZ)
+    made = []
+    for seq in (3, 1, 2):
+        raw = f"file {seq}".encode()
+        made.append(archive.stage(raw, f"投诉{seq}.yaml", start, seq, hashlib.sha256(raw).hexdigest(), "", []))
+    archive.publish(made)
+    assert [meta["seq"] for _, meta, _ in archive.files()] == [1, 2, 3]
+    assert [path.name for path, _, _ in archive.files()] == sorted(p.rsplit("/", 1)[1] for p in made)

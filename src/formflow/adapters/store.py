@@ -86,7 +86,7 @@ class Store:
             self._opened = Indexes(folder).load()
         self._files = self._opened.files
         self._index = self._opened.records
-        self._records = self._index.where  # number -> (partition, doc id, form, state, versions, created)
+        self._records = self._index.where  # number -> (partition, doc id, (form, state, versions), created)
         self._submissions = self._opened.submissions
         self._search = SearchIndex(folder, lambda name, path: partition_summary(folder, name, path),
                                    lambda: self._files.known("records-"))
