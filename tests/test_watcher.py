@@ -261,3 +261,24 @@ def test_at_start_the_inbox_is_taken_before_the_render_queue_is_printed(workspac
     taken = next(i for i, line in enumerate(lines) if line.startswith("✓ new.yaml"))
     assert taken < first_pdf, lines
     assert not queue.exists()
+
+
+def test_an_idle_watcher_saves_the_index_snapshot_readers_open_from(running):
+    """After a pass, once the inbox is quiet, the watcher saves the record index snapshot of its store (no
+    reader is opened here: a reader would save one itself)."""
+    from formflow.adapters import indexsnapshot
+    from formflow.adapters.partitions import list_partitions
+
+    ws, lines = running
+    assert wait_for(lambda: started(ws), timeout=30), lines
+    db = ws.root / "data" / "db"
+    (ws.root / "inbox" / "c.yaml").write_text(complaint("电梯异响"), encoding="utf-8")
+
+    def covered() -> bool:
+        saved = indexsnapshot.load(db)
+        records = {name: stamp for name, _, stamp in list_partitions(db) if name.startswith("records-complaint-")}
+        return bool(records) and saved is not None and all(
+            saved[0].get(name, (None,))[0] == stamp for name, stamp in records.items())
+    assert wait_for(covered, timeout=20), lines
+    number = next(iter(indexsnapshot.load(db)[1][0]))
+    assert number.startswith("TS-")

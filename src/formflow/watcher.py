@@ -123,6 +123,8 @@ class Watcher:
                     last_tick = now  # (lists held for a burst are done when it ends: see above)
                     self._guarded(self._refresh_todo)
                 busy = self._intake.due() and any(path not in self._waiting_out for path in self._seen)
+                if not self._seen and self._todo_held_since is None:  # idle: readers open from a fresh snapshot
+                    self._guarded(self.app.store.save_index_snapshot)
                 self.wake.wait(timeout=min(self.quiet / 2, 0.25) if busy else 1.0)
         finally:
             if observer is not None:

@@ -186,3 +186,25 @@ def test_records_that_left_a_partition_are_not_kept_from_the_snapshot(db, how):
     ids = [where[:2] for where in reader._records.values()]
     assert len(ids) == len(set(ids))  # no two records on one document
     assert view(Store(db)) == fresh(db)
+
+
+def test_the_writer_saves_the_snapshot_when_its_commits_changed_many_partitions(db, monkeypatch):
+    """The watcher, idle, asks its store to save the snapshot: the next reader then reads no summary."""
+    fill(Store(db), range(100, 400))  # 75 more partitions of four: a store where saving is weighed
+    Store(db)
+    writer = Store(db)
+    writer.put(writer.get("TS-2026-00002").with_event(Event("assign", "李娜", AT, {"routed_to": "环境部"})),
+               "assigned")
+    writer.commit()
+    assert not writer.save_index_snapshot()  # one partition written: not worth a save (~0.1 s at 100k records)
+    fill(writer, range(400, 400 + 4 * storeopen.SNAPSHOT_REWRITE))
+    writer.put(record(900), "registered")
+    assert not writer.save_index_snapshot()  # never with changes pending
+    writer.commit()
+    assert writer.save_index_snapshot()
+    assert not writer.save_index_snapshot()  # nothing written since
+    read = summaries_read(monkeypatch)
+    reader = Store(db)
+    assert read == []
+    assert view(reader) == view(writer)
+    assert view(reader) == fresh(db)

@@ -56,7 +56,7 @@ from formflow.adapters.partitions import (created_stamp, digest_key, doc_to_reco
                                           search_text)
 from formflow.adapters.recordindex import building
 from formflow.adapters.searchindex import SearchIndex, clean_query
-from formflow.adapters.storeopen import Indexes, partition_summary
+from formflow.adapters.storeopen import SNAPSHOT_REWRITE, Indexes, partition_summary
 from formflow.engine.records import Record
 
 __all__ = ["Store", "doc_to_record", "record_to_doc"]
@@ -97,6 +97,7 @@ class Store:
         self._meta: dict[str, Any] = self._opened.meta
         self._meta_dirty = False
         self._first_received: str | None = None
+        self._written_since_snapshot: set[str] = set()
 
     def _index_submissions(self) -> None:
         self._submissions.ensure(self._opened.index_partition)
@@ -192,6 +193,18 @@ class Store:
         found = [n for n in self._index.children(number) if n not in self._pending_records]
         found += [n for n, r in self._pending_records.items() if r.parent == number]
         return found
+
+    def save_index_snapshot(self) -> bool:
+        """Save the record index snapshot if this store's commits changed many partitions since it was saved
+        (the watcher calls this when the inbox is idle, so the next reader — the desk, a command — opens from
+        it instead of building the index again). Whether it was saved. Only for the process that commits."""
+        enough = min(SNAPSHOT_REWRITE, 1 + len(self._files.known("records-")) // 10)
+        if self._pending_records or self._files.interrupted or len(self._written_since_snapshot) < enough:
+            return False
+        with building():
+            self._opened.save_current()
+        self._written_since_snapshot.clear()
+        return True
 
     def search(self, text: str, form: str | None = None) -> set[str]:
         """Numbers of the records (committed or pending; of ``form``) whose number or a short value written into
@@ -338,6 +351,7 @@ class Store:
         self._pending_submissions.clear()
         self._meta_dirty = False
         self._search.forget(written)
+        self._written_since_snapshot.update(name for name in written if name.startswith("records-"))
         self.version += 1
 
     def _apply_pending(self) -> tuple[list, list]:

@@ -108,6 +108,12 @@ class Indexes:
             self.meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
                          "since": doc.get("since", "")}
 
+    def save_current(self) -> None:
+        """Save the snapshot of the index as it is now: for the process that commits (it alone writes, under the
+        workspace lock), whose index is what its commits wrote; the stamps are the files' as they are now."""
+        self._save_snapshot({name: stamp for name, _, stamp in list_partitions(self.folder)
+                             if name.startswith("records-")})
+
     def _save_snapshot(self, stamps: dict[str, tuple]) -> None:
         sizes = self.files.sizes()
         indexsnapshot.save(self.folder, {name: (stamp, *sizes[name]) for name, stamp in stamps.items()},
