@@ -406,3 +406,25 @@ def test_request_threads_sharing_a_store_all_see_the_submissions(tmp_path, small
     for thread in threads:
         thread.join(10)
     assert found == {0: True, 1: True, 2: True}
+
+
+def test_a_store_let_go_is_freed_at_once(tmp_path):
+    """No reference cycle through the store: a rebuild lets the old store go and opens the new one, and a
+    store waiting for the cyclic collector would hold its whole index meanwhile (two at once at 100k)."""
+    import gc
+    import weakref
+
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 4))
+    store = Store(db)
+    assert store.search("住户2") == {"TS-2026-00002"}  # the search index made too
+    store.get("TS-2026-00001")
+    gone = weakref.ref(store)
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        del store
+        assert gone() is None
+    finally:
+        if collecting:
+            gc.enable()

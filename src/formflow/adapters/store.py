@@ -44,6 +44,7 @@ year) are read as they are; new records then go to the next ``.2`` file.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -88,8 +89,10 @@ class Store:
         self._index = self._opened.records
         self._records = self._index.where  # number -> (partition, doc id, (form, state, versions), created)
         self._submissions = self._opened.submissions
-        self._search = SearchIndex(folder, lambda name, path: partition_summary(folder, name, path),
-                                   lambda: self._files.known("records-"))
+        # (no reference back to the store: a store in a reference cycle outlives its last user until the cyclic
+        # collector runs, and a rebuild's reopen then held two indexes of 100k records at once)
+        self._search = SearchIndex(folder, functools.partial(partition_summary, folder),
+                                   functools.partial(self._files.known, "records-"))
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
