@@ -17,7 +17,7 @@ from pathlib import Path
 
 from formflow.adapters import indexsnapshot
 from formflow.adapters.partitions import RECORD_SEP, VALUE_SEP, list_partitions
-from formflow.adapters.storeopen import SNAPSHOT_REWRITE
+from formflow.adapters.storeopen import worth_saving
 
 #: The snapshot kind of the search texts.
 KIND = "search"
@@ -98,7 +98,6 @@ class SearchIndex:
             summary = self._summary(name, path)
             texts[name] = (tuple(summary["file"]), summary.get("search", ""))
             read += 1
-        if saved is None or read >= min(SNAPSHOT_REWRITE, 1 + len(texts) // 10):
-            # (as for the record index: a few partitions changed cost less to read again than ~20 MB to save)
+        if saved is None or worth_saving(read, len(texts)):
             indexsnapshot.save(self._folder, texts, (), KIND)
         return texts

@@ -57,7 +57,7 @@ from formflow.adapters.partitions import (created_stamp, digest_key, doc_to_reco
                                           search_text)
 from formflow.adapters.recordindex import building
 from formflow.adapters.searchindex import SearchIndex, clean_query
-from formflow.adapters.storeopen import SNAPSHOT_REWRITE, Indexes, partition_summary
+from formflow.adapters.storeopen import Indexes, partition_summary, worth_saving
 from formflow.engine.records import Record
 
 __all__ = ["Store", "doc_to_record", "record_to_doc"]
@@ -201,8 +201,9 @@ class Store:
         """Save the record index snapshot if this store's commits changed many partitions since it was saved
         (the watcher calls this when the inbox is idle, so the next reader — the desk, a command — opens from
         it instead of building the index again). Whether it was saved. Only for the process that commits."""
-        enough = min(SNAPSHOT_REWRITE, 1 + len(self._files.known("records-")) // 10)
-        if self._pending_records or self._files.interrupted or len(self._written_since_snapshot) < enough:
+        written = len(self._written_since_snapshot)
+        if (self._pending_records or self._files.interrupted
+                or not worth_saving(written, len(self._files.known("records-")))):
             return False
         with building():
             self._opened.save_current()

@@ -20,6 +20,12 @@ from formflow.adapters.recordindex import RecordIndex, SubmissionIndex
 SNAPSHOT_REWRITE = 8
 
 
+def worth_saving(changed: int, partitions: int) -> bool:
+    """Whether ``changed`` of ``partitions`` record partitions read again make saving a snapshot worth it:
+    :data:`SNAPSHOT_REWRITE` of them, or any in a small store (where saving is as cheap as re-reading)."""
+    return changed >= min(SNAPSHOT_REWRITE, 1 + partitions // 10)
+
+
 def partition_summary(folder: Path, name: str, path: Path | str) -> dict:
     """Partition ``name``'s summary, made again from the file (and saved) when missing or stale."""
     path = Path(path)
@@ -86,8 +92,8 @@ class Indexes:
             # records left a partition (deleted, a backup restored, a hand copy) or a partition went away: an
             # index brought up to date record by record would keep them, so it is built from the summaries alone
             return Indexes(self.folder)._load_from_summaries()
-        if saved is None or len(changed) >= min(SNAPSHOT_REWRITE, 1 + len(present) // 10):
-            self._save_snapshot(stamps)  # (a small store: at every change, as cheap as the re-indexing)
+        if saved is None or worth_saving(len(changed), len(present)):
+            self._save_snapshot(stamps)
         return self
 
     def _load_from_summaries(self) -> Indexes:
