@@ -726,8 +726,9 @@ def bench_help(cfg) -> None:
 REBUILD_BATCH = 20_000
 
 
-def _rebuild(work: Path, n: int) -> tuple[float, float | None]:
-    """``n`` filled forms stored by one pass, then ``formflow rebuild``: its seconds and peak RSS (MB)."""
+def _rebuild(work: Path, n: int, keep: bool = False) -> tuple[float, float | None]:
+    """``n`` filled forms stored by passes of :data:`REBUILD_BATCH`, then ``formflow rebuild``: its seconds and
+    peak RSS (MB). ``keep``: leave the workspace (its archive) for a closer look, such as tracemalloc."""
     ws = new_workspace(work / f"rebuild{n}", pdfs=False)
     for start in range(0, n, REBUILD_BATCH):  # (an office's history comes in passes, not one of 100k files)
         count = min(REBUILD_BATCH, n - start)
@@ -746,14 +747,15 @@ def _rebuild(work: Path, n: int) -> tuple[float, float | None]:
     out, err = proc.communicate()
     if proc.returncode != 0 or f"{n} 条记录" not in out:
         raise SystemExit(f"rebuild: exited {proc.returncode}: {out[-500:]}{err[-2000:]}")
-    shutil.rmtree(ws)
+    if not keep:
+        shutil.rmtree(ws)
     return t.elapsed, peak
 
 
 def bench_rebuild(cfg, work: Path) -> None:
     sizes = cfg["rebuild_sizes"]
     log(f"7. rebuild of {', '.join(f'{n:,}' for n in sizes)} archived files")
-    found = {n: _rebuild(work, n) for n in sizes}
+    found = {n: _rebuild(work, n, cfg.get("keep", False)) for n in sizes}
     for n, (seconds, peak) in found.items():
         add("7 rebuild", f"{n:>7,} archived files: formflow rebuild", [seconds])
         add("7 rebuild", f"{n:>7,} archived files: per file (start-up included)", [seconds / n])
@@ -877,7 +879,7 @@ def main(argv: list[str] | None = None) -> int:
                         "(100,000 real files take about 15 minutes to make and rebuild)")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp folder, removed)")
     args = parser.parse_args(argv)
-    cfg = dict(QUICK if args.quick else FULL)
+    cfg = dict(QUICK if args.quick else FULL, keep=args.keep is not None)
     if args.sizes:
         cfg["sizes"] = tuple(int(s) for s in args.sizes.split(","))
     if args.rebuild_sizes:

@@ -25,7 +25,7 @@ from formflow.adapters.partitions import SUMMARY_VERSION
 
 #: Bumped whenever what is saved changes; a snapshot of another format (or made from summaries of
 #: another format: what they hold, such as the search texts, may have changed) is ignored.
-SNAPSHOT_FORMAT = 2
+SNAPSHOT_FORMAT = 3
 _MAGIC = b"formflow-index\n"
 
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from formflow.adapters.digestindex import DigestIndex
 from formflow.adapters.partitions import sort_key
 
 
@@ -33,52 +34,126 @@ def building():
             gc.enable()
 
 
+#: Bits of an index entry (see :class:`RecordIndex`), from the lowest: document id, kind, partition; the
+#: creation time in microseconds above them.
+_DOC_BITS, _KIND_BITS, _PART_BITS = 24, 16, 24
+_KIND_SHIFT = _DOC_BITS
+_PART_SHIFT = _DOC_BITS + _KIND_BITS
+_TIME_SHIFT = _PART_SHIFT + _PART_BITS
+
+
+def _bits(width: int) -> int:
+    return (1 << width) - 1
+
+
 class RecordIndex:
-    """Committed records by number, by (form, stored state) and by parent."""
+    """Committed records by number, by (form, stored state) and by parent.
+
+    Each record's entry — its partition, document id there, kind = (form, state, form_version,
+    workflow_version) and creation time — is one int: the partition and the kind as numbers into two short
+    lists, the creation time in microseconds. About 40 bytes a record where a tuple of the four (and its
+    float) took 110, and ints are not containers, so the cyclic garbage collector never walks the 100k
+    entries of a big office (it walked the tuples at every full collection, and once more after each open).
+    An entry whose parts do not fit (a document id of 2**24 or more, from a hand-edited file) is kept as
+    that tuple instead.
+    """
 
     def __init__(self) -> None:
-        #: number -> (partition, doc id, kind, created), kind = (form, state, form_version, workflow_version):
-        #: one small tuple a record (creation time as a POSIX timestamp), its kind shared by every record of
-        #: that form, state and versions (a few dozen tuples in all), since a rebuild or a big office holds
-        #: one entry per record: 24 bytes less each than the seven fields side by side.
-        self.where: dict[str, tuple[str, int, tuple[str, str, int, int], float]] = {}
+        #: number -> packed entry (or, rarely, the tuple (partition, doc id, kind, created))
+        self.where: dict[str, int | tuple] = {}
         #: (form, state) -> numbers, as the keys of a dict (None values) rather than a set: an ordered set
         #: in all but name, at about half the bytes per number (a set keeps its table 2-4x oversized)
         self._by_state: dict[tuple[str, str], dict[str, None]] = {}
         self._children: dict[str, list[str]] = {}
-        self._kinds: dict[tuple[str, str, int, int], tuple[str, str, int, int]] = {}
+        self._names: list[str] = []  # partition by number
+        self._name_ids: dict[str, int] = {}
+        self._kinds: list[tuple[str, str, int, int]] = []  # kind by number
+        self._kind_ids: dict[tuple[str, str, int, int], int] = {}
         #: Records indexed again from another partition than before (a hand copy): an index brought up to
         #: date from a snapshot cannot tell which copy a full build would keep, so it builds afresh.
         self.moved = 0
 
     def export(self) -> tuple:
-        """The index as plain dicts, lists and tuples (what :mod:`formflow.adapters.indexsnapshot` saves; marshal
-        keeps the kinds shared, as they are here)."""
-        return self.where, self._by_state, self._children, self._kinds
+        """The index as plain dicts, lists and ints (what :mod:`formflow.adapters.indexsnapshot` saves)."""
+        return self.where, self._by_state, self._children, self._names, self._kinds
 
     @classmethod
     def from_export(cls, state: tuple) -> RecordIndex:
         """The index :meth:`export` gave (``ValueError`` if ``state`` is not of that shape)."""
-        if not (isinstance(state, tuple) and len(state) == 4 and all(isinstance(part, dict) for part in state)):
+        if not (isinstance(state, tuple) and len(state) == 5 and all(isinstance(part, dict) for part in state[:3])
+                and all(isinstance(part, list) for part in state[3:])):
             raise ValueError("not a record index")
         index = cls()
-        index.where, index._by_state, index._children, index._kinds = state
+        index.where, index._by_state, index._children, index._names, kinds = state
+        index._kinds = [tuple(kind) for kind in kinds]
+        index._name_ids = {name: n for n, name in enumerate(index._names)}
+        index._kind_ids = {kind: n for n, kind in enumerate(index._kinds)}
         return index
+
+    def __len__(self) -> int:
+        return len(self.where)
+
+    def __contains__(self, number: str) -> bool:
+        return number in self.where
+
+    def entry(self, number: str) -> tuple[str, int, tuple[str, str, int, int], float] | None:
+        """``(partition, doc id, (form, state, form_version, workflow_version), created timestamp)`` of record
+        ``number``, or ``None`` if it is not indexed."""
+        packed = self.where.get(number)
+        return None if packed is None else self._unpack(packed)
+
+    def locate(self, number: str) -> tuple[str, int] | None:
+        """``(partition, doc id)`` of record ``number``, or ``None``."""
+        packed = self.where.get(number)
+        if packed is None:
+            return None
+        if packed.__class__ is tuple:
+            return packed[0], packed[1]
+        return self._names[(packed >> _PART_SHIFT) & _bits(_PART_BITS)], packed & _bits(_DOC_BITS)
+
+    def _unpack(self, packed: int | tuple) -> tuple[str, int, tuple[str, str, int, int], float]:
+        if packed.__class__ is tuple:
+            return packed
+        return (self._names[(packed >> _PART_SHIFT) & _bits(_PART_BITS)], packed & _bits(_DOC_BITS),
+                self._kinds[(packed >> _KIND_SHIFT) & _bits(_KIND_BITS)], (packed >> _TIME_SHIFT) / 1_000_000)
+
+    def _pack(self, name: str, doc_id: int, kind: tuple[str, str, int, int], created: float) -> int | tuple:
+        part = self._name_ids.get(name)
+        if part is None:
+            part = self._name_ids[name] = len(self._names)
+            self._names.append(sys.intern(name))
+        kind_id = self._kind_ids.get(kind)
+        if kind_id is None:
+            kind_id = self._kind_ids[kind] = len(self._kinds)
+            self._kinds.append(kind)
+        stamp = None
+        if isinstance(created, (int, float)):
+            try:
+                stamp = round(created * 1_000_000)
+            except (ValueError, OverflowError):  # not a finite number: kept as it came
+                pass
+            if stamp is not None and stamp / 1_000_000 != created:  # (exact within 1833-2106 or so)
+                stamp = None
+        if (stamp is not None and 0 <= doc_id <= _bits(_DOC_BITS) and kind_id <= _bits(_KIND_BITS)
+                and part <= _bits(_PART_BITS)):
+            return (stamp << _TIME_SHIFT) | (part << _PART_SHIFT) | (kind_id << _KIND_SHIFT) | doc_id
+        return (name, doc_id, kind, created)
 
     def _kind(self, form: str, state: str, form_version: int, workflow_version: int) -> tuple[str, str, int, int]:
         kind = (sys.intern(form), sys.intern(state), form_version, workflow_version)
-        return self._kinds.setdefault(kind, kind)
+        kind_id = self._kind_ids.get(kind)
+        return kind if kind_id is None else self._kinds[kind_id]
 
     def add(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
             workflow_version: int, parent: str, created: float) -> None:
         """Index (or re-index, after a change) record ``number`` stored in partition ``name``."""
         kind = self._kind(form, state, form_version, workflow_version)
-        old = self.where.get(number)
+        old = self.entry(number)
         if old is not None:
             self._by_state[old[2][:2]].pop(number, None)
         elif parent:
             self._children.setdefault(parent, []).append(number)
-        self.where[number] = (name, doc_id, kind, created)
+        self.where[number] = self._pack(name, doc_id, kind, created)
         self._by_state.setdefault(kind[:2], {})[number] = None
 
     def add_summary(self, name: str, rows: list) -> int:
@@ -87,20 +162,19 @@ class RecordIndex:
 
         What :meth:`add` does, inlined: opening a store of 100k records runs this once per record.
         """
-        where, by_state, children, kinds = self.where, self._by_state, self._children, self._kinds
+        where, by_state, children = self.where, self._by_state, self._children
         again: set[str] = set()
+        pack = self._pack
         for number, doc_id, form, state, form_version, workflow_version, parent, created in rows:
             if number in where:  # indexed again (a changed partition), or in two partitions (a hand copy): the later wins
-                if where[number][0] != name:
+                if self.locate(number)[0] != name:
                     self.moved += 1
                 else:
                     again.add(number)
                 self.add(number, name, doc_id, form, state, form_version, workflow_version, parent, created)
                 continue
-            kind = kinds.get((form, state, form_version, workflow_version))
-            if kind is None:
-                kind = self._kind(form, state, form_version, workflow_version)
-            where[number] = (name, doc_id, kind, created)
+            kind = self._kind(form, state, form_version, workflow_version)
+            where[number] = pack(name, doc_id, kind, created)
             numbers = by_state.get(kind[:2])
             if numbers is None:
                 numbers = by_state[kind[:2]] = {}
@@ -112,7 +186,15 @@ class RecordIndex:
     def numbers_where(self, wanted: Callable[[str, str], bool]) -> list[str]:
         """Numbers of the records whose (form, stored state) pass ``wanted``, in partition order."""
         chosen = [n for (form, state), numbers in self._by_state.items() if wanted(form, state) for n in numbers]
-        chosen.sort(key=lambda n: (sort_key(self.where[n][0]), self.where[n][1]))
+        keys: dict[str, tuple] = {}
+
+        def order(number: str) -> tuple:
+            name, doc_id = self.locate(number)
+            key = keys.get(name)
+            if key is None:
+                key = keys[name] = sort_key(name)
+            return key, doc_id
+        chosen.sort(key=order)
         return chosen
 
     def rows(self, form: str | None, states: Mapping[str, str],
@@ -129,10 +211,10 @@ class RecordIndex:
         else:
             candidates = {n for (f, s), numbers in self._by_state.items()
                           if (form is None or f == form) and wanted(f, s) for n in numbers}
-            candidates.update(n for n, s in states.items() if n in self.where and wanted(self.where[n][2][0], s))
-        where = self.where
+            candidates.update(n for n, s in states.items() if n in self.where and wanted(self.entry(n)[2][0], s))
+        where, unpack = self.where, self._unpack
         for number in candidates:
-            name, doc_id, (rec_form, state, _, _), created = where[number]
+            name, doc_id, (rec_form, state, _, _), created = unpack(where[number])
             if form is not None and rec_form != form:
                 continue
             if wanted is not None and not wanted(rec_form, states.get(number, state)):
@@ -150,13 +232,15 @@ class RecordIndex:
 
     def states(self) -> Iterator[dict]:
         """``{number, form, state, form_version, workflow_version}`` of every committed record."""
-        for number, (_, _, (form, state, form_version, workflow_version), _) in self.where.items():
+        for number, packed in self.where.items():
+            form, state, form_version, workflow_version = self._unpack(packed)[2]
             yield {"number": number, "form": form, "state": state, "form_version": form_version,
                    "workflow_version": workflow_version}
 
 
 class SubmissionIndex:
-    """Committed submissions: the partition holding each content hash (by :func:`digest_key`).
+    """Committed submissions: the partitions holding each content hash (by :func:`digest_key`), in a
+    :class:`~formflow.adapters.digestindex.DigestIndex` (about 8 bytes a submission).
 
     Its partitions are indexed when first needed (a duplicate check, a commit that adds one): at 100k
     records their hashes are most of the summaries, and show/list/todo/the desk never ask. Under a lock,
@@ -166,9 +250,10 @@ class SubmissionIndex:
     """
 
     def __init__(self) -> None:
-        self._where: dict[int, str] = {}  # digest key -> partition
+        self._keys = DigestIndex()
         self._waiting: list[tuple[str, Path | str]] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # look-ups and additions too: a merge of segments moves entries
+        self._building = False
 
     def defer(self, name: str, path: Path | str) -> None:
         """Partition ``name`` (file ``path``) is to be indexed when first needed."""
@@ -179,14 +264,24 @@ class SubmissionIndex:
         if not self._waiting:
             return
         with self._lock, building():
-            while self._waiting:
-                index_partition(*self._waiting[0])
-                del self._waiting[0]
+            self._building = True
+            try:
+                while self._waiting:
+                    index_partition(*self._waiting[0])
+                    del self._waiting[0]
+            finally:
+                self._building = False
+                self._keys.settle()
 
     def add(self, keys: list[int], name: str) -> None:
         """The submissions with digest keys ``keys`` are in partition ``name``."""
-        self._where.update(dict.fromkeys(keys, name))
+        with self._lock:
+            if self._building:  # (only the thread building holds the lock meanwhile)
+                self._keys.extend(keys, name)
+            else:
+                self._keys.add(keys, name)
 
-    def partition(self, key: int) -> str | None:
-        """The partition of digest key ``key`` (once :meth:`ensure` ran), if any."""
-        return self._where.get(key)
+    def partitions(self, key: int) -> list[str]:
+        """The partitions that may hold digest key ``key`` (once :meth:`ensure` ran): the full hash decides."""
+        with self._lock:
+            return self._keys.partitions(key)

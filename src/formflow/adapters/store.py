@@ -87,7 +87,6 @@ class Store:
             self._opened = Indexes(folder).load()
         self._files = self._opened.files
         self._index = self._opened.records
-        self._records = self._index.where  # number -> (partition, doc id, (form, state, versions), created)
         self._submissions = self._opened.submissions
         # (no reference back to the store: a store in a reference cycle outlives its last user until the cyclic
         # collector runs, and a rebuild's reopen then held two indexes of 100k records at once)
@@ -116,7 +115,7 @@ class Store:
         if cached is not None:
             self._cache.move_to_end(number)
             return cached
-        where = self._records.get(number)
+        where = self._index.locate(number)
         if where is None:
             return None
         table = self._files.table(where[0])
@@ -137,7 +136,7 @@ class Store:
             for doc in self._files.read_through(name):
                 yield self._pending_records.get(doc["number"]) or doc_to_record(doc)
         for number, record in self._pending_records.items():
-            if number not in self._records and (form is None or record.form == form):
+            if number not in self._index and (form is None or record.form == form):
                 yield record
 
     def recent(self, count: int) -> list[Record]:
@@ -148,7 +147,7 @@ class Store:
         """
         # (created, number, record or stored document): only the ``count`` newest become records
         found: list[tuple[float, str, Any]] = [(r.created_at.timestamp(), n, r) for n, r in self._pending_records.items()
-                                               if n not in self._records]
+                                               if n not in self._index]
         for names in self._files.record_chains().values():
             taken = 0
             for name in reversed(names):
@@ -186,7 +185,7 @@ class Store:
         found = self._index.rows(form, self._pending_states, wanted)
         for number, record in self._pending_records.items():
             state = self._pending_states.get(number, "")
-            if (number not in self._records and (form is None or record.form == form)
+            if (number not in self._index and (form is None or record.form == form)
                     and (wanted is None or wanted(record.form, state))):
                 found.append((number, record.form, state, record.created_at.timestamp()))
         return found
@@ -224,7 +223,7 @@ class Store:
 
     def count(self) -> int:
         """How many records are stored (committed or pending)."""
-        return len(self._records) + sum(1 for n in self._pending_records if n not in self._records)
+        return len(self._index) + sum(1 for n in self._pending_records if n not in self._index)
 
     def submission(self, digest: str) -> dict | None:
         """What an earlier submission with this content hash did, if any."""
@@ -232,11 +231,11 @@ class Store:
         if pending is not None:
             return pending
         self._index_submissions()
-        name = self._submissions.partition(digest_key(digest))
-        if name is None:
-            return None
-        doc = self._files.table(name).get(_DOC["hash"] == digest)
-        return None if doc is None else dict(doc)  # None: another hash with the same first 16 hex digits
+        for name in self._submissions.partitions(digest_key(digest)):
+            doc = self._files.table(name).get(_DOC["hash"] == digest)
+            if doc is not None:
+                return dict(doc)
+        return None  # (a partition found but not the hash: another hash shares the first digits of this one)
 
     def submissions(self) -> Iterator[dict]:
         """Every committed submission (reads all of them)."""
@@ -365,7 +364,7 @@ class Store:
         changed: defaultdict[str, dict[int, dict]] = defaultdict(dict)
         for number, record in self._pending_records.items():
             state = self._pending_states.get(number, "")
-            where = self._records.get(number)
+            where = self._index.locate(number)
             doc = record_to_doc(record, state)
             if where:
                 name, doc_id = where[0], where[1]
