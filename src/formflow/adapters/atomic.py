@@ -53,15 +53,27 @@ def sweep_temp(folder: Path) -> int:
     Only safe while holding the workspace lock: no other writer can be mid-write then.
     """
     swept = 0
-    if not folder.is_dir():
-        return 0
-    for tmp in folder.rglob(".*.tmp"):
-        if tmp.is_file():
-            try:
-                tmp.unlink(missing_ok=True)
-            except OSError:  # a folder gone read-only: the leftover is harmless, the next start tries again
-                continue
-            swept += 1
+    # A walk of our own, one scandir at a time, rather than Path.rglob: rglob lists each folder whole before
+    # matching, and an archive month of 100k files (each with its .meta.json) became 200k entries in memory
+    # at every start of the watcher and of process/rebuild (80 MB peak, more than the rest of the start).
+    # Only folders are kept for later; links to folders are not followed (nothing outside is ours to delete).
+    folders = [os.fspath(folder)]
+    while folders:
+        try:
+            entries = os.scandir(folders.pop())
+        except OSError:  # gone or unreadable: nothing of ours to sweep there now
+            continue
+        with entries:
+            for entry in entries:
+                name = entry.name
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif len(name) >= 5 and name[0] == "." and name.endswith(".tmp") and entry.is_file():
+                        os.unlink(entry.path)
+                        swept += 1
+                except OSError:  # a folder gone read-only: the leftover is harmless, the next start tries again
+                    continue
     return swept
 
 
