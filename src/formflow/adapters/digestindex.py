@@ -61,9 +61,6 @@ class DigestIndex:
     def add(self, keys: list[int], name: str) -> None:
         """The submissions with digest keys ``keys`` are in partition ``name``."""
         ident = self._id(name)
-        if len(keys) >= self._recent_max:  # a partition's worth at once: straight into a segment
-            self._store(sorted(((key & _KEY_MASK) >> _ID_BITS << _ID_BITS) | ident for key in keys))
-            return
         recent = self._recent
         for key in keys:
             prefix = (key & _KEY_MASK) >> _ID_BITS

@@ -231,10 +231,11 @@ def list_partitions(folder: Path) -> list[tuple[str, str, tuple[int, int, int] |
     with os.scandir(folder) as entries:
         for entry in entries:
             name = entry.name[:-5] if entry.name.endswith(".json") else ""
-            if name.startswith("submissions-") and PARTITION_NAME.match(name):
+            if not PARTITION_NAME.match(name):  # not wal.json, nor anything else that is not ours
+                continue
+            if name.startswith("submissions-"):
                 found.append((name, entry.path, None))
-            elif PARTITION_NAME.match(name):  # not wal.json, nor anything else that is not ours
-                # (on Windows a DirEntry's stat has no inode, which summaries and snapshots compare)
+            else:  # (on Windows a DirEntry's stat has no inode, which summaries and snapshots compare)
                 info = entry.stat() if os.name != "nt" else os.stat(entry.path)
                 found.append((name, entry.path, tuple(stamp(info))))
     found.sort(key=lambda item: sort_key(item[0]))

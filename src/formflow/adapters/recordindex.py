@@ -104,12 +104,8 @@ class RecordIndex:
 
     def locate(self, number: str) -> tuple[str, int] | None:
         """``(partition, doc id)`` of record ``number``, or ``None``."""
-        packed = self.where.get(number)
-        if packed is None:
-            return None
-        if packed.__class__ is tuple:
-            return packed[0], packed[1]
-        return self._names[(packed >> _PART_SHIFT) & _bits(_PART_BITS)], packed & _bits(_DOC_BITS)
+        found = self.entry(number)
+        return None if found is None else found[:2]
 
     def _unpack(self, packed: int | tuple) -> tuple[str, int, tuple[str, str, int, int], float]:
         if packed.__class__ is tuple:
@@ -117,15 +113,11 @@ class RecordIndex:
         return (self._names[(packed >> _PART_SHIFT) & _bits(_PART_BITS)], packed & _bits(_DOC_BITS),
                 self._kinds[(packed >> _KIND_SHIFT) & _bits(_KIND_BITS)], (packed >> _TIME_SHIFT) / 1_000_000)
 
-    def _pack(self, name: str, doc_id: int, kind: tuple[str, str, int, int], created: float) -> int | tuple:
+    def _pack(self, name: str, doc_id: int, kind_id: int, created: float) -> int | tuple:
         part = self._name_ids.get(name)
         if part is None:
             part = self._name_ids[name] = len(self._names)
             self._names.append(sys.intern(name))
-        kind_id = self._kind_ids.get(kind)
-        if kind_id is None:
-            kind_id = self._kind_ids[kind] = len(self._kinds)
-            self._kinds.append(kind)
         stamp = None
         if isinstance(created, (int, float)):
             try:
@@ -137,24 +129,28 @@ class RecordIndex:
         if (stamp is not None and 0 <= doc_id <= _bits(_DOC_BITS) and kind_id <= _bits(_KIND_BITS)
                 and part <= _bits(_PART_BITS)):
             return (stamp << _TIME_SHIFT) | (part << _PART_SHIFT) | (kind_id << _KIND_SHIFT) | doc_id
-        return (name, doc_id, kind, created)
+        return (name, doc_id, self._kinds[kind_id], created)
 
-    def _kind(self, form: str, state: str, form_version: int, workflow_version: int) -> tuple[str, str, int, int]:
-        kind = (sys.intern(form), sys.intern(state), form_version, workflow_version)
-        kind_id = self._kind_ids.get(kind)
-        return kind if kind_id is None else self._kinds[kind_id]
+    def _kind_id(self, form: str, state: str, form_version: int, workflow_version: int) -> int:
+        """The number of kind (form, state, form_version, workflow_version), given it when new."""
+        kind = (form, state, form_version, workflow_version)
+        found = self._kind_ids.get(kind)
+        if found is None:
+            found = self._kind_ids[kind] = len(self._kinds)
+            self._kinds.append((sys.intern(form), sys.intern(state), form_version, workflow_version))
+        return found
 
     def add(self, number: str, name: str, doc_id: int, form: str, state: str, form_version: int,
             workflow_version: int, parent: str, created: float) -> None:
         """Index (or re-index, after a change) record ``number`` stored in partition ``name``."""
-        kind = self._kind(form, state, form_version, workflow_version)
+        kind_id = self._kind_id(form, state, form_version, workflow_version)
         old = self.entry(number)
         if old is not None:
             self._by_state[old[2][:2]].pop(number, None)
         elif parent:
             self._children.setdefault(parent, []).append(number)
-        self.where[number] = self._pack(name, doc_id, kind, created)
-        self._by_state.setdefault(kind[:2], {})[number] = None
+        self.where[number] = self._pack(name, doc_id, kind_id, created)
+        self._by_state.setdefault(self._kinds[kind_id][:2], {})[number] = None
 
     def add_summary(self, name: str, rows: list) -> int:
         """Index the records of partition ``name`` as its summary lists them; how many of them (distinct numbers)
@@ -173,11 +169,12 @@ class RecordIndex:
                     again.add(number)
                 self.add(number, name, doc_id, form, state, form_version, workflow_version, parent, created)
                 continue
-            kind = self._kind(form, state, form_version, workflow_version)
-            where[number] = pack(name, doc_id, kind, created)
-            numbers = by_state.get(kind[:2])
+            kind_id = self._kind_id(form, state, form_version, workflow_version)
+            where[number] = pack(name, doc_id, kind_id, created)
+            group = self._kinds[kind_id][:2]
+            numbers = by_state.get(group)
             if numbers is None:
-                numbers = by_state[kind[:2]] = {}
+                numbers = by_state[group] = {}
             numbers[number] = None
             if parent:
                 children.setdefault(parent, []).append(number)
@@ -252,34 +249,30 @@ class SubmissionIndex:
     def __init__(self) -> None:
         self._keys = DigestIndex()
         self._waiting: list[tuple[str, Path | str]] = []
-        self._lock = threading.RLock()  # look-ups and additions too: a merge of segments moves entries
-        self._building = False
+        self._lock = threading.Lock()  # look-ups and additions too: a merge of segments moves entries
 
     def defer(self, name: str, path: Path | str) -> None:
         """Partition ``name`` (file ``path``) is to be indexed when first needed."""
         self._waiting.append((name, path))
 
-    def ensure(self, index_partition: Callable[[str, Path | str], object]) -> None:
-        """Index the waiting partitions with ``index_partition`` (which calls :meth:`add`), once."""
+    def ensure(self, index_partition: Callable[[str, Path | str], dict]) -> None:
+        """Index the waiting partitions, once: ``index_partition`` gives each one's summary, whose hashes are
+        gathered unsorted and sorted once at the end (no look-up comes in between: the lock is held)."""
         if not self._waiting:
             return
         with self._lock, building():
-            self._building = True
             try:
                 while self._waiting:
-                    index_partition(*self._waiting[0])
+                    name = self._waiting[0][0]
+                    self._keys.extend(index_partition(*self._waiting[0])["hashes"], name)
                     del self._waiting[0]
             finally:
-                self._building = False
                 self._keys.settle()
 
     def add(self, keys: list[int], name: str) -> None:
-        """The submissions with digest keys ``keys`` are in partition ``name``."""
+        """The submissions with digest keys ``keys`` (committed just now) are in partition ``name``."""
         with self._lock:
-            if self._building:  # (only the thread building holds the lock meanwhile)
-                self._keys.extend(keys, name)
-            else:
-                self._keys.add(keys, name)
+            self._keys.add(keys, name)
 
     def partitions(self, key: int) -> list[str]:
         """The partitions that may hold digest key ``key`` (once :meth:`ensure` ran): the full hash decides."""

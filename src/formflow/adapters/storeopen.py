@@ -49,13 +49,12 @@ class Indexes:
 
     def index_partition(self, name: str, path: Path | str) -> dict:
         """Index partition ``name`` from its summary; the summary (with ``kept``: for a record partition, how
-        many of its records were indexed in it before)."""
+        many of its records were indexed in it before). A submission partition's hashes are left to the caller,
+        :meth:`SubmissionIndex.ensure`, which indexes them all at once."""
         summary = partition_summary(self.folder, name, path)
         self.files.note(name, summary["count"], summary["next_id"])
         if name.startswith("records-"):
             summary["kept"] = self.records.add_summary(name, summary["records"])
-        else:
-            self.submissions.add(summary["hashes"], name)
         return summary
 
     def load(self) -> Indexes:
