@@ -33,6 +33,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import quote, unquote_to_bytes, urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
@@ -57,11 +58,13 @@ FORMS = ("complaint", "repair", "callback", "fee_reminder", "movein", "renovatio
 FULL = {"burst": 1000, "burst_runs": 3, "pdf_burst": 1000, "pdf_burst_runs": 2, "latency_runs": 7,
         "sizes": (1_000, 10_000, 100_000), "open": 300, "pass_runs": 15, "todo_runs": 5, "rss_files": 5,
         "settle": 3.0, "watch_pdfs": True, "help_runs": 7, "pdf_runs": 3, "pdf_forms": 8,
-        "rebuild_sizes": (2_000, 10_000, 20_000), "flat_runs": 5}
+        "rebuild_sizes": (2_000, 10_000, 20_000), "flat_runs": 5,
+        "fold": 10_000, "sync_runs": 5, "hq_records": 2_000, "hq_estates": (5, 10)}
 QUICK = {"burst": 40, "burst_runs": 1, "pdf_burst": 4, "pdf_burst_runs": 1, "latency_runs": 2,
          "sizes": (1_000, 2_000), "open": 100, "pass_runs": 3, "todo_runs": 2, "rss_files": 1,
          "settle": 1.0, "watch_pdfs": False, "help_runs": 2, "pdf_runs": 1, "pdf_forms": 2,
-         "rebuild_sizes": (100, 300, 500), "flat_runs": 2}
+         "rebuild_sizes": (100, 300, 500), "flat_runs": 2,
+         "fold": 100, "sync_runs": 0, "hq_records": 40, "hq_estates": (2, 3)}
 
 TABLE_HEADER = ("item", "measure", "median", "min", "max", "runs", "target")
 
@@ -873,7 +876,7 @@ def bench_flat(cfg, workspaces) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="tiny sizes, well under a minute (a smoke test)")
-    parser.add_argument("--only", default="1,2,3,4,5,6,7,8", help="comma-separated items to run (default: all)")
+    parser.add_argument("--only", default="1,2,3,4,5,6,7,8,9", help="comma-separated items to run (default: all)")
     parser.add_argument("--sizes", help="stored-record counts for item 4, e.g. 1000,10000,100000")
     parser.add_argument("--rebuild-sizes", help="archived-file counts for item 7, e.g. 2000,20000,100000 "
                         "(100,000 real files take about 15 minutes to make and rebuild)")
@@ -918,6 +921,12 @@ def main(argv: list[str] | None = None) -> int:
             bench_rebuild(cfg, work)
         if "8" in only:
             bench_flat(cfg, workspaces)
+        if "9" in only:
+            import stations
+
+            stations.run(SimpleNamespace(add=add, log=log, fill_inbox=fill_inbox, new_workspace=new_workspace,
+                                         formflow_cmd=formflow_cmd, env=subprocess_env, rss_peak_mb=rss_peak_mb,
+                                         batch=REBUILD_BATCH), cfg, work)
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -39,6 +39,8 @@ if [ "$extra" = test ]; then
     apt_install pdftk-java
     # The web desk's browser tests drive this Chromium (through Playwright, which downloads no browser).
     apt_install chromium
+    # Stations replicate their logs with Syncthing: the tests start real instances on localhost.
+    apt_install syncthing
 fi
 
 if [ ! -x .venv/bin/python ]; then

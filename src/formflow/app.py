@@ -12,6 +12,7 @@ from pathlib import Path
 
 from formflow import clock
 from formflow.adapters.outbox import Outbox
+from formflow.adapters.stationlog import others
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import STATUS_LABELS, fmt
@@ -19,6 +20,7 @@ from formflow.engine.records import Record, current_state, replay
 from formflow.engine.simulate import explain
 from formflow.engine.todo import Task, todo
 from formflow.errors import WorkspaceError
+from formflow.fold import FoldReport, fold_arrived
 from formflow.pipeline import Engine, PassReport
 from formflow.rebuild import RebuildReport, rebuild
 from formflow.workspace import Workspace
@@ -69,7 +71,9 @@ class App:
     def process(self, now: dt.datetime | None = None, *, quiet: float = 0.0,
                 files: list[Path] | None = None) -> PassReport:
         """One pass over the inbox (or only ``files`` of it), then refresh the to-do outputs."""
+        folded = self.fold() if others(self.root / "data", self.defs.settings.station) else None
         report = self.engine.run_pass((lambda: now) if now else self.now, quiet=quiet, files=files)
+        report.folded = folded
         self.write_outputs(now or self.now())
         return report
 
@@ -139,7 +143,8 @@ class App:
             return list(cached[4])
         # A workspace with nothing submitted yet is not asked for any past period of a duty.
         since = store.since() or now.astimezone(defs.calendar.tz).date()
-        tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done(), since)
+        conflicted = (record for number in store.fold_state().get("conflicts", []) if (record := store.get(number)))
+        tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done(), since, conflicted)
         self._todo_cache = (defs, store, version, now, tasks)
         return list(tasks)
 
@@ -178,6 +183,32 @@ class App:
         tasks = self.todo(now)
         header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
         return tasks, "\n".join(header + self.todo_lines(tasks)) + "\n"
+
+    def fold(self) -> FoldReport:
+        """Fold in what other stations' logs brought (:mod:`formflow.fold`); the caller holds the workspace
+        lock. When something arrived that belongs before what is applied, every log is replayed into a new
+        store (the engine's store let go first, as for :meth:`rebuild`)."""
+        try:
+            report = fold_arrived(self.root, self.defs, self.store, self.now())
+        except BaseException:
+            # What it undid in memory must not be committed by the next pass: the store as it is on disk.
+            self.reopen()
+            raise
+        if report.replay_needed:
+            replayed = self.rebuild()
+            report.replayed, report.applied, report.held = True, replayed.files, replayed.held
+        self._todo_cache = None
+        return report
+
+    def take_arrivals(self) -> tuple[list[str], FoldReport | None]:
+        """What the other stations sent: the published definitions, written into the workspace when complete
+        and valid (the caller reloads them), and their logs, folded in. The caller holds the workspace lock."""
+        from formflow import syncsetup
+
+        now = self.now()
+        adopted = syncsetup.apply_published(self.root, now.date())
+        folded = self.fold() if others(self.root / "data", self.defs.settings.station) else None
+        return adopted, folded
 
     def rebuild(self) -> RebuildReport:
         """Rebuild the database from the archive alone, each file under the definitions it was accepted

@@ -10,13 +10,14 @@ A file that changes while or after it is read is never accepted or deleted unsee
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from formflow.adapters import inbox, lock
+from formflow.adapters import inbox, lock, stationlog
 from formflow.adapters.archive import Archive
 from formflow.adapters.taken import Taken
 from formflow.adapters.atomic import is_write_fault, sweep_temp, write_fault_text
@@ -27,7 +28,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, FollowUp, ParentAction, apply_action, create_record
 from formflow.engine.clocks import fmt
 from formflow.engine.numbering import format_number, period_key
-from formflow.engine.records import Record
+from formflow.engine.records import Event, Record
 from formflow.engine.todo import duty_done_words
 from formflow.engine.validate import DataProblem, Validated
 from formflow.intake import Checked, read_content
@@ -65,6 +66,8 @@ class PassReport:
     changed: set[str] = field(default_factory=set)
     #: What could not be written (disk full, read-only...), in Chinese, each once; the files it held stay in the inbox.
     faults: list[str] = field(default_factory=list)
+    #: What folding other stations' logs did first (a :class:`formflow.fold.FoldReport`), if this station has any.
+    folded: object = None
 
     @property
     def rejected(self) -> int:
@@ -98,16 +101,20 @@ class Engine:
         self.store = store or Store(root / "data" / "db")
         self.taken = Taken(root, self.store, self.archive.folder)
         #: Every version of the definitions a submission was accepted under (replayed by ``rebuild``).
-        self.versions = DefinitionVersions(root / "data" / "definitions", root)
+        data = root / "data"
+        self.versions = DefinitionVersions(data / "definitions", root, log=data / "archive" / stationlog.DEFINITIONS,
+                                           others=lambda: stationlog.definitions_folders(data)[2:])
         self._created: list[str] = []  # numbers given while applying the current file, in order
-        self._forced: list[str] | None = None  # numbers to give again, in order, while replaying
+        self._entry: tuple[int, str, int] | None = None  # the key of the file being applied (stationlog.Key)
         #: Called with the changed record numbers just before a pass commits.
         self.on_commit: Callable[[set[str]], None] | None = None
         if recover and lock.held():
             # Only the lock holder cleans up after a crash: a reader (show, list, the web desk) must not
             # delete the temp files of a watcher that is writing right now.
+            # A kill mid-write leaves temp files; the real file is old or new, never half. (Not in what
+            # Syncthing writes: other stations' logs, its own configuration.)
             for folder in (root / "data", root / "outbox"):
-                sweep_temp(folder)  # a kill mid-write leaves these; the real file is old or new, never half
+                sweep_temp(folder, skip=(root / "data" / stationlog.STATIONS, root / "data" / "sync"))
             self.archive.recover(lambda digest: self.store.submission(digest) is not None)
             self.taken.finish_interrupted()
 
@@ -185,8 +192,14 @@ class Engine:
             return self._reject(path, received, problems)
         snap = self.store.snapshot()
         self._created = []
+        # Its place in the office's one order, known before it is applied: every event it makes carries it.
+        # The clock value puts it after everything this station has seen, whatever this laptop's clock says.
+        seq, station, high = self.store.peek_serial("archive"), self.defs.settings.station, self.store.fold_high()
+        order = max(stationlog.micros(received), high[0] + 1 if high else 0)
+        self._entry = (order, station, seq)
+        mine = PassReport()
         try:
-            numbers = self._apply(checked, received, report)
+            numbers = self._apply(checked, received, mine)
         except ActionRefused as exc:
             self.store.restore(snap)
             return self._reject(path, received, [str(p) for p in exc.problems])
@@ -196,10 +209,13 @@ class Engine:
         vid = self.versions.keep(self.defs)
         # The sequence fixes the replay order (received times can tie under --now); the definitions
         # version and the numbers given make a replay the same as this pass.
-        archived = self.archive.stage(raw, name, received, self.store.next_serial("archive"), digest, vid,
-                                      list(self._created))
+        self.store.next_serial("archive")
+        archived = self.archive.stage(raw, name, received, seq, digest, vid, list(self._created),
+                                      station=station, order=order)
+        self.store.note_high(order, station, seq)
         self.store.note_submission(digest, {"name": name, "received": received.isoformat(), "records": numbers,
-                                            "archive": archived})
+                                            "archive": archived, "changed": sorted(mine.changed)})
+        report.changed |= mine.changed
         accepted.append((path, digest, archived))
         return FileResult(name, "stored", numbers)
 
@@ -211,7 +227,7 @@ class Engine:
             at = sub.at or received
             try:
                 if sub.duty:
-                    self.store.note_duty(sub.duty, at)
+                    self._note_duty(sub.duty, at)
                     # The period it closed (a late November summary handed in on 1 December is November's).
                     touched.append(duty_done_words(self.defs.duties[sub.duty], self.store.duty_done()[sub.duty],
                                                    self.defs.calendar.tz))
@@ -221,11 +237,15 @@ class Engine:
                     touched.append(self._create(sub.form, sub.by, at, sub.data, report, note=sub.note,
                                                 validated=validated))
                 else:
-                    record = self.store.get(sub.record)
+                    record = self._record(sub.record)
                     if record is None:
-                        raise ActionRefused([DataProblem("record", "「记录编号」", f"没有记录“{sub.record}”，请核对编号")])
-                    outcome = apply_action(self.defs, record, sub.action, sub.by, at, sub.data, note=sub.note)
-                    self.store.put(record.with_event(outcome.event), outcome.state)
+                        self._no_record(sub.record)
+                    try:
+                        outcome = apply_action(self.defs, record, sub.action, sub.by, at, sub.data, note=sub.note)
+                    except ActionRefused as exc:
+                        touched.append(self._refused(record, sub.action, sub.by, at, sub.data, exc, report))
+                        continue
+                    self.store.put(record.with_event(self._stamp(outcome.event)), outcome.state)
                     report.changed.add(record.number)
                     touched.append(record.number)
                     self._effects(outcome.follow_ups, outcome.parent_actions, report, depth=1)
@@ -239,6 +259,7 @@ class Engine:
         number = self._number(form_id, at)
         record, outcome = create_record(self.defs, number, form_id, by, at, data, parent=parent, note=note,
                                         validated=validated)
+        record = dataclasses.replace(record, events=tuple(self._stamp(e) for e in record.events))
         self.store.put(record, outcome.state)
         self._created.append(number)
         report.changed.add(number)
@@ -256,17 +277,40 @@ class Engine:
                 raise ActionRefused([DataProblem(p.key, f"生成的{self.defs.forms[follow.form].title}{p.label}",
                                                  p.message) for p in exc.problems]) from None
         for parent in parents:
-            record = self.store.get(parent.record)
+            record = self._record(parent.record)
             if record is None:
                 continue  # the linked record is not in this workspace: nothing to send back
             try:
                 outcome = apply_action(self.defs, record, parent.action, parent.by, parent.at, {}, note=parent.note,
                                        system=True)
             except ActionRefused as exc:  # say it is the linked record that cannot move, not this file's own
-                raise ActionRefused([self._parent_problem(record, parent.action, p) for p in exc.problems]) from None
-            self.store.put(record.with_event(outcome.event), outcome.state)
+                refused = ActionRefused([self._parent_problem(record, parent.action, p) for p in exc.problems])
+                self._refused(record, parent.action, parent.by, parent.at, {}, refused, report)
+                continue
+            self.store.put(record.with_event(self._stamp(outcome.event)), outcome.state)
             report.changed.add(record.number)
             self._effects(outcome.follow_ups, outcome.parent_actions, report, depth + 1)
+
+    def _record(self, number: str) -> Record | None:
+        """The record called ``number`` as this pass sees it."""
+        return self.store.get(number)
+
+    def _note_duty(self, duty: str, at: dt.datetime) -> None:
+        self.store.note_duty(duty, at)
+
+    def _stamp(self, event: Event) -> Event:
+        """``event`` marked with the entry being applied (see :attr:`Event.entry`)."""
+        return dataclasses.replace(event, entry=self._entry) if self._entry else event
+
+    def _no_record(self, number: str) -> None:
+        """An action names a record this store does not hold: the clerk is told to check the number."""
+        raise ActionRefused([DataProblem("record", "「记录编号」", f"没有记录“{number}”，请核对编号")])
+
+    def _refused(self, record: Record, action: str, by: str, at: dt.datetime, data: dict, exc: ActionRefused,
+                 report: PassReport) -> str:
+        """An action the record's workflow refuses: the whole file is refused (a replay of other stations'
+        logs keeps it as a conflict instead: :class:`formflow.replay.Replayer`)."""
+        raise exc
 
     def _parent_problem(self, record: Record, action: str, problem: DataProblem) -> DataProblem:
         form = self.defs.forms.get(record.form)
@@ -282,44 +326,8 @@ class Engine:
         counter = f"{form_id}:{period_key(pattern, day)}"
         while True:  # a renamed pattern could collide with old numbers: numbers are never reused
             number = format_number(pattern, self.defs.settings.station, day, self.store.next_serial(counter))
-            if self._forced is not None:
-                # Replaying: a record keeps the number it was given, whatever the counters say now.
-                if not self._forced:
-                    raise ActionRefused([DataProblem("", "", "重放时登记的记录比当初多 replay created more records than the original")])
-                forced = self._forced.pop(0)  # (the counter moved on as it did then; rebuild keeps the higher)
-                if self.store.get(forced) is not None:  # two files claim one number: never overwrite a record
-                    raise ActionRefused([DataProblem("", "", f"记录编号 {forced} 已被更早的存档文件使用 "
-                                                             f"record number {forced} is taken by an earlier file")])
-                return forced
-            if self.store.get(number) is None:
+            if self._record(number) is None:
                 return number
-
-    def replay_archived(self, path: Path, meta: dict, defs: Definitions) -> None:
-        """Apply an archived submission again (``rebuild``): same content, same received time, under
-        ``defs`` — the version it was accepted under — giving the records the numbers they were given."""
-        raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != meta.get("hash", digest):
-            raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 已被改动（内容与登记时不同）")])
-        if self.store.submission(digest) is not None:
-            return  # archived by a pass that crashed before its commit, and archived again after
-        self.store.raise_serial("archive", int(meta.get("seq", 0)))  # keep the counter where the live store has it
-        received = dt.datetime.fromisoformat(meta["received"])
-        live, self.defs = self.defs, defs
-        self._created = []
-        self._forced = list(meta["created"]) if isinstance(meta.get("created"), list) else None
-        try:
-            checked, problems = read_content(raw, str(meta.get("name", path.name)), defs, received)
-            if problems:
-                raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 不再通过检查：{p}") for p in problems])
-            numbers = self._apply(checked, received, PassReport())
-            if self._forced:
-                raise ActionRefused([DataProblem("", "", f"存档文件 {path.name} 重放时登记的记录比当初少 "
-                                                         f"replay created fewer records than the original")])
-        finally:
-            self.defs, self._forced = live, None
-        self.store.note_submission(digest, {"name": meta.get("name", path.name), "received": received.isoformat(),
-                                            "records": numbers, "archive": path.relative_to(self.archive.folder).as_posix()})
 
     # -- archive, rejects, duplicates ------------------------------------------------------------
 

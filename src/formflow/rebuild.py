@@ -26,12 +26,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formflow.adapters.atomic import fsync_dir
+from formflow.adapters.stationlog import OfficeLog, fold_state
 from formflow.adapters.store import Store
 from formflow.adapters.storeswitch import BUILDING, READY, finish_switch
+from formflow.adapters.versions import DefinitionVersions
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused
 from formflow.errors import FormflowError
-from formflow.pipeline import Engine
+from formflow.replay import Held, Replayer
 
 #: Archived files replayed between two commits of the store being built: what a rebuild holds in memory
 #: stays bounded however long the history (the store built aside is thrown away if a kill comes first).
@@ -50,6 +52,7 @@ class RebuildReport:
     files: int = 0
     versions: set[str] = field(default_factory=set)
     without_version: int = 0  # archived before versions were kept: replayed under today's definitions
+    held: int = 0  # other stations' files that cannot apply yet (listed by `sync status`)
 
 
 def replaying(defs: Definitions) -> Definitions:
@@ -57,6 +60,16 @@ def replaying(defs: Definitions) -> Definitions:
     default text lengths, notes, actions dated before their record) judged them when they came; a
     later, stricter formflow must not refuse the office its own history."""
     return dataclasses.replace(defs, settings=dataclasses.replace(defs.settings, plausibility=False))
+
+
+def available(versions: DefinitionVersions):
+    """``versions.has`` for ids read from other stations' metas (an id that is none is never available)."""
+    def has(vid: str) -> bool:
+        try:
+            return versions.has(vid)
+        except FormflowError:  # not a version id at all: it never arrives; the file waits, listed
+            return False
+    return has
 
 
 def _kept_bookkeeping(folder: Path) -> tuple[dict[str, int], dt.date | None]:
@@ -81,30 +94,41 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
     finish_switch(data)
     counters, since = _kept_bookkeeping(data / "db")
     building = data / BUILDING
-    engine = Engine(root, defs, Store(building), recover=False)
+    engine = Replayer(root, defs, Store(building))
+    office = OfficeLog(data, defs.settings.station, available(engine.versions))
+    engine.folding = folding = bool(office.others())  # a lone station's rebuild stays strict
     report = RebuildReport()
     failures: list[str] = []
+    held: list[dict] = []
     today = now.astimezone(defs.settings.timezone).date()
     current = defs.version_id  # files accepted under today's definitions need no kept version loaded
     relaxed: dict[str, Definitions] = {}
     legacy = refused_legacy = taken = 0
-    for original, meta, error in engine.archive.files():
-        if meta is None:
-            failures.append(f"{original.name}: {error}")
-            continue
+    last = None
+    for entry in office:
+        original, meta, foreign = entry.path, entry.meta, entry.station != office.own
+        last = entry.key
         vid = meta.get("definitions")
         legacy += not vid
         try:
             if vid not in relaxed:
                 relaxed[vid] = replaying(engine.versions.load(vid, today) if vid and vid != current else defs)
-            engine.replay_archived(original, meta, relaxed[vid])
+            engine.replay_entry(entry, relaxed[vid], office.own)
+        except Held as exc:
+            held.append({"station": entry.station, "seq": entry.key.seq, "order": entry.key.order,
+                         "name": str(meta.get("name", "")), "why": exc.why})
+            continue
         except ActionRefused as exc:
             failures.append(f"{original.name}: " + "；".join(str(p) for p in exc.problems))
             taken += any("已被更早的存档文件使用" in str(p) for p in exc.problems)
             refused_legacy += not vid
             continue
-        except (FormflowError, OSError, ValueError, KeyError) as exc:
-            failures.append(f"{original.name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - listed below, or (another station's) held; never a traceback
+            if folding and foreign:  # another station's file that cannot be read here: waits, listed
+                held.append({"station": entry.station, "seq": entry.key.seq, "order": entry.key.order,
+                             "name": str(meta.get("name", "")), "why": str(exc)})
+            else:
+                failures.append(f"{original.name}: {exc}")
             continue
         report.files += 1
         if report.files % chunk == 0:
@@ -113,6 +137,9 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
             report.versions.add(vid)
         else:
             report.without_version += 1
+    failures += [f"{path.name}: {error}" for path, error in office.problems]
+    report.held = len(held)
+    engine.store.set_fold_state(fold_state(office, last, held, engine.conflicted))
     if failures:
         shutil.rmtree(building, ignore_errors=True)
         lines = [f"重建未完成，仍使用原数据库 rebuild stopped; the database in use is unchanged. "

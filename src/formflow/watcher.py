@@ -20,12 +20,13 @@ import datetime as dt
 import threading
 import time
 import traceback
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 
 from formflow.adapters import inbox
 from formflow.adapters.atomic import is_write_fault, write_fault_text, write_text
-from formflow.adapters.events import InboxHints, fingerprint
+from formflow.adapters.events import InboxHints, WakeOnly, fingerprint
 from formflow.app import App
 from formflow.compat import stored_record_problems
 from formflow.errors import DefinitionError, FormflowError
@@ -112,6 +113,7 @@ class Watcher:
                 if self.wake.is_set() or now - last_scan >= self.rescan or self._seen:
                     self.wake.clear()
                     last_scan = now
+                    self._guarded(self._take_arrivals)
                     self._guarded(self._reload_if_changed)
                     self._guarded(self._take_ready_files)
                 if self._output.messages and self._output.due():
@@ -144,6 +146,11 @@ class Watcher:
                 from watchdog.observers import Observer
             observer = Observer()
             observer.schedule(self._hint, str(self.app.root / "inbox"), recursive=False)
+            stations = self.app.root / "data" / "stations"
+            if stations.is_dir():  # another station's file arriving wakes the loop, as a dropped one does
+                # (watchdog warns when a folder made under a recursive watch is registered twice: harmless)
+                warnings.filterwarnings("ignore", message="Callback with id", category=RuntimeWarning)
+                observer.schedule(WakeOnly(self.wake), str(stations), recursive=True)
             observer.start()
             return observer
         except Exception as exc:  # no inotify watches left, odd file system...: rescans still work
@@ -325,6 +332,16 @@ class Watcher:
                     path.unlink(missing_ok=True)
             except OSError:
                 continue
+
+    def _take_arrivals(self) -> None:
+        """Definitions published and logs written by the other stations (nothing to do for a lone one)."""
+        adopted, folded = self.app.take_arrivals()
+        if adopted:
+            self.echo(f"已收到主管发布的定义 definitions received: {'、'.join(adopted)}")
+        if folded is not None and (folded.applied or folded.replayed):
+            self.echo(f"⇄ 已合并其他站点的 {folded.applied} 个文件 folded from other stations"
+                      + (f"，{folded.held} 个暂缓 held" if folded.held else ""))
+            self._refresh_todo(force=True)
 
     def _reload_if_changed(self) -> None:
         current = fingerprint(self.app.root)

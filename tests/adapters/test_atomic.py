@@ -29,3 +29,13 @@ def test_sweep_takes_temp_files_at_any_depth_and_nothing_else(tmp_path):
     assert all(path.exists() for path in kept)
     assert (data / "db" / ".a-folder.tmp").is_dir() and (outside / ".someone-elses.tmp").exists()
     assert sweep_temp(data) == 0 and sweep_temp(tmp_path / "missing") == 0
+
+
+def test_sweep_leaves_the_folders_another_program_writes(tmp_path):
+    ours = tmp_path / "archive" / "2026" / "11" / ".x.json.tmp"
+    theirs = tmp_path / "stations" / "YGB" / "2026" / "11" / ".syncthing.y.json.tmp"
+    for path in (ours, theirs):
+        path.parent.mkdir(parents=True)
+        path.write_text("half")
+    assert sweep_temp(tmp_path, skip=(tmp_path / "stations",)) == 1
+    assert not ours.exists() and theirs.exists()

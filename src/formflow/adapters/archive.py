@@ -33,12 +33,19 @@ class Archive:
         self.pending = folder / PENDING
 
     def stage(self, raw: bytes, name: str, received: dt.datetime, seq: int, digest: str, definitions: str,
-              created: list[str]) -> str:
-        """Keep ``raw`` aside until the commit; returns the path it will have in the archive."""
+              created: list[str], *, station: str = "", order: int | None = None) -> str:
+        """Keep ``raw`` aside until the commit; returns the path it will have in the archive.
+
+        ``station`` and ``order`` place it in the office's one order of all stations' logs
+        (:mod:`formflow.adapters.stationlog`)."""
         relative = f"{received:%Y}/{received:%m}/{seq:09d}-{digest[:12]}-{safe_name(name)}"
         staged = self.pending / relative.rsplit("/", 1)[1]
         meta = {"seq": seq, "name": name, "received": received.isoformat(), "hash": digest,
                 "definitions": definitions, "created": created, "path": relative}
+        if station:
+            meta["station"] = station
+        if order is not None:
+            meta["order"] = order
         write_bytes(staged, raw)
         write_bytes(staged.with_name(staged.name + META), json.dumps(meta, ensure_ascii=False).encode())
         return relative

@@ -47,12 +47,15 @@ def write_bytes(path: Path, data: bytes) -> None:
     fsync_dir(path.parent)
 
 
-def sweep_temp(folder: Path) -> int:
-    """Delete temp files a killed writer left under ``folder``; returns how many.
+def sweep_temp(folder: Path, skip: tuple[Path, ...] = ()) -> int:
+    """Delete temp files a killed writer left under ``folder`` (not under ``skip``); returns how many.
 
-    Only safe while holding the workspace lock: no other writer can be mid-write then.
+    Only safe while holding the workspace lock: no other writer can be mid-write then — except in
+    ``skip``: folders written by another program (Syncthing's copies of other stations' logs, with its
+    own temporary files), which are neither ours to sweep nor worth listing at every start.
     """
     swept = 0
+    skipped = {os.fspath(path) for path in skip}
     # A walk of our own, one scandir at a time, rather than Path.rglob: rglob lists each folder whole before
     # matching, and an archive month of 100k files (each with its .meta.json) became 200k entries in memory
     # at every start of the watcher and of process/rebuild (80 MB peak, more than the rest of the start).
@@ -68,7 +71,8 @@ def sweep_temp(folder: Path) -> int:
                 name = entry.name
                 try:
                     if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
+                        if entry.path not in skipped:
+                            folders.append(entry.path)
                     elif len(name) >= 5 and name[0] == "." and name.endswith(".tmp") and entry.is_file():
                         os.unlink(entry.path)
                         swept += 1

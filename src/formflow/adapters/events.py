@@ -43,6 +43,16 @@ class InboxHints:
         self.wake.set()
 
 
+class WakeOnly:
+    """A watchdog handler that only wakes the loop (other stations' files: which one does not matter)."""
+
+    def __init__(self, wake: threading.Event):
+        self.wake = wake
+
+    def dispatch(self, event) -> None:
+        self.wake.set()
+
+
 def definition_files(root: Path) -> list[Path]:
     """The files a hot reload watches: :data:`DEFINITION_GLOBS`, without editor and OS clutter
     (an Emacs lock ``.#x.yaml``, an AppleDouble ``._x.yaml``: the loader skips them too)."""

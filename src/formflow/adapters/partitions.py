@@ -63,17 +63,28 @@ def record_to_doc(record: Record, state: str = "") -> dict:
     return {
         "number": record.number, "form": record.form, "state": state, "form_version": record.form_version,
         "workflow_version": record.workflow_version, "parent": record.parent,
-        "events": [{"action": e.action, "by": e.by, "at": e.at.isoformat(), "data": dict(e.data), "note": e.note}
-                   for e in record.events],
+        "events": [{"action": e.action, "by": e.by, "at": e.at.isoformat(), "data": dict(e.data), "note": e.note,
+                    **({"entry": list(e.entry)} if e.entry else {})} for e in record.events],
     }
 
 
 def doc_to_record(doc: dict) -> Record:
     """A stored document back into a :class:`Record`."""
-    events = tuple(Event(e["action"], e["by"], dt.datetime.fromisoformat(e["at"]), e["data"], e.get("note", ""))
+    events = tuple(Event(e["action"], e["by"], dt.datetime.fromisoformat(e["at"]), e["data"], e.get("note", ""),
+                         _entry_key(e.get("entry")))
                    for e in doc["events"])
     return Record(doc["number"], doc["form"], events, doc.get("form_version", 1), doc.get("workflow_version", 1),
                   doc.get("parent", ""))
+
+
+def _entry_key(raw) -> tuple[int, str, int] | None:
+    """An event's entry key as stored (``[order, station, seq]``); None when absent or not one."""
+    if isinstance(raw, list) and len(raw) == 3:
+        try:
+            return int(raw[0]), str(raw[1]), int(raw[2])
+        except (TypeError, ValueError):
+            return None
+    return None
 
 
 #: A partition's file name (without .json): its base and continuation number.

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -70,6 +71,8 @@ CHUNK_SUBMISSIONS = 500
 CACHED_RECORDS = 4096
 
 _DOC = Query()
+#: Marks a pending submission note that replaces the committed one of the same hash.
+_AGAIN = "_again"
 
 class Store:
     """Records and bookkeeping of one workspace, in bounded TinyDB partitions under ``folder``."""
@@ -228,13 +231,20 @@ class Store:
     def submission(self, digest: str) -> dict | None:
         """What an earlier submission with this content hash did, if any."""
         pending = self._pending_submissions.get(digest)
-        if pending is not None:
-            return pending
+        if pending is None:
+            found = self._find_submission(digest)
+            pending = self._files.table(found[0]).get(doc_id=found[1]) if found else None
+        if pending is None or pending.get("held"):  # (an entry undone that could not apply again: not applied)
+            return None
+        return {k: v for k, v in pending.items() if k != _AGAIN}
+
+    def _find_submission(self, digest: str) -> tuple[str, int] | None:
+        """The partition and document id of a committed submission."""
         self._index_submissions()
         for name in self._submissions.partitions(digest_key(digest)):
             doc = self._files.table(name).get(_DOC["hash"] == digest)
             if doc is not None:
-                return dict(doc)
+                return name, doc.doc_id
         return None  # (a partition found but not the hash: another hash shares the first digits of this one)
 
     def submissions(self) -> Iterator[dict]:
@@ -267,6 +277,10 @@ class Store:
         self._meta_dirty = True
         return value
 
+    def peek_serial(self, counter: str) -> int:
+        """The serial :meth:`next_serial` would give now (nothing taken)."""
+        return int(self._meta["counters"].get(counter, 0)) + 1
+
     def raise_serial(self, counter: str, value: int) -> None:
         """Make sure ``counter`` is at least ``value`` (counters never go backwards)."""
         if int(self._meta["counters"].get(counter, 0)) < value:
@@ -277,9 +291,32 @@ class Store:
         """Every serial counter and the last serial it gave."""
         return {k: int(v) for k, v in self._meta["counters"].items()}
 
-    def note_submission(self, digest: str, info: dict) -> None:
-        """Remember that content ``digest`` was applied, and what it did."""
-        self._pending_submissions[digest] = {"hash": digest, **info}
+    def note_submission(self, digest: str, info: dict, *, again: bool = False) -> None:
+        """Remember that content ``digest`` was applied, and what it did; ``again``: it was applied before and
+        its note is replaced (a late file from another station made it be undone and applied again)."""
+        self._pending_submissions[digest] = {"hash": digest, **info, **({_AGAIN: True} if again else {})}
+
+    def fold_state(self) -> dict:
+        """Where folding the office's logs stands (a copy): ``high`` — the key ``[order, station, seq]`` of
+        the last entry folded in, ``seq`` — per other station the last sequence folded, ``held`` — entries
+        folded in that could not apply yet (``{"station", "seq", "why"}``). Empty for a lone station."""
+        return json.loads(json.dumps(self._meta["fold"]))
+
+    def set_fold_state(self, state: dict) -> None:
+        """Replace the fold state (pending until the commit, like every change)."""
+        self._meta["fold"] = json.loads(json.dumps(state))
+        self._meta_dirty = True
+        self.version += 1
+
+    def fold_high(self) -> tuple[int, str, int] | None:
+        """The key of the last entry of the office's logs applied here (see :mod:`formflow.adapters.stationlog`)."""
+        high = self._meta["fold"].get("high")
+        return (int(high[0]), str(high[1]), int(high[2])) if isinstance(high, list) and len(high) == 3 else None
+
+    def note_high(self, order: int, station: str, seq: int) -> None:
+        """Note the key of an entry just applied (a pass's files, each in turn: no copy of the fold state)."""
+        self._meta["fold"]["high"] = [order, station, seq]
+        self._meta_dirty = True
 
     def since(self) -> dt.date | None:
         """The day this workspace was first used: as a pass noted it, else its first submission's day.
@@ -302,9 +339,12 @@ class Store:
             self._meta_dirty = True
             self.version += 1
 
-    def note_duty(self, duty: str, at: dt.datetime) -> None:
-        """Record that ``duty`` was done at ``at``."""
-        self._meta["duties"].setdefault(duty, []).append(at.isoformat())
+    def note_duty(self, duty: str, at: dt.datetime, *, once: bool = False) -> None:
+        """Record that ``duty`` was done at ``at`` (``once``: unless that very time is noted already)."""
+        done = self._meta["duties"].setdefault(duty, [])
+        if once and at.isoformat() in done:
+            return
+        done.append(at.isoformat())
         self._meta_dirty = True
         self.version += 1
 
@@ -314,14 +354,15 @@ class Store:
                 "subs": dict(self._pending_submissions),
                 "counters": dict(self._meta["counters"]),
                 "duties": {k: list(v) for k, v in self._meta["duties"].items()}, "since": self._meta.get("since", ""),
-                "dirty": self._meta_dirty}
+                "fold": json.loads(json.dumps(self._meta["fold"])), "dirty": self._meta_dirty}
 
     def restore(self, snap: dict) -> None:
         """Undo everything since :meth:`snapshot`."""
         self._pending_records = snap["records"]
         self._pending_states = snap["states"]
         self._pending_submissions = snap["subs"]
-        self._meta = {"counters": snap["counters"], "duties": snap["duties"], "since": snap["since"]}
+        self._meta = {"counters": snap["counters"], "duties": snap["duties"], "since": snap["since"],
+                      "fold": snap["fold"]}
         self._meta_dirty = snap["dirty"]
         self.version += 1
 
@@ -375,6 +416,12 @@ class Store:
                 new[name].append(Document(doc, doc_id))
             placed.append((number, name, doc_id, record, state))
         for digest, info in self._pending_submissions.items():
+            if info.get(_AGAIN):
+                info = {k: v for k, v in info.items() if k != _AGAIN}
+                found = self._find_submission(digest)
+                if found is not None:  # replaced where it is (the index already knows it)
+                    self._files.table(found[0], write=True).update(_replace_whole(info), doc_ids=[found[1]])
+                    continue
             name = self._files.tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
             new[name].append(Document(info, self._files.take_id(name)))
             added.append((digest, name))
@@ -385,8 +432,17 @@ class Store:
         if self._meta_dirty:
             self._files.table("meta", write=True).upsert(Document({"counters": self._meta["counters"],
                                                                    "duties": self._meta["duties"],
-                                                                   "since": self._meta.get("since", "")}, 1))
+                                                                   "since": self._meta.get("since", ""),
+                                                                   "fold": self._meta["fold"]}, 1))
         return placed, added
+
+
+def _replace_whole(new: dict) -> Callable[[dict], None]:
+    """A TinyDB update that replaces a stored document by ``new`` (all fields, in place)."""
+    def replace(stored: dict) -> None:
+        stored.clear()
+        stored.update(new)
+    return replace
 
 
 def _replace_with(docs: dict[int, dict]) -> Callable[[dict], None]:

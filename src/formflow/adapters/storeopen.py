@@ -45,7 +45,7 @@ class Indexes:
         self.files = PartitionSet(folder)
         self.records = RecordIndex()
         self.submissions = SubmissionIndex()
-        self.meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": ""}
+        self.meta: dict[str, Any] = {"counters": {}, "duties": {}, "since": "", "fold": {}}
 
     def index_partition(self, name: str, path: Path | str) -> dict:
         """Index partition ``name`` from its summary; the summary (with ``kept``: for a record partition, how
@@ -111,7 +111,7 @@ class Indexes:
         doc = self.files.table("meta").get(doc_id=1)
         if doc:
             self.meta = {"counters": dict(doc.get("counters", {})), "duties": dict(doc.get("duties", {})),
-                         "since": doc.get("since", "")}
+                         "since": doc.get("since", ""), "fold": dict(doc.get("fold") or {})}
 
     def save_current(self) -> None:
         """Save the snapshot of the index as it is now: for the process that commits (it alone writes, under the

@@ -11,6 +11,7 @@ replicates without conflicts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from formflow.adapters.atomic import write_bytes
@@ -22,10 +23,16 @@ from formflow.errors import DefinitionError, WorkspaceError
 class DefinitionVersions:
     """The kept versions of one workspace (``folder`` is ``data/definitions``)."""
 
-    def __init__(self, folder: Path, root: Path):
+    def __init__(self, folder: Path, root: Path, *, log: Path | None = None,
+                 others: Callable[[], list[Path]] = list):
+        """``folder``: where this station keeps them; ``log``: a second copy inside this station's log, which
+        carries them to the other stations; ``others``: the copies of theirs, looked in when a version is not here."""
         self.folder = folder
         self.root = root
+        self._log = log
+        self._also = lambda: [*([log] if log else []), *others()]
         self._kept: set[str] = set()
+        self._present: set[str] = set()
         self._loaded: dict[str, Definitions] = {}
 
     def _path(self, vid: str) -> Path:
@@ -38,11 +45,22 @@ class DefinitionVersions:
         vid = defs.version_id
         if vid not in self._kept:
             path = self._path(vid)
-            if not path.is_file():
-                write_bytes(path, encode_version(defs.sources))
+            for place in (path, *([self._log / path.name] if self._log else [])):
+                if not place.is_file():
+                    write_bytes(place, encode_version(defs.sources))
             self._kept.add(vid)
             self._loaded.setdefault(vid, defs)
         return vid
+
+    def has(self, vid: str) -> bool:
+        """Whether version ``vid`` is here (kept by this station or arrived with another's log)."""
+        if vid in self._loaded or vid in self._present:  # (a kept version never goes away: asked once per fold entry)
+            return True
+        path = self._path(vid)
+        if path.is_file() or any((f / path.name).is_file() for f in self._also()):
+            self._present.add(vid)
+            return True
+        return False
 
     def load(self, vid: str, today: dt.date) -> Definitions:
         """The definitions of kept version ``vid`` (loaded once per process)."""
@@ -50,6 +68,8 @@ class DefinitionVersions:
         if found is not None:
             return found
         path = self._path(vid)
+        if not path.is_file():
+            path = next((p for p in (folder / path.name for folder in self._also()) if p.is_file()), path)
         try:
             files = decode_version(path.read_bytes())
         except FileNotFoundError:

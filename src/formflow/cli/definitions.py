@@ -47,6 +47,10 @@ def check(root: Path) -> None:
             raise DefinitionError(problems)
     click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
                + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
+    from formflow.stations import definitions_in_use
+
+    for line in definitions_in_use(root / "data", defs.settings.station, defs.version_id):
+        click.echo(f"提示 note: {line}")
 
 
 @cli.command("forms")

@@ -74,11 +74,30 @@ def watch(poll: bool, root: Path) -> None:
             click.echo(str(warning), err=True)
         watcher = Watcher(app, echo=click.echo, poll=poll)
         signal.signal(signal.SIGTERM, lambda *_: watcher.stop())
+        sync = _start_syncthing(root)
         try:
             watcher.run()
         except KeyboardInterrupt:
             pass
+        finally:
+            if sync is not None:
+                sync.stop()
         click.echo("已停止 stopped")
+
+
+def _start_syncthing(root: Path):
+    """The station's Syncthing, started beside the watcher (and stopped with it) when ``sync init`` set one
+    up and it is not running already (e.g. as a user service); None otherwise."""
+    from formflow import syncsetup
+
+    if not syncsetup.configured(root):
+        return None
+    st = syncsetup.syncthing(root)
+    if st.running():
+        return None
+    st.start()
+    click.echo(f"Syncthing 已启动 started（管理页面 GUI: http://{st.gui_address()}）")
+    return st
 
 
 @cli.command()

@@ -33,6 +33,30 @@ def report() -> None:
     """
 
 
+STATION = click.option("--station", default="all", show_default=True, metavar="CODE|all",
+                       help="只统计此站点登记的记录 only records registered at this station "
+                            "(a headquarters holding many estates' logs); all: every record held here")
+
+
+def _records(app, station: str, form: str | None = None):
+    """The records of ``form`` held here, or only those registered at ``station`` (the station of the
+    entry that created each: :attr:`Event.entry`; records from before entries were keyed are this station's)."""
+    records = app.store.records(form)
+    if station == "all":
+        return records
+    from formflow.adapters.stationlog import CODE
+
+    if not CODE.match(station):
+        raise click.BadParameter(f"站点代码应为 2–6 位大写字母/数字，或 all: {station!r}", param_hint="--station")
+    own = app.defs.settings.station
+    return (r for r in records if (r.events[0].entry[1] if r.events[0].entry else own) == station)
+
+
+def _key(key: str, station: str) -> str:
+    """A report's file name: its period, and the station when it covers one only."""
+    return key if station == "all" else f"{key}-{station}"
+
+
 def _month(text: str | None, now: dt.datetime, tz):
     from formflow.reports.base import month_period
 
@@ -55,16 +79,17 @@ def _written(root: Path, paths, lines: list[str]) -> None:
 
 @report.command("callbacks")
 @MONTH
+@STATION
 @OUTPUT
 @NOW
 @with_root
-def callbacks_cmd(month: str | None, output: Path | None, now_text: str | None, root: Path) -> None:
+def callbacks_cmd(month: str | None, station: str, output: Path | None, now_text: str | None, root: Path) -> None:
     """月度回访汇总 The monthly callback summary: callback rate (target 100%), on-time rate, satisfaction, rework.
 
     \b
     手册：对维修服务回访处理率达100%；每月末汇总走回访记录，统计、分析，经客服中心主管审核后报管理处主任。
     按维修类别和维修部门·人员分列；另列本月到期、本月完成的回访，发现的问题和尚未回访的清单。
-    例 Example:  formflow report callbacks --month 2026-10
+    例 Example:  formflow report callbacks --month 2026-10 [--station YG2]
     """
     from formflow.reports import pages
     from formflow.reports import tables as tb
@@ -74,11 +99,13 @@ def callbacks_cmd(month: str | None, output: Path | None, now_text: str | None, 
     tz = app.defs.settings.timezone
     now = now_from(now_text, tz)
     period = _month(month, now, tz)
-    summary = callback_summary(app.defs, chain(app.store.records(REPAIR), app.store.records(CALLBACK)), period, now)
+    summary = callback_summary(app.defs, chain(_records(app, station, REPAIR), _records(app, station, CALLBACK)),
+                               period, now)
     local = pages.local_time(app.defs)
     rows = tb.csv_rows([tb.CB_GROUP, tb.CB_NAME, *tb.CB_OUTCOME, *tb.CB_SATISFACTION[1:]], tb.callback_groups(summary),
                        tb.callback_facts(summary, local), tb.callback_sections(summary, local))
-    paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"callbacks-{period.key}",
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
+                               _key(f"callbacks-{period.key}", station),
                                "report_callbacks.html", pages.callback_context(app.defs, summary), rows)
     _written(root, paths, pages.callback_text(summary))
 
@@ -111,11 +138,12 @@ def _targets(text: str | None):
               "(default: the choice list 'units', else distinct units of the move-in records)")
 @click.option("--targets", metavar="80,75,70", help="满意率等级目标 grade targets in % (default: 一级 80, 二级 75, "
               "三级 70 — the industry reference in forms/survey.yaml; the manual sets none)")
+@STATION
 @OUTPUT
 @NOW
 @with_root
-def survey_cmd(year: int | None, units: int | None, targets: str | None, output: Path | None, now_text: str | None,
-               root: Path) -> None:
+def survey_cmd(year: int | None, units: int | None, targets: str | None, station: str, output: Path | None,
+               now_text: str | None, root: Path) -> None:
     """年度业主意见征询分析 The yearly survey analysis: return rate, overall and per-item satisfaction, chart.
 
     \b
@@ -137,21 +165,23 @@ def survey_cmd(year: int | None, units: int | None, targets: str | None, output:
         period = year_period(year, tz)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--year") from None
-    records = chain(app.store.records(SURVEY), app.store.records(MOVEIN) if MOVEIN in app.defs.forms else ())
+    records = chain(_records(app, station, SURVEY), _records(app, station, MOVEIN) if MOVEIN in app.defs.forms else ())
     analysis = survey_analysis(app.defs, records, year, now, units=units, targets=grades)
     rows = tb.csv_rows(tb.SURVEY_COLUMNS, tb.survey_items(analysis),
                        tb.survey_facts(analysis, pages.local_time(app.defs)))
-    paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"survey-{period.key}",
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
+                               _key(f"survey-{period.key}", station),
                                "report_survey.html", pages.survey_context(app.defs, analysis, period), rows)
     _written(root, paths, pages.survey_text(analysis))
 
 
 @report.command("deadlines")
 @MONTH
+@STATION
 @OUTPUT
 @NOW
 @with_root
-def deadlines_cmd(month: str | None, output: Path | None, now_text: str | None, root: Path) -> None:
+def deadlines_cmd(month: str | None, station: str, output: Path | None, now_text: str | None, root: Path) -> None:
     """月度期限执行情况 Deadlines due in the month, per form and clock: on time, late, overdue, open.
 
     \b
@@ -165,9 +195,10 @@ def deadlines_cmd(month: str | None, output: Path | None, now_text: str | None, 
     tz = app.defs.settings.timezone
     now = now_from(now_text, tz)
     period = _month(month, now, tz)
-    summary = deadline_summary(app.defs, app.store.records(), period, now)
+    summary = deadline_summary(app.defs, _records(app, station), period, now)
     rows = tb.csv_rows(tb.DEADLINE_COLUMNS, tb.deadline_rows(summary),
                        tb.deadline_facts(summary, pages.local_time(app.defs)))
-    paths = pages.write_report(app.defs, output or root / "outbox" / "reports", f"deadlines-{period.key}",
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
+                               _key(f"deadlines-{period.key}", station),
                                "report_deadlines.html", pages.deadline_context(app.defs, summary), rows)
     _written(root, paths, pages.deadline_text(summary))

@@ -6,11 +6,11 @@ stop: a supervisor fixes all mistakes in one round instead of one per run.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import os
 from collections.abc import Mapping
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +18,7 @@ from formflow.definitions.choices import ChoiceList, load_choice_file
 from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
 from formflow.definitions.checking import check_schema
+from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import Settings, load_settings
 from formflow.definitions.workflows import Duty, Workflow, check_parent_effects, load_duties, load_workflow
 from formflow.definitions.sources import Sources, version_id
@@ -26,6 +27,8 @@ from formflow.engine.calendar import BusinessCalendar
 from formflow.errors import DefinitionError, Problem
 
 SETTINGS_FILE = "formflow.yaml"
+#: This station's own settings: never part of the definitions the office shares (``formflow sync init`` writes it).
+STATION_FILE = "station.yaml"
 DUTIES_FILE = "duties.yaml"
 
 
@@ -70,6 +73,25 @@ def _read(path: Path, problems: list[Problem], sources: Sources) -> Document | N
     except YamlSyntaxError as exc:
         problems.append(exc.problem)
         return None
+
+
+def _local_station(path: Path, settings: Settings, problems: list[Problem]) -> Settings:
+    """``settings`` with this station's code from ``station.yaml`` (the office's shared formflow.yaml names
+    the publishing station's; each laptop numbers its records with its own)."""
+    try:
+        doc = load_bytes(path.read_bytes(), display_path(path))
+    except OSError as exc:
+        problems.append(Problem(display_path(path), 1, 1, "", f"无法读取 cannot read: {exc.strerror or exc}"))
+        return settings
+    except YamlSyntaxError as exc:
+        problems.append(exc.problem)
+        return settings
+    found = check_schema(doc, STATION_SCHEMA)
+    if found:
+        problems += found
+        return settings
+    code = doc.data["station"]
+    return dataclasses.replace(settings, station=code)
 
 
 def _check_defaults(doc: Document, form: Form, settings: Settings, problems: list[Problem]) -> None:
@@ -133,6 +155,8 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
     elif (doc := _read(settings_path, problems, sources)) is not None:
         settings, found = load_settings(doc)
         problems += found
+        if settings is not None and sources.live and (root / STATION_FILE).exists():
+            settings = _local_station(root / STATION_FILE, settings, problems)
 
     lists: dict[str, ChoiceList] = {}
     origin: dict[str, str] = {}

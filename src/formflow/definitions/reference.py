@@ -18,7 +18,7 @@ from formflow.engine import expressions
 def documented_schemas() -> list[tuple[str, dict]]:
     """(file pattern, schema) of every definition file, in reference order."""
     found = [("forms/*.yaml", schemas.FORM_SCHEMA), ("choices/*.yaml", schemas.CHOICES_SCHEMA),
-             ("formflow.yaml", schemas.SETTINGS_SCHEMA)]
+             ("formflow.yaml", schemas.SETTINGS_SCHEMA), ("station.yaml", schemas.STATION_SCHEMA)]
     from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
     from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
 

@@ -219,6 +219,22 @@ CHOICES_SCHEMA: dict = {
     },
 }
 
+STATION_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "This station (station.yaml)",
+    "description": "Settings of this laptop only, never shared with the office's other stations (`formflow sync "
+                   "init` writes it). When present, its `station` replaces the one in `formflow.yaml`, which the "
+                   "publishing station shares with everyone.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["station"],
+    "properties": {
+        "station": {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,5}$",
+                    "description": "This station's code (2–6 capitals/digits), unique in the office: the `{station}` "
+                    "of the numbers it gives, and the name of its log at the other stations."},
+    },
+}
+
 SETTINGS_SCHEMA: dict = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "title": "Workspace settings (formflow.yaml)",
@@ -231,7 +247,8 @@ SETTINGS_SCHEMA: dict = {
         "company": {"type": "string", "description": "Property company name (物业公司)."},
         "station": {"type": "string", "pattern": "^[A-Z][A-Z0-9]{1,5}$",
                     "description": "Short code of this office (2–6 capitals/digits). Use `{station}` in number "
-                    "patterns so records of merged workspaces stay unique."},
+                    "patterns so records of several stations stay unique; each laptop of an office sets its own "
+                    "in `station.yaml`."},
         "timezone": {"type": "string", "minLength": 1, "description": "IANA time zone, `Asia/Shanghai`."},
         "calendar": {"type": "string", "description": "Business calendar file, relative to the workspace "
                      "(default `calendar.yaml`)."},

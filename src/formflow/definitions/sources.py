@@ -35,6 +35,11 @@ class Sources:
         """Sources that read a kept version (no file on disk is looked at)."""
         return cls(root, files)
 
+    @property
+    def live(self) -> bool:
+        """Whether these are the files on disk (not a kept version)."""
+        return self._kept is None
+
     def _key(self, path: Path) -> str:
         return Path(os.path.relpath(path, self.root)).as_posix()
 

@@ -11,12 +11,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from formflow.definitions.forms import form_labels
 from formflow.definitions.loader import Definitions
 from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 from formflow.engine.fieldtypes import is_empty
-from formflow.engine.records import CREATE, Event, Record, RecordView, replay, typed_values
+from formflow.engine.records import (
+    CREATE,
+    Event,
+    Record,
+    RecordView,
+    replay,
+    typed_values,
+)
 from formflow.engine.validate import DataProblem, Validated, to_plain, validate_data
-from formflow.definitions.forms import form_labels
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,38 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     event = Event(action.key, by, at, changes, note)
     new_state = replay(record.with_event(event), workflow).state
     return Outcome(event, new_state, tuple(follow_ups), tuple(parent_actions))
+
+
+def intended_follow_ups(defs: Definitions, record: Record, action_key: str, by: str, at: dt.datetime,
+                        data: dict[str, Any]) -> tuple[FollowUp, ...]:
+    """The records ``action_key`` creates (``create`` effects) as if it applied to ``record`` now, whatever
+    its state, roles or guard say — for an action of another station that no longer applied when the logs
+    were merged: the numbers it gave then must still name records. Values that cannot be computed are left
+    out (the record is flagged as made by a refused action)."""
+    workflow = defs.workflows.get(record.form)
+    action = workflow.actions.get(action_key) if workflow else None
+    if action is None or not any(e.kind == "create" for e in action.effects):
+        return ()
+    view = replay(record, workflow)
+    merged = {**view.values, **{k: v for k, v in data.items() if k in action.fields}}
+    values = validate_data(defs.forms[record.form], merged, defs.settings, at).values
+
+    def computed(expr) -> Any:
+        try:
+            return evaluate(expr, values, now=at, number=record.number)
+        except EVALUATION_ERRORS:
+            return None
+
+    made = []
+    for effect in action.effects:
+        if effect.kind == "set":
+            for key, expr in effect.set:
+                values[key] = computed(expr)
+        elif effect.kind == "create":
+            new = {to: to_plain(values.get(src)) for to, src in effect.copy if values.get(src) is not None}
+            new.update({to: to_plain(value) for to, expr in effect.set if (value := computed(expr)) is not None})
+            made.append(FollowUp(effect.form, new, by, at, record.number))
+    return tuple(made)
 
 
 def view_of(defs: Definitions, record: Record) -> RecordView:

@@ -18,6 +18,10 @@ from formflow.definitions.workflows import Workflow
 from formflow.engine.fieldtypes import BadValue, is_empty
 
 CREATE = "create"
+#: An action of another station that no longer applied when the logs were merged: kept in the history
+#: (its note says who did what and why it did not apply), changing neither state nor values.
+CONFLICT = "sync_conflict"
+CONFLICT_LABEL = "同步冲突"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class Event:
     at: dt.datetime
     data: Mapping[str, Any] = field(default_factory=dict)
     note: str = ""
+    #: The key ``(order, station, seq)`` of the log entry (accepted file) that made this event, in the
+    #: office's one order (:mod:`formflow.adapters.stationlog`): a late file from another station undoes
+    #: the events of the entries after it, and only those. None for events stored before keys were kept.
+    entry: tuple[int, str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,12 @@ class RecordView:
         """Every time the record entered ``state``, oldest first."""
         return [s.event.at for s in self.steps if s.after == state and (s.before != state or s.event.action == CREATE)]
 
+    @property
+    def open_conflict(self) -> Event | None:
+        """The conflict flagged by the latest event, until an ordinary action resolves it."""
+        last = self.record.events[-1]
+        return last if last.action == CONFLICT else None
+
     def done(self, action: str) -> list[dt.datetime]:
         """Every time ``action`` was done, oldest first."""
         return [s.event.at for s in self.steps if s.event.action == action]
@@ -107,6 +121,9 @@ def replay(record: Record, workflow: Workflow) -> RecordView:
         before = state
         if event.action == CREATE:
             label = "登记"
+        elif event.action == CONFLICT:
+            steps.append(Step(event, CONFLICT_LABEL, state, state))
+            continue
         else:
             action = workflow.actions.get(event.action)
             label = action.label if action else event.action

@@ -15,7 +15,7 @@ from formflow.definitions.forms import form_labels
 from formflow.definitions.workflows import Duty
 from formflow.engine.calendar import BusinessCalendar
 from formflow.engine.clocks import DUE_SOON, OVERDUE, UPCOMING, ClockState, fmt, record_clocks
-from formflow.engine.records import Record, replay, typed_values
+from formflow.engine.records import CONFLICT, CONFLICT_LABEL, Record, replay, typed_values
 
 _ORDER = {OVERDUE: 0, DUE_SOON: 1, UPCOMING: 2}
 
@@ -191,12 +191,33 @@ def duty_tasks(duties: Mapping[str, Duty], calendar: BusinessCalendar, now: dt.d
     return tasks
 
 
+def conflict_tasks(defs, records: Iterable[Record], now: dt.datetime) -> list[Task]:
+    """同步冲突 to resolve: records whose latest event is an action of another station that no longer
+    applied when the logs were merged; for the supervisor, due the day it happened, until an ordinary
+    action on the record resolves it."""
+    roles = defs.settings.roles
+    who = ("supervisor",) if "supervisor" in roles else tuple(roles)[:1]
+    tasks = []
+    for record in records:
+        last = record.events[-1]
+        if last.action != CONFLICT:
+            continue
+        due = defs.calendar.end_of_day_of(last.at).due
+        status = OVERDUE if now > due else DUE_SOON if due - now <= dt.timedelta(days=2) else UPCOMING
+        tasks.append(Task(record.number, record.form, f"处理{CONFLICT_LABEL}", who, due, status,
+                          (last.note, "办理任一操作（如补充说明）即视为已处理"), clock=CONFLICT))
+    return tasks
+
+
 def todo(defs, records: Iterable[Record], now: dt.datetime,
-         duties_done: Mapping[str, Sequence[dt.datetime]] | None = None, since: dt.date | None = None) -> list[Task]:
+         duties_done: Mapping[str, Sequence[dt.datetime]] | None = None, since: dt.date | None = None,
+         conflicted: Iterable[Record] = ()) -> list[Task]:
     """The whole office's to-do list at ``now``: overdue, due soon, upcoming; earliest due first.
 
-    ``since`` (the workspace's first day in use) limits which past periods of duties are asked for.
+    ``since`` (the workspace's first day in use) limits which past periods of duties are asked for;
+    ``conflicted``: the records that were ever flagged with a 同步冲突 (open or closed).
     """
     tasks = [t for record in records for t in record_tasks(defs, record, now)]
     tasks += duty_tasks(defs.duties, defs.calendar, now, duties_done or {}, since)
+    tasks += conflict_tasks(defs, conflicted, now)
     return sorted(tasks, key=lambda t: (_ORDER[t.status], t.due, t.record))
