@@ -9,8 +9,9 @@ each file under the version of the definitions it was accepted under. Two modes:
   no longer applies — two stations closed one complaint while apart — is kept as a conflict event on
   its record (:data:`~formflow.engine.records.CONFLICT`, shown as 同步冲突 with who did what), and an
   entry that cannot apply yet (it acts on a record whose creation has not arrived) is *held*: listed in
-  the store's fold state, tried again at the next full fold. Every station folding the same logs makes
-  the same decisions, so they hold the same records, conflicts and held entries.
+  the store's fold state, tried again when something that sorts before it arrives (its creation does).
+  Every station folding the same logs makes the same decisions, so they hold the same records,
+  conflicts and held entries.
 """
 
 from __future__ import annotations
