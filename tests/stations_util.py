@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 from formflow.app import App
@@ -63,6 +64,19 @@ def log_files(root: Path, code: str) -> list[str]:
             if not name.startswith("."):
                 found.append(f"{code}/{Path(folder, name).relative_to(archive).as_posix()}")
     return sorted(found)
+
+
+def delivered_in_any_order(roots: dict[str, Path], base: Path, data, most_cuts: int) -> str:
+    """Every file of the logs of ``roots`` delivered to a new station in an order and parts (up to
+    ``most_cuts`` + 1) that hypothesis's ``data`` draws, folded after each part (see :func:`fold_in_parts`);
+    the digest at the end."""
+    from hypothesis import strategies as st
+
+    files = [f for code, root in roots.items() for f in log_files(root, code)]
+    order = data.draw(st.permutations(files))
+    cuts = sorted(data.draw(st.lists(st.integers(1, len(files) - 1), max_size=most_cuts, unique=True)))
+    with tempfile.TemporaryDirectory(dir=base) as temporary:
+        return fold_in_parts(roots, Path(temporary), order, cuts)
 
 
 def fold_in_parts(roots: dict[str, Path], parent: Path, order: list[str], cuts: list[int]) -> str:

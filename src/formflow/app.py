@@ -12,7 +12,6 @@ from pathlib import Path
 
 from formflow import clock
 from formflow.adapters.outbox import Outbox
-from formflow.adapters.stationlog import others
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import STATUS_LABELS, fmt
@@ -35,6 +34,7 @@ class App:
     engine: Engine
     _todo_cache: tuple | None = field(default=None, init=False, repr=False, compare=False)
     _outbox: Outbox | None = field(default=None, init=False, repr=False, compare=False)
+    _published_seen: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def open(cls, root: Path) -> App:
@@ -71,9 +71,8 @@ class App:
     def process(self, now: dt.datetime | None = None, *, quiet: float = 0.0,
                 files: list[Path] | None = None) -> PassReport:
         """One pass over the inbox (or only ``files`` of it), then refresh the to-do outputs."""
-        folded = self.fold() if others(self.root / "data", self.defs.settings.station) else None
+        self.fold()
         report = self.engine.run_pass((lambda: now) if now else self.now, quiet=quiet, files=files)
-        report.folded = folded
         self.write_outputs(now or self.now())
         return report
 
@@ -143,7 +142,7 @@ class App:
             return list(cached[4])
         # A workspace with nothing submitted yet is not asked for any past period of a duty.
         since = store.since() or now.astimezone(defs.calendar.tz).date()
-        conflicted = (record for number in store.fold_state().get("conflicts", []) if (record := store.get(number)))
+        conflicted = (record for number in store.fold_conflicts() if (record := store.get(number)))
         tasks = todo(defs, store.records_where(self._may_be_open), now, store.duty_done(), since, conflicted)
         self._todo_cache = (defs, store, version, now, tasks)
         return list(tasks)
@@ -185,9 +184,10 @@ class App:
         return tasks, "\n".join(header + self.todo_lines(tasks)) + "\n"
 
     def fold(self) -> FoldReport:
-        """Fold in what other stations' logs brought (:mod:`formflow.fold`); the caller holds the workspace
-        lock. When something arrived that belongs before what is applied, every log is replayed into a new
-        store (the engine's store let go first, as for :meth:`rebuild`)."""
+        """Fold in what other stations' logs brought (:mod:`formflow.fold`; nothing to do for a lone station);
+        the caller holds the workspace lock. When only a replay of every log will do, it is replayed into a
+        new store (the engine's store let go first, as for :meth:`rebuild`). (The to-do list's cache follows
+        the store's version: a fold that changed nothing keeps it.)"""
         try:
             report = fold_arrived(self.root, self.defs, self.store, self.now())
         except BaseException:
@@ -197,18 +197,21 @@ class App:
         if report.replay_needed:
             replayed = self.rebuild()
             report.replayed, report.applied, report.held = True, replayed.files, replayed.held
-        self._todo_cache = None
         return report
 
-    def take_arrivals(self) -> tuple[list[str], FoldReport | None]:
+    def take_arrivals(self) -> tuple[list[str], FoldReport]:
         """What the other stations sent: the published definitions, written into the workspace when complete
         and valid (the caller reloads them), and their logs, folded in. The caller holds the workspace lock."""
         from formflow import syncsetup
+        from formflow.adapters.events import fingerprint
 
-        now = self.now()
-        adopted = syncsetup.apply_published(self.root, now.date())
-        folded = self.fold() if others(self.root / "data", self.defs.settings.station) else None
-        return adopted, folded
+        published, adopted = self.root / syncsetup.PUBLISHED, []
+        if published.is_dir():  # both sets of files read only when either changed (asked at every watcher wake)
+            seen = (fingerprint(published), fingerprint(self.root))
+            if seen != self._published_seen:
+                adopted = syncsetup.apply_published(self.root, self.now().date())
+                self._published_seen = (fingerprint(published), fingerprint(self.root))
+        return adopted, self.fold()
 
     def rebuild(self) -> RebuildReport:
         """Rebuild the database from the archive alone, each file under the definitions it was accepted

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
-from formflow.adapters.archive import Archive
+from formflow.adapters import stationlog
 from formflow.adapters.stationlog import Entry, Key, OfficeLog, merged, month_of, newest_first, peer_folder
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
@@ -69,12 +69,12 @@ def fold_arrived(root: Path, defs: Definitions, store: Store, now: dt.datetime, 
     letting its store go; what this call applied in memory and did not commit is dropped with it)."""
     data = root / "data"
     own = defs.settings.station
+    report = FoldReport()
+    if not stationlog.others(data, own):  # a lone station (asked at every pass and every watcher wake)
+        return report
     engine = Replayer(root, defs, store, folding=True)
     office = OfficeLog(data, own, available(engine.versions))
     others = office.others()
-    report = FoldReport()
-    if not others:
-        return report
     today = now.astimezone(defs.settings.timezone).date()
     relaxed: dict[str, Definitions] = {}
     while True:
@@ -88,7 +88,7 @@ def fold_arrived(root: Path, defs: Definitions, store: Store, now: dt.datetime, 
                 store.commit()
             return report
         high = store.fold_high()
-        if high is None and _has_entries(data):  # a store from before stations: its events carry no keys
+        if high is None and store.peek_serial("archive") > 1:  # a store from before stations: its events carry no keys
             store.commit()
             report.replay_needed = True
             return report
@@ -199,11 +199,6 @@ def _arrived(office: OfficeLog, others: list[str], state: dict, chunk: int) -> l
         previous = int(state.get("orders", {}).get(code, 0))
         streams.append(islice(office.peer(code, after, previous, str(state.get("months", {}).get(code, ""))), chunk))
     return list(islice(merged(streams), chunk))
-
-
-def _has_entries(data: Path) -> bool:
-    """Whether this station's own log holds anything (a store from before stations has no fold state)."""
-    return any(True for _ in Archive(data / "archive").folder.glob("[0-9]*/[0-9]*/*"))
 
 
 def _held(entry: Entry, why: str) -> dict:

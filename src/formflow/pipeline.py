@@ -66,8 +66,6 @@ class PassReport:
     changed: set[str] = field(default_factory=set)
     #: What could not be written (disk full, read-only...), in Chinese, each once; the files it held stay in the inbox.
     faults: list[str] = field(default_factory=list)
-    #: What folding other stations' logs did first (a :class:`formflow.fold.FoldReport`), if this station has any.
-    folded: object = None
 
     @property
     def rejected(self) -> int:
@@ -103,7 +101,7 @@ class Engine:
         #: Every version of the definitions a submission was accepted under (replayed by ``rebuild``).
         data = root / "data"
         self.versions = DefinitionVersions(data / "definitions", root, log=data / "archive" / stationlog.DEFINITIONS,
-                                           others=lambda: stationlog.definitions_folders(data)[2:])
+                                           others=lambda: stationlog.peer_definitions(data))
         self._created: list[str] = []  # numbers given while applying the current file, in order
         self._entry: tuple[int, str, int] | None = None  # the key of the file being applied (stationlog.Key)
         #: Called with the changed record numbers just before a pass commits.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from formflow.adapters.archive import META, PENDING
 from formflow.adapters.atomic import fsync_dir
-from formflow.adapters.stationlog import CODE, DEFINITIONS, STATIONS, peers
+from formflow.adapters.stationlog import CODE, DEFINITIONS, STATIONS, newest_first, others, peer_folder
 from formflow.errors import WorkspaceError
 
 
@@ -31,9 +31,8 @@ class Carried:
 def logs_held(data: Path, own: str) -> dict[str, Path]:
     """Every log this workspace holds: its own archive and its copies of the others', by station code."""
     logs = {own: data / "archive"}
-    for code in peers(data):
-        if code != own:
-            logs[code] = data / STATIONS / code
+    for code in others(data, own):
+        logs[code] = peer_folder(data, code)
     return logs
 
 
@@ -110,23 +109,14 @@ def _wanted_folder(parts: list[str]) -> bool:
 def definitions_in_use(data: Path, own: str, current: str) -> list[str]:
     """Which other stations accepted their latest file under other definitions than this station's
     ``current`` version, in words for ``check`` (an older one: a version this station once used too)."""
-    import json
-
-    from formflow.adapters.stationlog import peer_folder
-
     ours = {p.stem for folder in (data / "definitions", data / "archive" / DEFINITIONS) if folder.is_dir()
             for p in folder.glob("*.json")}
     lines = []
-    for code in peers(data):
-        if code == own:
+    for code in others(data, own):
+        newest = next(newest_first(peer_folder(data, code), code, upto=2**62), None)  # its last month only
+        if newest is None:
             continue
-        metas = sorted(peer_folder(data, code).glob("[0-9]*/[0-9]*/*" + META), key=lambda p: p.name)
-        if not metas:
-            continue
-        try:
-            meta = json.loads(metas[-1].read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
+        meta = newest.meta
         vid = str(meta.get("definitions") or "")
         if vid and vid != current:
             age = "较早 runs older definitions" if vid in ours else "与本站不同 runs other definitions (newer?)"
@@ -143,11 +133,10 @@ def status(app) -> dict:
 
     store, own = app.store, app.defs.settings.station
     state = store.fold_state()
-    logs = {own: {"folded": store.counters().get("archive", 0), "waiting": ""}}
-    for code in peers(app.root / "data"):
-        if code != own:
-            logs[code] = {"folded": int(state.get("seq", {}).get(code, 0)),
-                          "waiting": str(state.get("waiting", {}).get(code, ""))}
+    logs = {own: {"folded": store.peek_serial("archive") - 1, "waiting": ""}}
+    for code in others(app.root / "data", own):
+        logs[code] = {"folded": int(state.get("seq", {}).get(code, 0)),
+                      "waiting": str(state.get("waiting", {}).get(code, ""))}
     conflicts = []
     for number in state.get("conflicts", []):
         record = store.get(number)

@@ -24,7 +24,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from formflow.adapters.atomic import write_text
+from formflow.adapters.atomic import write_bytes, write_text
 from formflow.adapters.stationlog import CODE, DEFINITIONS, STATIONS
 from formflow.adapters.syncthing import (
     Peer,
@@ -33,14 +33,17 @@ from formflow.adapters.syncthing import (
     free_port,
     normalise_device_id,
 )
-from formflow.definitions.loader import SETTINGS_FILE, STATION_FILE
-from formflow.errors import WorkspaceError
+from formflow.adapters.events import definition_files
+from formflow.definitions.loader import SETTINGS_FILE, STATION_FILE, load_definitions
+from formflow.definitions.sources import Sources
+from formflow.errors import DefinitionError, WorkspaceError
+from formflow.workspace import DEFAULT_CONTENT
 
 HOME = Path("data") / "sync" / "syncthing"
 #: Where the published definitions arrive at a station that does not publish them.
 PUBLISHED = Path("data") / "sync" / "definitions"
-#: The definition files and folders that travel (everything ``formflow init`` writes but the data).
-SHARED = (SETTINGS_FILE, "calendar.yaml", "duties.yaml", "forms", "workflows", "choices")
+#: The definition files and folders that travel: what ``formflow init`` writes, but the data.
+SHARED = DEFAULT_CONTENT
 DEFINITIONS_FOLDER = "formflow-definitions"
 #: What a log folder never carries: our temporary files and the staging folder (dot names), the sync engine's.
 LOG_IGNORE = ["// formflow: 临时文件不同步 temporary files stay here", ".*", "~*"]
@@ -125,10 +128,6 @@ def apply_published(root: Path, today) -> list[str]:
     """Take over the definitions the publishing station sent (``data/sync/definitions/``) when they differ
     from the workspace's and load without an error; returns the files changed ([] when nothing changed
     or they do not load yet — an edit half-way through syncing, or one the publisher must still fix)."""
-    from formflow.definitions.loader import load_definitions
-    from formflow.definitions.sources import Sources
-    from formflow.errors import DefinitionError
-
     published = root / PUBLISHED
     if not (published / SETTINGS_FILE).is_file():
         return []
@@ -143,9 +142,6 @@ def apply_published(root: Path, today) -> list[str]:
     for key in changed:
         target = root / key
         if key in theirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            from formflow.adapters.atomic import write_bytes
-
             write_bytes(target, theirs[key])
         else:
             target.unlink(missing_ok=True)
@@ -153,20 +149,8 @@ def apply_published(root: Path, today) -> list[str]:
 
 
 def _definition_files(base: Path) -> dict[str, bytes]:
-    """The definition files under ``base`` (relative posix path → bytes); dot and editor files skipped."""
-    from formflow.filenames import is_ignored
-
-    files = {}
-    for name in SHARED:
-        path = base / name
-        if path.is_file():
-            files[name] = path.read_bytes()
-        elif path.is_dir():
-            for item in sorted(path.rglob("*")):
-                if item.is_file() and not any(part.startswith(".") or is_ignored(part)
-                                              for part in item.relative_to(base).parts):
-                    files[item.relative_to(base).as_posix()] = item.read_bytes()
-    return files
+    """The definition files under ``base`` — those a hot reload watches — relative posix path → bytes."""
+    return {path.relative_to(base).as_posix(): path.read_bytes() for path in definition_files(base)}
 
 
 def peers(root: Path) -> list[Peer]:

@@ -338,7 +338,7 @@ class Watcher:
         adopted, folded = self.app.take_arrivals()
         if adopted:
             self.echo(f"已收到主管发布的定义 definitions received: {'、'.join(adopted)}")
-        if folded is not None and (folded.applied or folded.replayed):
+        if folded.applied or folded.replayed:
             self.echo(f"⇄ 已合并其他站点的 {folded.applied} 个文件 folded from other stations"
                       + (f"，{folded.held} 个暂缓 held" if folded.held else ""))
             self._refresh_todo(force=True)

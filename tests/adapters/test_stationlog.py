@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from formflow.adapters.stationlog import (
-    Entry,
-    Key,
-    LogScan,
-    merged,
-    order_of,
-    peer_entries,
-    scan_peer,
-)
+from formflow.adapters.stationlog import Entry, Key, LogScan, merged, order_of, peer_entries
+
+
+def scan_peer(folder: Path, station: str, after: int, previous: int) -> LogScan:
+    """The entries read (as ``scan.entries``) and where the scan stopped."""
+    scan = LogScan(station)
+    scan.entries = list(peer_entries(folder, station, after, previous, scan))
+    return scan
 
 
 def _entry(folder: Path, month: str, seq: int, *, order: int | None = None, data: bool = True,

@@ -25,7 +25,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -73,13 +73,12 @@ def key_station(meta: dict, log: str) -> str:
 
 @dataclass
 class LogScan:
-    """What a look at one station's log found beyond what was folded."""
+    """Where a look at one station's log stopped before its end, and why."""
 
     station: str
-    entries: list[Entry] = field(default_factory=list)
     #: Why the scan stopped early (a gap, a file not yet arrived), in Chinese; "" when it read to the end.
     waiting: str = ""
-    #: Metas seen beyond the gap (they wait for it).
+    #: Files arrived that wait behind the one that stopped the scan.
     beyond: int = 0
 
 
@@ -139,23 +138,14 @@ def peer_folder(data: Path, station: str) -> Path:
     return data / STATIONS / station
 
 
-def scan_peer(folder: Path, station: str, after: int, previous: int, limit: int | None = None) -> LogScan:
-    """Entries of the copy of ``station``'s log in ``folder`` with a sequence above ``after``, up to the
-    first gap (at most ``limit`` of them). ``previous`` is the clock value of entry ``after`` (0 for none)."""
-    scan = LogScan(station)
-    for entry in peer_entries(folder, station, after, previous, scan):
-        scan.entries.append(entry)
-        if limit is not None and len(scan.entries) >= limit:
-            break
-    return scan
-
-
 def peer_entries(folder: Path, station: str, after: int, previous: int, scan: LogScan,
                  from_month: str = "") -> Iterator[Entry]:
-    """The entries of :func:`scan_peer` one at a time (a meta is read when its turn comes); where it
-    stopped early and why goes into ``scan``. Names start with the zero-padded sequence, so only metas
-    above ``after`` are read; month folders before ``from_month`` (``YYYY/MM`` of entry ``after``) are
-    listed only when this process has not seen them as they are (:data:`_LISTED`)."""
+    """Entries of the copy of ``station``'s log in ``folder`` with a sequence above ``after``, up to the first
+    gap, one at a time (a meta is read when its turn comes); where it stopped early and why goes into
+    ``scan``. ``previous`` is the clock value of entry ``after`` (0 for none). Names start with the
+    zero-padded sequence, so only metas above ``after`` are read; month folders before ``from_month``
+    (``YYYY/MM`` of entry ``after``) are listed only when this process has not seen them as they are
+    (:data:`_LISTED`)."""
     found = _above(folder, after, from_month)
     expected = after + 1
     for index, (seq, month, name) in enumerate(found):
@@ -174,7 +164,7 @@ def peer_entries(folder: Path, station: str, after: int, previous: int, scan: Lo
             except (OSError, ValueError, TypeError):
                 why = f"{station} 站第 {seq} 号文件的说明尚不完整"
         if why:
-            scan.waiting, scan.beyond = why, len(found) - index
+            scan.waiting, scan.beyond = why, len(found) - index - (seq == expected)
             return
         previous = order_of(meta, previous)
         yield Entry(Key(previous, key_station(meta, station), seq), Path(data), meta, station)
@@ -232,10 +222,9 @@ def merged(streams: Iterable[Iterator[Entry]]) -> Iterator[Entry]:
     return heapq.merge(*streams, key=lambda entry: entry.key)
 
 
-def definitions_folders(data: Path) -> list[Path]:
-    """Where kept definition versions may be: this station's own, its log's, each other station's log."""
-    return [data / "definitions", data / "archive" / DEFINITIONS,
-            *(data / STATIONS / code / DEFINITIONS for code in peers(data))]
+def peer_definitions(data: Path) -> list[Path]:
+    """Where the definition versions other stations accepted under are: in the copies of their logs."""
+    return [data / STATIONS / code / DEFINITIONS for code in peers(data)]
 
 
 class OfficeLog:
@@ -282,7 +271,7 @@ class OfficeLog:
             self.months[code] = month_of(entry)
             yield entry
         if scan.waiting:
-            self.waiting[code] = scan.waiting
+            self.waiting[code] = scan.waiting + (f"（已到达的 {scan.beyond} 个文件在其后等待）" if scan.beyond else "")
 
 
 def fold_state(office: OfficeLog, last: Key | None, held: list[dict], conflicts: set[str]) -> dict:
@@ -326,4 +315,5 @@ def newest_first(folder: Path, station: str, upto: int) -> Iterator[Entry | None
             except (OSError, ValueError, TypeError, KeyError):
                 yield None
                 return
-            yield Entry(Key(order, key_station(meta, station), seq), Path(month, name.removesuffix(META)), meta, station)
+            data = Path(month, name.removesuffix(META))
+            yield Entry(Key(order, key_station(meta, station), seq), data, meta, station)

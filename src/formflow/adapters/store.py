@@ -314,9 +314,14 @@ class Store:
         return (int(high[0]), str(high[1]), int(high[2])) if isinstance(high, list) and len(high) == 3 else None
 
     def note_high(self, order: int, station: str, seq: int) -> None:
-        """Note the key of an entry just applied (a pass's files, each in turn: no copy of the fold state)."""
-        self._meta["fold"]["high"] = [order, station, seq]
+        """Note the key of an entry just applied (a pass's files, each in turn). The fold state is never
+        changed in place, so a :meth:`snapshot` holds it as it is, uncopied."""
+        self._meta["fold"] = {**self._meta["fold"], "high": [order, station, seq]}
         self._meta_dirty = True
+
+    def fold_conflicts(self) -> list[str]:
+        """The records that were given a 同步冲突 event (open or resolved since)."""
+        return list(self._meta["fold"].get("conflicts", ()))
 
     def since(self) -> dt.date | None:
         """The day this workspace was first used: as a pass noted it, else its first submission's day.
@@ -354,7 +359,7 @@ class Store:
                 "subs": dict(self._pending_submissions),
                 "counters": dict(self._meta["counters"]),
                 "duties": {k: list(v) for k, v in self._meta["duties"].items()}, "since": self._meta.get("since", ""),
-                "fold": json.loads(json.dumps(self._meta["fold"])), "dirty": self._meta_dirty}
+                "fold": self._meta["fold"], "dirty": self._meta_dirty}
 
     def restore(self, snap: dict) -> None:
         """Undo everything since :meth:`snapshot`."""
@@ -420,7 +425,8 @@ class Store:
                 info = {k: v for k, v in info.items() if k != _AGAIN}
                 found = self._find_submission(digest)
                 if found is not None:  # replaced where it is (the index already knows it)
-                    self._files.table(found[0], write=True).update(_replace_whole(info), doc_ids=[found[1]])
+                    self._files.table(found[0], write=True).update(_replace_with({found[1]: info}, "hash"),
+                                                                   doc_ids=[found[1]])
                     continue
             name = self._files.tail(f"submissions-{info.get('received', '')[:4] or '0000'}", CHUNK_SUBMISSIONS)
             new[name].append(Document(info, self._files.take_id(name)))
@@ -437,20 +443,13 @@ class Store:
         return placed, added
 
 
-def _replace_whole(new: dict) -> Callable[[dict], None]:
-    """A TinyDB update that replaces a stored document by ``new`` (all fields, in place)."""
-    def replace(stored: dict) -> None:
-        stored.clear()
-        stored.update(new)
-    return replace
-
-
-def _replace_with(docs: dict[int, dict]) -> Callable[[dict], None]:
-    """A TinyDB update that replaces each stored record by its new version (all fields, in place)."""
-    by_number = {doc["number"]: doc for doc in docs.values()}
+def _replace_with(docs: dict[int, dict], key: str = "number") -> Callable[[dict], None]:
+    """A TinyDB update that replaces each stored document (a record by its number, a submission note by its
+    hash) by its new version (all fields, in place)."""
+    by_key = {doc[key]: doc for doc in docs.values()}
 
     def replace(stored: dict) -> None:
-        new = by_number[stored["number"]]
+        new = by_key[stored[key]]
         stored.clear()
         stored.update(new)
     return replace

@@ -22,14 +22,21 @@ def sync() -> None:
 
 
 def _print_fold(report) -> None:
-    if report is None or not (report.applied or report.held or report.replayed):
+    if not (report.applied or report.held or report.replayed):
         click.echo("没有新到达的记录 nothing new from other stations")
     else:
         how = "（按顺序重放全部日志 every log replayed in order）" if report.replayed else ""
         click.echo(f"已合并 folded: {report.applied} 个文件 files{how}"
                    + (f"，{report.held} 个暂缓 held" if report.held else ""))
-    for code, why in sorted(report.waiting.items()) if report else ():
+    for _, why in sorted(report.waiting.items()):
         click.echo(f"  … {why}")
+
+
+def _print_carried(carried) -> None:
+    for code, count in sorted(carried.stations.items()):
+        click.echo(f"  {code}: {count} 个新文件 new files")
+    for skipped in carried.skipped:
+        click.echo(f"  跳过 skipped: {skipped}")
 
 
 @sync.command("fold")
@@ -61,8 +68,7 @@ def export_cmd(target: Path, root: Path) -> None:
 
     app = open_app(root)
     carried = export_logs(root / "data", app.defs.settings.station, target)
-    for code, count in sorted(carried.stations.items()):
-        click.echo(f"  {code}: {count} 个新文件 new files")
+    _print_carried(carried)
     click.echo(f"已导出 exported {carried.files} 个文件 files → {target}")
 
 
@@ -83,10 +89,7 @@ def import_cmd(source: Path, root: Path) -> None:
         app = open_app(root)
         carried = import_logs(root / "data", app.defs.settings.station, source)
         report = app.fold()
-    for code, count in sorted(carried.stations.items()):
-        click.echo(f"  {code}: {count} 个新文件 new files")
-    for skipped in carried.skipped:
-        click.echo(f"  跳过 skipped: {skipped}")
+    _print_carried(carried)
     _print_fold(report)
 
 
