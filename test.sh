@@ -3,4 +3,6 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/setup.sh test
-exec .venv/bin/python -m pytest "$@"
+# One worker per core (pytest-xdist), each test taken by whichever worker is free: the suite waits more than it
+# computes. Add -n 0 to run in one process (a debugger, -x on the first failure in order).
+exec .venv/bin/python -m pytest -n auto --dist worksteal "$@"

@@ -23,8 +23,8 @@ from .test_pipeline import complaint, stored
 
 NOW_2025 = dt.datetime.fromisoformat("2025-09-30T17:55+08:00")
 #: An ordinary supervisor's edit: a new required field, the version raised (as `check` asks).
-NEW_REQUIRED_FIELD = ("      - {name: complainant, label: 投诉人, label_en: Complainant, type: text, required: true, max_length: 30}\n",
-                      "      - {name: complainant, label: 投诉人, label_en: Complainant, type: text, required: true, max_length: 30}\n"
+NEW_REQUIRED_FIELD = ("      - {name: complainant, label: 投诉人, label_en: Complainant, type: text, resident: name, required: true, max_length: 30}\n",
+                      "      - {name: complainant, label: 投诉人, label_en: Complainant, type: text, resident: name, required: true, max_length: 30}\n"
                       "      - {name: id_last4, label: 证件后四位, type: text, required: true}\n")
 
 

@@ -22,6 +22,7 @@ from formflow.errors import WorkspaceError
 from formflow.fold import FoldReport, fold_arrived
 from formflow.pipeline import Engine, PassReport
 from formflow.rebuild import RebuildReport, rebuild
+from formflow.render.values import mask
 from formflow.workspace import Workspace
 
 
@@ -169,7 +170,7 @@ class App:
             lines.append(f"【{STATUS_LABELS[status]}】{len(group)} 项")
             for t in group:
                 who = "、".join(roles.get(r, r) for r in t.who)
-                unit = f" {t.unit}" if t.unit else ""
+                unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
                 lines.append(f"  {fmt(t.due)}  {t.record}{unit}  {t.task}  〔{who}〕")
         return lines or ["没有待办事项。"]
 

@@ -421,8 +421,8 @@ def test_a_stored_record_dated_9999_does_not_stop_process_or_todo(workspace):
     assert (workspace.root / "outbox" / "records" / "complaint" / "TS-YG-202509-0001.pdf").is_file()
     assert (workspace.root / "outbox" / "todo" / "待办-全部.pdf").is_file()
     listed = (workspace.root / "outbox" / "todo" / "待办.txt").read_text(encoding="utf-8")
-    assert "TS-YG-202509-0001 3-2-1502  重要投诉一小时内转呈部门主管" in listed  # everyone else's list is there
-    assert "2025-10-02 10:00 (+08:00)  TS-YG-999912-0001 5-1-0901  处理完毕投诉" in listed  # the broken one: look now
+    assert "TS-YG-202509-0001 3-2-1502 先到的张先生 138****5678  重要投诉一小时内转呈部门主管" in listed  # everyone else's list is there
+    assert "2025-10-02 10:00 (+08:00)  TS-YG-999912-0001 5-1-0901 九九九九 138****5678  处理完毕投诉" in listed  # the broken one: look now
 
     result = workspace.cli("todo", "--now", NOW_TEXT)
     assert (result.code, result.err) == (0, "")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from types import SimpleNamespace
 from decimal import Decimal
 
 import pytest
@@ -18,6 +19,9 @@ from ..conftest import SHANGHAI
 
 CHOICES = ChoiceList("c", "类别", (Option("渗漏水", "渗漏水"), Option("给排水", "给排水"), Option("zz", "其他")))
 UNIT = re.compile(DEFAULT_UNIT_PATTERN)
+#: What read_unit asks of the settings, as a workspace made before unit spellings were unified has them.
+UNIT_SETTINGS = SimpleNamespace(unit_pattern=UNIT, unit_example="3-2-1502", unify_units=False, register=None,
+                                unknown_unit="refuse", plausibility=True)
 
 
 def read(ftype: str, value, **extra):
@@ -46,7 +50,7 @@ def read(ftype: str, value, **extra):
         case "id_number":
             return ft.read_id_number(field, value)
         case "unit":
-            return ft.read_unit(field, value, UNIT, "3-2-1502")
+            return ft.read_unit(field, value, UNIT_SETTINGS)
     raise AssertionError(ftype)
 
 

@@ -156,14 +156,14 @@ def test_report_callbacks_csv_lists_the_repairs_not_called_back(october_office):
     assert title == ["尚未回访：本月完工、尚未回访的维修 1 项"]
     assert table == [
         ["完工时间", "维修单", "房号", "类别", "维修部门·人员", "回访记录", "回访期限", "状态"],
-        ["2026-10-31 15:00", wx(7), "6-2-0901", "其他", "工程维修部 · 张伟", hf(6), "2026-11-02 15:00", "未到期待回访"]]
+        ["2026-10-31 15:00", wx(7), "6-2-901", "其他", "工程维修部 · 张伟", hf(6), "2026-11-02 15:00", "未到期待回访"]]
     assert rows.index(["指标", "数值", "说明"]) > rows.index(title)
 
     # The same month's report run later: still not called back, now overdue.
     assert ws.cli("report", "callbacks", "--month", "2026-10", "--now", "2026-11-28T10:00+08:00").code == 0
     title, table = _pending_section(csv_rows(ws.root / "outbox/reports/callbacks-2026-10.csv"))
     assert (title, table[1:]) == (["尚未回访：本月完工、尚未回访的维修 1 项"], [
-        ["2026-10-31 15:00", wx(7), "6-2-0901", "其他", "工程维修部 · 张伟", hf(6), "2026-11-02 15:00", "逾期未回访"]])
+        ["2026-10-31 15:00", wx(7), "6-2-901", "其他", "工程维修部 · 张伟", hf(6), "2026-11-02 15:00", "逾期未回访"]])
 
     assert ws.cli("report", "callbacks", "--month", "2026-09", "--now", OCT_REPORT).code == 0
     title, table = _pending_section(csv_rows(ws.root / "outbox/reports/callbacks-2026-09.csv"))

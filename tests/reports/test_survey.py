@@ -46,7 +46,7 @@ def test_overall_and_per_item_satisfaction_against_the_grade_targets(survey_offi
     assert items["rate_fees"] == ("收费公开", (1, 0, 0), 3, "100.0%", "100.0%", "一级")
     assert [i.key for i in a.weakest] == ["rate_parking", "rate_cleaning", "rate_greening"]
     assert [(c.unit, c.overall, c.text) for c in a.comments] == [
-        ("5-1-0101", "满意", "停车位太少"), ("5-1-0201", "不满意", "楼道保洁不及时，电话 13812345678")]
+        ("5-1-101", "满意", "停车位太少"), ("5-1-201", "不满意", "楼道保洁不及时，电话 13812345678")]
 
 
 def test_targets_are_a_parameter(survey_office):

@@ -44,6 +44,7 @@ class Answer:
     headers: dict[str, str]
     body: str
     cookies: list[str]
+    raw: bytes = b""
 
     @property
     def location(self) -> str:
@@ -84,9 +85,9 @@ class Client:
         def start_response(status, headers):
             captured["status"], captured["headers"] = int(status.split()[0]), headers
 
-        chunks = self.app(environ, start_response)
-        return Answer(captured["status"], dict(captured["headers"]), b"".join(chunks).decode("utf-8", "replace"),
-                      [v for k, v in captured["headers"] if k == "Set-Cookie"])
+        raw = b"".join(self.app(environ, start_response))
+        return Answer(captured["status"], dict(captured["headers"]), raw.decode("utf-8", "replace"),
+                      [v for k, v in captured["headers"] if k == "Set-Cookie"], raw)
 
     def get(self, path: str, **kw) -> Answer:
         return self.call("GET", path, **kw)

@@ -124,3 +124,31 @@ def test_the_server_listens_on_loopback_only(running):
     connection.request("GET", "/forms/complaint/check")
     answer = connection.getresponse()
     assert answer.status == 403 and json.loads(answer.read())["ok"] is False
+
+
+def test_a_unit_typed_any_way_fills_the_owner_and_the_search_box_leads_to_its_file(page, running, workspace):
+    page.goto(f"{running.base}/forms/complaint")
+    page.fill("#f-unit", "3栋2单元15")
+    page.locator("#f-unit-list option[value='3-2-1502']").wait_for(state="attached")  # the completion list
+    page.fill("#f-unit", "3栋2单元1502室")
+    page.press("#f-unit", "Tab")  # leaving the field: the register's owner and phone fill the empty fields
+    page.locator("#f-unit-unit:has-text('黄秀英')").wait_for()
+    assert page.input_value("#f-complainant") == "黄秀英"
+    assert page.input_value("#f-phone") == "13826517094"
+    page.fill("#f-complainant", "黄秀英的女儿")  # still the clerk's to change
+    page.fill("#f-unit", "99-9-999")
+    page.press("#f-unit", "Tab")
+    page.locator("#f-unit-unit.warn:has-text('不在房屋清单中')").wait_for()
+    assert page.input_value("#f-complainant") == "黄秀英的女儿"
+
+    lain_still(workspace.write("inbox/c.yaml", COMPLAINT.format(complainant="张先生", details="楼上漏水", severity="轻微")))
+    assert running.app.processor.run_pass()
+    number = running.app.processor.results["c.yaml"].records[0]
+    page.fill("#top-search", "3-2-1502")
+    page.press("#top-search", "Enter")
+    page.locator("h1:has-text('3-2-1502')").wait_for()
+    assert "一户一档" in page.inner_text("h1")
+    page.click(f"a:has-text('{number}')")
+    page.locator(f"h1:has-text('{number}')").wait_for()
+    page.click("a[href='/units/3-2-1502']")
+    page.locator("text=共 1 条，未办结 1 条").wait_for()

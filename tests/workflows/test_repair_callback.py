@@ -120,7 +120,7 @@ def test_completion_creates_the_callback_with_the_repairs_details(desk):
         "registered_at": "2026-11-20T16:00+08:00",   # the repair's completed time
         "source_form": "维修单",
         "source_record": REPAIR,
-        "unit": "6-2-0901",
+        "unit": "6-2-901",
         "person": "何丽萍",
         "phone": "13711458096",
         "method": "电话",
@@ -171,7 +171,7 @@ def test_callback_due_by_repair_class(desk, category, extra, repair_class, expla
     assert data.get("leak_test_date") == extra.get("leak_test_date")
     task = desk.task("2026-11-21T09:00+08:00", CALLBACK, "callback")
     assert (task["task"], task["who"], task["due"], task["status"], task["unit"]) == (
-        "维修完工后回访住户", ["clerk"], due, "upcoming", "6-2-0901")
+        "维修完工后回访住户", ["clerk"], due, "upcoming", "6-2-901")
     assert task["explanation"] == explanation
 
 

@@ -193,6 +193,14 @@ class Store:
                 found.append((number, record.form, state, record.created_at.timestamp()))
         return found
 
+    def created(self, number: str) -> float | None:
+        """When record ``number`` was created (a timestamp), from memory; ``None`` if there is no such record."""
+        pending = self._pending_records.get(number)
+        if pending is not None:
+            return pending.created_at.timestamp()
+        found = self._index.entry(number)
+        return None if found is None else found[3]
+
     def children(self, number: str) -> list[str]:
         """Numbers of the records whose parent is ``number`` (committed or pending)."""
         found = [n for n in self._index.children(number) if n not in self._pending_records]

@@ -5,7 +5,7 @@ mapped to exit codes in :func:`main` only (see :mod:`formflow.errors`). Commands
 in one module per concern; importing them registers them on the group.
 """
 
-from formflow.cli import definitions, desk, paper, reports, sync, workflows  # noqa: F401 - registers the commands
+from formflow.cli import definitions, desk, paper, reports, residents, sync, workflows  # noqa: F401 - registers the commands
 from formflow.cli.main import cli, main, run
 from formflow.web.cli import serve_command
 

@@ -50,3 +50,17 @@ def now_from(text: str | None, zone) -> dt.datetime:
 
     return clock.parse_moment(text, zone) if text else clock.now(zone)
 
+
+FORMAT_X = click.option("--format", "fmt", type=click.Choice(["text", "json", "xlsx"]), default="text",
+                        show_default=True, help="输出格式 output format (xlsx needs -o)")
+OUTPUT = click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+                      help="写入此文件 write to this file (for --format xlsx)")
+
+
+def xlsx_target(fmt: str, output: Path | None) -> Path | None:
+    """The .xlsx file to write, or ``None`` for text/json; a usage error when ``-o`` is missing."""
+    if fmt != "xlsx":
+        return None
+    if output is None:
+        raise click.UsageError("--format xlsx 需要 -o 文件名 needs -o FILE.xlsx")
+    return output if output.suffix.lower() == ".xlsx" else output.with_name(output.name + ".xlsx")

@@ -45,8 +45,15 @@ def check(root: Path) -> None:
         problems = stored_record_problems(defs, Store(db).states())
         if problems:
             raise DefinitionError(problems)
+    register = defs.settings.register
     click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
+               + (f", {len(register)} 户房屋 units" if register else "")
                + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
+    if register and defs.settings.unknown_unit == "warn":
+        click.echo("提示 note: 房号不在房屋清单中时只提示不拒收 (units.unknown: warn)；清单完整后可改为 refuse")
+    if not defs.settings.unify_units:
+        click.echo("提示 note: 房号写法未统一 (units.unify_spelling 未开启)：3栋2单元1502 会被拒收，03-02-1502 与 "
+                   "3-2-1502 算两户；开启见 docs/reference.md")
     from formflow.stations import definitions_in_use
 
     for line in definitions_in_use(root / "data", defs.settings.station, defs.version_id):

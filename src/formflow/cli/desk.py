@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from formflow.cli.common import FORMAT, NOW, now_from, open_app, with_root
+from formflow.cli.common import FORMAT, FORMAT_X, NOW, OUTPUT, now_from, open_app, with_root, xlsx_target
 from formflow.cli.main import cli
 from formflow.errors import EXIT_USAGE, CannotWrite, FormflowError, WorkspaceError
 
@@ -221,18 +221,21 @@ def explain(record: str, now_text: str | None, root: Path) -> None:
 @click.option("--form", "form_id", help="只列此表单 only this form")
 @click.option("--state", help="只列此状态 only records in this state")
 @click.option("--overdue", is_flag=True, help="只列有逾期期限的 only records with an overdue deadline")
-@FORMAT
+@FORMAT_X
+@OUTPUT
 @NOW
 @with_root
-def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str, now_text: str | None,
-                 root: Path) -> None:
-    """列出记录 List records with their state.
+def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str, output: Path | None,
+                 now_text: str | None, root: Path) -> None:
+    """列出记录 List records with their state (as an Excel table with every field: --format xlsx -o FILE).
 
     \b
-    例 Example:  formflow list --form complaint --overdue
+    例 Examples:  formflow list --form complaint --overdue
+                  formflow list --form repair --format xlsx -o 维修登记.xlsx
     """
     import json
 
+    target = xlsx_target(fmt, output)
     app = open_app(root)
     now = now_from(now_text, app.defs.settings.timezone)
     late = {t.record for t in app.todo(now) if t.status == "overdue"} if overdue else None
@@ -247,6 +250,14 @@ def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str
         label = workflow.states[current].label if workflow and current in workflow.states else ""
         rows.append({"record": number, "form": rec_form, "state": current, "state_label": label,
                      "created": dt.datetime.fromtimestamp(created, zone).isoformat()})
+    if target is not None:
+        from formflow import exporting
+
+        headers, table = exporting.records_table(app.defs, (app.store.get(r["record"]) for r in rows), now)
+        title = app.defs.forms[form_id].title if form_id in app.defs.forms else "全部记录"
+        exporting.save(target, headers, table, title=f"{app.defs.settings.office} {title}", sheet=title)
+        click.echo(f"已写入 written: {target}（{len(table)} 条 records）")
+        return
     if fmt == "json":
         click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
         return
@@ -256,19 +267,31 @@ def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str
 
 
 @cli.command("todo")
-@FORMAT
+@FORMAT_X
+@OUTPUT
 @NOW
 @with_root
-def todo_cmd(fmt: str, now_text: str | None, root: Path) -> None:
+def todo_cmd(fmt: str, output: Path | None, now_text: str | None, root: Path) -> None:
     """待办事项 The to-do list: overdue, due soon, upcoming.
 
     \b
-    例 Example:  formflow todo --format json
+    例 Examples:  formflow todo --format json
+                  formflow todo --format xlsx -o 待办.xlsx
     """
     import json
 
+    target = xlsx_target(fmt, output)
     app = open_app(root)
-    tasks = app.todo(now_from(now_text, app.defs.settings.timezone))
+    now = now_from(now_text, app.defs.settings.timezone)
+    tasks = app.todo(now)
+    if target is not None:
+        from formflow import exporting
+
+        headers, rows = exporting.todo_table(app.defs, tasks, app.defs.settings.timezone)
+        exporting.save(target, headers, rows, title=f"{app.defs.settings.office} 待办事项 {now:%Y-%m-%d %H:%M}",
+                       sheet="待办事项")
+        click.echo(f"已写入 written: {target}（{len(rows)} 项 tasks）")
+        return
     if fmt == "json":
         click.echo(json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
         return

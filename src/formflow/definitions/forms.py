@@ -7,6 +7,7 @@ fields of the form, keys that fit the field's type, a number pattern with a seri
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -78,6 +79,8 @@ class Field:
     with_date: bool = True
     text: str = ""
     print: PrintHints = PrintHints()
+    #: ``name`` / ``phone``: the field holds the resident's name or phone (see the schema).
+    resident: str = ""
 
     @property
     def holds_data(self) -> bool:
@@ -127,6 +130,8 @@ class Form:
     change_note: str = ""
     description: str = ""
     source: str = field(default="", compare=False)
+    #: Fields a unit's file shows for each record of this form (``unit_file``).
+    unit_file: tuple[str, ...] = ()
 
     def iter_fields(self) -> Iterator[Field]:
         """Top-level fields of every section, in order (table columns not included)."""
@@ -137,6 +142,24 @@ class Form:
     def fields(self) -> Mapping[str, Field]:
         """Top-level fields by name."""
         return {f.name: f for f in self.iter_fields()}
+
+    def resident_field(self, kind: str) -> str | None:
+        """The key of the field holding the resident's ``name`` or ``phone`` (``resident:``), if the form has one."""
+        return self._resident_fields.get(kind)
+
+    @functools.cached_property
+    def _resident_fields(self) -> dict[str, str]:
+        # Asked for every open record at every to-do refresh: looked up once per form (it is frozen).
+        found: dict[str, str] = {}
+        for f in self.iter_fields():
+            if f.resident:
+                found.setdefault(f.resident, f.name)
+        return found
+
+    @functools.cached_property
+    def unit_field(self) -> str | None:
+        """The key of the form's first 房号 field, if any (what ties a record to a unit's file)."""
+        return next((f.name for f in self.iter_fields() if f.type == "unit"), None)
 
     def section_of(self, name: str) -> Section:
         """The section holding top-level field ``name``."""
@@ -240,7 +263,7 @@ class _FormBuilder:
             min_choices=raw.get("min_choices"), max_choices=raw.get("max_choices"),
             columns=columns, min_rows=raw.get("min_rows", 0), max_rows=raw.get("max_rows"),
             seal=raw.get("seal", False), with_date=raw.get("with_date", True), text=raw.get("text", ""),
-            print=_hints(raw.get("print")),
+            print=_hints(raw.get("print")), resident=raw.get("resident", ""),
         )
 
     def number(self, raw: dict) -> NumberPattern:
@@ -293,9 +316,26 @@ def load_form(doc: Document, lists: Mapping[str, ChoiceList], file_stem: str) ->
         show_if = b.expression((*keys, "show_if"), raw["show_if"]) if "show_if" in raw else None
         sections.append(Section(raw["title"], fields, raw.get("title_en", ""), show_if, _hints(raw.get("print"))))
     top_names = {f.name for section in sections for f in section.fields}
+    seen: dict[str, str] = {}
+    for s, section in enumerate(sections):
+        for i, f in enumerate(section.fields):
+            keys = ("sections", s, "fields", i, "resident")
+            if f.resident and f.resident in seen:
+                b.error(keys, f"已有字段 {seen[f.resident]} 标为 resident: {f.resident} (one field per kind)",
+                        "只保留一个 keep one")
+            elif f.resident:
+                seen[f.resident] = f.name
+            wanted = {"name": ("text",), "phone": ("mobile", "text")}.get(f.resident, ())
+            if f.resident and f.type not in wanted:
+                b.error(keys, f"resident: {f.resident} 需要 {'/'.join(wanted)} 类型的字段 needs a {'/'.join(wanted)} "
+                        f"field, not {f.type}")
     b.resolve_names(top_names)
     # Built even with problems, so later checks (defaults) can still report theirs in the same run.
+    for i, key in enumerate(data.get("unit_file", ())):
+        if key not in top_names:
+            b.error(("unit_file", i), f"表单中没有字段 no field {key!r}", suggest(key, sorted(top_names)))
     form = Form(id=data["id"], title=data["title"], version=data["version"], number=number, sections=tuple(sections),
                 title_en=data.get("title_en", ""), change_note=data.get("change_note", ""),
-                description=data.get("description", ""), source=doc.path)
+                description=data.get("description", ""), source=doc.path,
+                unit_file=tuple(data.get("unit_file", ())))
     return form, b.problems

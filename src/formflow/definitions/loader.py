@@ -20,6 +20,7 @@ from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
 from formflow.definitions.checking import check_schema
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import Settings, load_settings
+from formflow.definitions.units import UNITS_FILE, load_units
 from formflow.definitions.workflows import Duty, Workflow, check_parent_effects, load_duties, load_workflow
 from formflow.definitions.sources import Sources, version_id
 from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_bytes
@@ -206,6 +207,13 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
     if sources.is_file(root / DUTIES_FILE) and (doc := _read(root / DUTIES_FILE, problems, sources)) is not None:
         duties, found = load_duties(doc, settings)
         problems += found
+
+    if settings is not None and settings.unit_pattern is not None and sources.is_file(root / UNITS_FILE):
+        if (doc := _read(root / UNITS_FILE, problems, sources)) is not None:
+            register, found = load_units(doc, settings.unit_pattern, settings.unit_example)
+            problems += found
+            if register is not None:
+                settings = dataclasses.replace(settings, register=register)
 
     zone = settings.timezone if settings else None
     today = today or dt.datetime.now(zone).date()

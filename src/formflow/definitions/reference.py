@@ -22,7 +22,10 @@ def documented_schemas() -> list[tuple[str, dict]]:
     from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
     from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
 
-    found += [("workflows/*.yaml", WORKFLOW_SCHEMA), ("duties.yaml", DUTIES_SCHEMA), ("calendar.yaml", CALENDAR_SCHEMA)]
+    from formflow.definitions.units import UNITS_SCHEMA
+
+    found += [("workflows/*.yaml", WORKFLOW_SCHEMA), ("duties.yaml", DUTIES_SCHEMA), ("units.yaml", UNITS_SCHEMA),
+              ("calendar.yaml", CALENDAR_SCHEMA)]
     return found
 
 

@@ -124,6 +124,11 @@ def _field_schema(*, in_table: bool) -> dict:
     }
     if not in_table:
         props.update({
+            "resident": {"enum": ["name", "phone"],
+                         "description": "This field holds the resident's (业主/住户) `name` or `phone` on this form: "
+                         "search results, the unit's page (一户一档) and to-do lists show it, and the desk fills it "
+                         "in from the unit register (`units.yaml`) when a 房号 is chosen (still editable). At most "
+                         "one field of each kind per form."},
             "columns": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/column"},
                         "description": "Sub-fields of each row of a `table` field."},
             "min_rows": {"type": "integer", "minimum": 0, "description": "Fewest rows a filled `table` needs (default 0); "
@@ -154,6 +159,10 @@ FORM_SCHEMA: dict = {
                     "printed forms remember the version they were made with."},
         "change_note": {"type": "string", "description": "What changed in this version (修订说明)."},
         "description": {"type": "string", "description": "What the form is for; shown in `formflow forms`."},
+        "unit_file": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
+                      "description": "Fields a unit's file (一户一档: `formflow unit`, the desk's unit page) shows for "
+                      "each record of this form beside its number and state, e.g. a fee call's `[contacted_at, "
+                      "amount, outcome, promised_date]`. Keys of top-level fields of the form."},
         "number": {
             "type": "object",
             "description": "How record numbers are made.",
@@ -256,6 +265,23 @@ SETTINGS_SCHEMA: dict = {
                          "description": "Regular expression a unit number (房号) must match (default: "
                          "`^\\d{1,3}-\\d{1,2}-\\d{3,4}$`, building-entrance-room)."},
         "unit_example": {"type": "string", "description": "Example unit number shown in hints and errors."},
+        "units": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "How 房号 are read and checked against the unit register (`units.yaml`, 房屋清单).",
+            "properties": {
+                "unify_spelling": {"type": "boolean",
+                                   "description": "Read every spelling clerks type (3栋2单元1502, 3幢2单元1502室, "
+                                   "03-02-1502, full-width digits, 3—2—1502) into one: the parts joined by `-` "
+                                   "without leading zeros (with them if only that fits `unit_pattern`). Default "
+                                   "`false` for workspaces made before it existed (files they accepted replay as "
+                                   "they were stored); new workspaces say `true`."},
+                "unknown": {"enum": ["refuse", "warn"],
+                            "description": "A 房号 that is not in `units.yaml`: `refuse` it, naming the nearest "
+                            "registered units (default), or `warn` (the desk shows it, the record is stored). No "
+                            "check while the register is absent or empty."},
+            },
+        },
         "roles": {
             "type": "object",
             "description": "Roles by key, each with its Chinese name, e.g. `director: 管理处主任`.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from formflow.definitions.checking import check_schema, suggest
@@ -62,6 +63,12 @@ class Settings:
     departments: tuple[str, ...] = ()
     unit_pattern: re.Pattern = re.compile(DEFAULT_UNIT_PATTERN)
     unit_example: str = "3-2-1502"
+    #: ``units.unify_spelling``: read 房号 in any spelling into the office's one (:mod:`~formflow.engine.unitspelling`).
+    unify_units: bool = False
+    #: ``units.unknown``: ``refuse`` or ``warn`` about a 房号 the register does not hold.
+    unknown_unit: str = "refuse"
+    #: Not a setting: the unit register (``units.yaml``) the loader binds here, so every reader of a 房号 sees it.
+    register: Any = field(default=None, compare=False, repr=False)
     record_pdfs: bool = True
     todo_pdfs: frozenset[str] = frozenset({"office", "people"})
     dates: DateWindow = field(default_factory=DateWindow)
@@ -119,6 +126,8 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         office=data["office"], station=data["station"], timezone=zone, roles=dict(roles), staff=tuple(staff),
         company=data.get("company", ""), calendar=data.get("calendar", "calendar.yaml"), departments=departments,
         unit_pattern=unit_pattern, unit_example=data.get("unit_example", "3-2-1502"),
+        unify_units=data.get("units", {}).get("unify_spelling", False),
+        unknown_unit=data.get("units", {}).get("unknown", "refuse"),
         record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
         todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
         dates=dates, settle_seconds=float(data.get("inbox", {}).get("settle_seconds", 10.0)),

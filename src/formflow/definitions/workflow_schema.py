@@ -77,6 +77,11 @@ WORKFLOW_SCHEMA: dict = {
                     "label": {"type": "string", "minLength": 1, "description": "Chinese name of the state."},
                     "initial": {"type": "boolean", "description": "A new record starts here."},
                     "final": {"type": "boolean", "description": "The record is closed here; no clock runs."},
+                    "unit_status": {"enum": ["已入住", "未入住", "空置"],
+                                    "description": "Once a record reaches this state, its unit's 入住状态 is this "
+                                    "(e.g. a move-in's 已交钥匙 state: `已入住`). Records of such a workflow also "
+                                    "bring the resident's name and phone (the form's `resident:` fields) to the "
+                                    "unit's file, newest first; `units.yaml` itself is never rewritten."},
                 },
             },
         },

@@ -27,6 +27,8 @@ class State:
     label: str
     initial: bool = False
     final: bool = False
+    #: The unit's 入住状态 once a record has reached this state (``unit_status``; "" for none).
+    unit_status: str = ""
 
 
 @dataclass(frozen=True)
@@ -193,7 +195,8 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
         b.error(("form",), f"没有这个表单 no form {data['form']!r} in forms/", suggest(data["form"], forms))
     names = set(b.field_types)
 
-    states = {k: State(k, v["label"], v.get("initial", False), v.get("final", False)) for k, v in data["states"].items()}
+    states = {k: State(k, v["label"], v.get("initial", False), v.get("final", False), v.get("unit_status", ""))
+              for k, v in data["states"].items()}
     initials = [s.key for s in states.values() if s.initial]
     if len(initials) != 1:
         b.error(("states",), f"需要恰好一个初始状态 exactly one state needs 'initial: true' (found {len(initials)})")

@@ -15,11 +15,13 @@ from formflow.definitions.forms import form_labels
 from formflow.definitions.loader import Definitions
 from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 from formflow.engine.fieldtypes import is_empty
+from formflow.engine.unitspelling import canonical
 from formflow.engine.records import (
     CREATE,
     Event,
     Record,
     RecordView,
+    UNIT_SPELLING,
     replay,
     typed_values,
 )
@@ -108,6 +110,8 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     acted on the other record, where their role was checked).
     """
     workflow = defs.workflows[record.form]
+    if action_key == UNIT_SPELLING and action_key not in workflow.actions:
+        return _unit_spelling(defs, record, by, at, data, note)
     form = defs.forms[record.form]
     labels = form_labels(form)
     view = replay(record, workflow)
@@ -193,6 +197,28 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     event = Event(action.key, by, at, changes, note)
     new_state = replay(record.with_event(event), workflow).state
     return Outcome(event, new_state, tuple(follow_ups), tuple(parent_actions))
+
+
+def _unit_spelling(defs: Definitions, record: Record, by: str, at: dt.datetime, data: dict[str, Any],
+                   note: str) -> Outcome:
+    """The 房号 of ``record`` rewritten in the office's spelling of the same flat (never another flat), in any
+    state, by anyone on the roster; the old spelling stays in the history."""
+    workflow = defs.workflows[record.form]
+    view = replay(record, workflow)
+    key = defs.forms[record.form].unit_field
+    old = str(view.values.get(key) or "") if key else ""
+    new = str(data.get(key) or "") if key else ""
+    problem = ""
+    if defs.settings.person(by) is None:
+        problem = f"{by} 不在人员名册中"
+    elif key is None or set(data) != {key}:
+        problem = f"「房号写法统一」只改房号（{key or '此表单没有房号'}）"
+    elif new == old or canonical(old, defs.settings.unit_pattern) != new:
+        problem = f"“{new}”不是“{old}”的统一写法（只能把同一户的另一种写法改为 {defs.settings.unit_example} 这样的写法）"
+    if problem:
+        raise ActionRefused([DataProblem(key or "unit", "「房号」", problem)])
+    event = Event(UNIT_SPELLING, by, at, {key: new}, note or f"房号写法统一：{old} → {new}")
+    return Outcome(event, view.state)
 
 
 def intended_follow_ups(defs: Definitions, record: Record, action_key: str, by: str, at: dt.datetime,

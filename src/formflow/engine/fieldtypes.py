@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from formflow.engine import unitspelling
 from formflow.definitions.forms import Field
 
 
@@ -222,12 +223,25 @@ def read_id_number(field: Field, value: Any) -> str:
     return text
 
 
-def read_unit(field: Field, value: Any, pattern: re.Pattern, example: str) -> str:
+def read_unit(field: Field, value: Any, settings) -> str:
+    """A 房号 in the office's one spelling when ``units.unify_spelling`` is on (else as typed), checked against
+    ``unit_pattern``, a master list, and the unit register (``units.yaml``) when the office keeps one."""
     text = _text(value)
     if field.choices is not None:
         if text not in field.choices.values:
             raise BadValue(f"房号“{text}”不在房号清单中，请核对")
         return text
-    if not pattern.fullmatch(text):
-        raise BadValue(f"房号格式不对，应写成 {example}，填写的是 {_show(value)}")
-    return text
+    pattern, example = settings.unit_pattern, settings.unit_example
+    found = unitspelling.canonical(text, pattern) if settings.unify_units else (text if pattern.fullmatch(text)
+                                                                                 else None)
+    if found is None:
+        also = "（也可写成 3栋2单元1502 这样）" if settings.unify_units else ""
+        raise BadValue(f"房号格式不对，应写成 {example}{also}，填写的是 {_show(value)}")
+    register = settings.register
+    # A file accepted once is replayed as it was (``plausibility`` off): a unit struck from the register since
+    # must not lose its records in a rebuild.
+    if register and settings.unknown_unit == "refuse" and settings.plausibility and found not in register:
+        near = register.closest(found)
+        hint = f"；相近的房号：{'、'.join(near)}" if near else ""
+        raise BadValue(f"房号 {found} 不在房屋清单中{hint}。请核对房号；确是新的房屋，请主管先加入房屋清单")
+    return found

@@ -22,6 +22,10 @@ CREATE = "create"
 #: (its note says who did what and why it did not apply), changing neither state nor values.
 CONFLICT = "sync_conflict"
 CONFLICT_LABEL = "同步冲突"
+#: A 房号 stored in another spelling of the same flat, rewritten in the office's one (``formflow units
+#: normalise``): kept in the history like any correction (old → new, who, when), changing no state.
+UNIT_SPELLING = "unit_spelling"
+UNIT_SPELLING_LABEL = "房号写法统一"
 
 
 @dataclass(frozen=True)
@@ -124,6 +128,8 @@ def replay(record: Record, workflow: Workflow) -> RecordView:
         elif event.action == CONFLICT:
             steps.append(Step(event, CONFLICT_LABEL, state, state))
             continue
+        elif event.action == UNIT_SPELLING and event.action not in workflow.actions:
+            label = UNIT_SPELLING_LABEL
         else:
             action = workflow.actions.get(event.action)
             label = action.label if action else event.action

@@ -33,12 +33,15 @@ class Task:
     explanation: tuple[str, ...]
     unit: str = ""
     clock: str = ""
+    #: The resident's name and phone on the record (the form's ``resident:`` fields), for calling back.
+    name: str = ""
+    phone: str = ""
 
     def as_json(self) -> dict:
         """The task as the JSON of ``formflow todo --format json``."""
         return {"record": self.record, "form": self.form, "task": self.task, "who": list(self.who),
                 "due": self.due.isoformat(), "status": self.status, "unit": self.unit, "clock": self.clock,
-                "explanation": list(self.explanation)}
+                "name": self.name, "phone": self.phone, "explanation": list(self.explanation)}
 
 
 #: Replayed views, typed values and labels of records read before, by record number: the to-do list is
@@ -78,18 +81,23 @@ def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:
     if typed is None:
         return []
     tasks = []
+    form = defs.forms[record.form]
+    resident = tuple(str(view.values.get(k) or "") if k else "" for k in (form.resident_field("name"),
+                                                                         form.resident_field("phone")))
     for clock in record_clocks(view, typed, workflow, defs.calendar, now, labels):
         if clock.open:
-            tasks.append(_task(record, clock, view.values.get("unit", ""), defs.settings.roles))
+            tasks.append(_task(record, clock, view.values.get("unit", ""), defs.settings.roles, resident))
     return tasks
 
 
-def _task(record: Record, clock: ClockState, unit: str, roles: Mapping[str, str]) -> Task:
+def _task(record: Record, clock: ClockState, unit: str, roles: Mapping[str, str],
+          resident: tuple[str, str] = ("", "")) -> Task:
     who = tuple(dict.fromkeys((*clock.who, *clock.escalated_to)))
     explanation = clock.explanation
     if clock.escalated_to:  # people read this line: role names, not keys (``who`` keeps the keys)
         explanation = (*explanation, "已逾期，升级告知：" + "、".join(roles.get(r, r) for r in clock.escalated_to))
-    return Task(record.number, record.form, clock.task, who, clock.due, clock.status, explanation, unit, clock.key)
+    return Task(record.number, record.form, clock.task, who, clock.due, clock.status, explanation, unit, clock.key,
+                *resident)
 
 
 def period_of(duty: Duty, day: dt.date) -> tuple[dt.date, dt.date]:

@@ -83,7 +83,7 @@ def read_value(field: Field, raw: Any, settings: Settings, now: dt.datetime) -> 
         case "id_number":
             return ft.read_id_number(field, raw)
         case "unit":
-            return ft.read_unit(field, raw, settings.unit_pattern, settings.unit_example)
+            return ft.read_unit(field, raw, settings)
     kind = "签名/盖章栏" if field.type == "signature" else "说明文字"
     raise ft.BadValue(f"此项是纸质表上的{kind}，只在纸上填写，不能填入数据")
 

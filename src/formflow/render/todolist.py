@@ -84,6 +84,7 @@ def todo_context(defs: Definitions, tasks: Iterable[Task], now: dt.datetime, tit
         left = t.due - now
         groups[todo_group(t, now, tz)].append({
             "record": mask(t.record), "unit": mask(t.unit), "task": mask(t.task),
+            "resident": mask(" ".join(v for v in (t.name, t.phone) if v)),
             "form": forms[t.form].title if t.form in forms else "",
             "due": local(t.due, tz), "left": ("已逾期 " if left.total_seconds() < 0 else "剩 ") + _span(left),
             "who": "、".join(roles.get(r, r) for r in t.who), "reason": mask(_reason(t, roles)),

@@ -20,6 +20,7 @@ import formflow.render
 from formflow.definitions.forms import form_labels
 from formflow.web import fields as fx
 from formflow.web import pages
+from formflow.web import residents
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
 from formflow.web.http import HTTPError, Request, Response, Routes
@@ -61,6 +62,7 @@ class DeskApp:
         r.add("GET", r"/submitted/([A-Za-z0-9_-]{1,40})", self.submitted)
         r.add("GET", r"/todo/([^/]+)", self.todo_file)
         r.add("POST", r"/who", self.choose_person)
+        residents.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ from formflow.definitions.loader import Definitions
 from formflow.definitions.settings import Settings, Staff
 from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.numbering import SAFE_NUMBER
+from formflow.engine.unitspelling import canonical
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.expressions import Expression, describe
 from formflow.web import fields as fx
@@ -57,6 +58,7 @@ def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
                       "form": defs.forms[task.form].title if task.form in defs.forms else "周期性工作",
                       "task": task.task, "status": task.status, "status_label": STATUS_LABELS[task.status],
                       "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
+                      "unit_link": unit_link(defs, task.unit), "name": task.name, "phone": task.phone,
                       "explanation": task.explanation})
     return {"forms": list(defs.forms.values()), "tasks": tasks,
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
@@ -68,7 +70,7 @@ PAGE_SIZE = 50
 
 
 def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tuple[str, str, str, float]]],
-                    form_id: str, state: str, text: str, page_text: str) -> dict:
+                    form_id: str, state: str, text: str, page_text: str, page_size: int | None = PAGE_SIZE) -> dict:
     """One page of the 全部记录 list: ``newest(form, state)`` gives those records as :meth:`App.indexed` does,
     newest first (no record is read for that); ``text`` matches their numbers and every value written into
     them (房号, 姓名, 电话 ...: :meth:`Store.search`, no record read either; long free text is not searched); only the page's records are read."""
@@ -87,6 +89,8 @@ def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tu
         hits = app.store.search(text, form or None)
         found = [row for row in found if row[0] in hits]
     total = len(found)
+    if page_size is None:  # every record of the list (the Excel download), none read here
+        return {"numbers": [row[0] for row in found], "total": total}
     pages = max(1, -(-total // PAGE_SIZE))
     try:
         page = int(page_text or 1)
@@ -97,11 +101,16 @@ def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tu
             for number, _, current, _ in found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]]
     params = {k: v for k, v in (("form", form), ("state", chosen_state), ("q", text)) if v}
     link = lambda n: "/records?" + urlencode({**params, "page": n})  # noqa: E731
-    return {"rows": rows, "total": total, "page": page, "pages": pages, "chosen": form, "chosen_state": chosen_state,
+    return {"rows": rows, "xlsx": "/records.xlsx?" + urlencode(params), "total": total, "page": page, "pages": pages, "chosen": form, "chosen_state": chosen_state,
             "states": states, "q": text,
             "first": (page - 1) * PAGE_SIZE + 1 if rows else 0, "last": (page - 1) * PAGE_SIZE + len(rows),
             "prev_link": link(page - 1) if page > 1 else "", "next_link": link(page + 1) if page < pages else "",
             "forms": list(defs.forms.values())}
+
+
+def unit_link(defs: Definitions, text: str) -> str:
+    """The 房号 a unit page is named by ("" when ``text`` is not one)."""
+    return (canonical(text, defs.settings.unit_pattern) or "") if text else ""
 
 
 def todo_links(names: list[str], person: Staff | None) -> tuple[list[str], list[str]]:
@@ -116,9 +125,10 @@ def record_row(defs: Definitions, record: Record, state: str) -> dict:
     workflow = defs.workflows.get(record.form)
     form = defs.forms.get(record.form)
     values = replay(record, workflow).values if workflow else dict(record.events[0].data)
+    unit = str(values.get(form.unit_field, "") or "") if form and form.unit_field else ""
     return {"number": record.number, "form": form.title if form else record.form,
             "state": workflow.states[state].label if workflow and state in workflow.states else state,
-            "created": short(record.created_at, defs.settings), "unit": values.get("unit", ""),
+            "created": short(record.created_at, defs.settings), "unit": unit, "unit_link": unit_link(defs, unit),
             "final": bool(workflow and state in workflow.states and workflow.states[state].final)}
 
 
@@ -208,7 +218,9 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, person: 
     allowed = workflow.allowed(view.state)
     mine = [a for a in allowed if person is not None and (not a.roles or set(a.roles) & set(person.roles))]
     others = [{"label": a.label, "roles": who_words(defs, a.roles)} for a in allowed if a not in mine]
+    unit = str(view.values.get(form.unit_field) or "") if form.unit_field else ""
     return {"record": record, "form": form, "state": workflow.states[view.state], "view": view,
+            "unit": unit, "unit_link": unit_link(defs, unit),
             "sections": sections, "history": history, "clocks": clocks, "actions": mine, "others": others,
             "created": short(record.created_at, settings)}
 

@@ -145,6 +145,54 @@
     if (summary) { summary.focus(); }
   }
 
+  // 房号 as the clerk types: the register's units that start so (a datalist), and once one is chosen, its
+  // owner and phone into the form's resident fields that are still empty (the clerk may change them).
+  function setupUnits(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    var hint = document.getElementById(input.id + "-unit");
+    var timer = null;
+    function ask(text) {
+      return fetch(input.dataset.units + "?" + new URLSearchParams({ q: text }), { credentials: "same-origin" })
+        .then(function (response) { return response.json(); });
+    }
+    function suggest() {
+      var text = input.value.trim();
+      if (!text) { list.replaceChildren(); return; }
+      ask(text).then(function (answer) {
+        list.replaceChildren.apply(list, answer.units.map(function (u) {
+          var option = document.createElement("option");
+          option.value = u.unit;
+          option.label = [u.owner, u.status].filter(Boolean).join(" · ");
+          return option;
+        }));
+      }).catch(function () {});
+    }
+    function chosen() {
+      var text = input.value.trim();
+      if (!text) { if (hint) { hint.textContent = ""; } return; }
+      ask(text).then(function (answer) {
+        var unit = answer.unit && answer.units.filter(function (u) { return u.unit === answer.unit; })[0];
+        if (hint) {
+          hint.className = "unit-hint" + (answer.known ? "" : " warn");
+          hint.textContent = unit ? ["房屋清单：" + unit.unit, unit.owner, unit.status].filter(Boolean).join(" · ")
+            : (answer.known ? "" : "此房号不在房屋清单中，请核对");
+        }
+        if (!unit) { return; }
+        var form = input.form;
+        [["name", unit.owner], ["phone", unit.phone]].forEach(function (pair) {
+          var field = form && form.querySelector('[data-resident="' + pair[0] + '"]');
+          if (field && !field.value && pair[1]) {
+            field.value = pair[1];
+            field.dispatchEvent(new Event("input", { bubbles: true }));
+          }
+        });
+      }).catch(function () {});
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(suggest, 200); });
+    input.addEventListener("change", chosen);
+  }
+
+  document.querySelectorAll("input[data-units]").forEach(setupUnits);
   document.querySelectorAll("form[data-check]").forEach(setup);
   window.addEventListener("pageshow", function () {  // back to a page the browser kept: submit works again
     document.querySelectorAll("form[data-check] button[type=submit]").forEach(function (b) { b.disabled = false; });

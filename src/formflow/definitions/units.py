@@ -1,0 +1,160 @@
+"""The unit register (``units.yaml``, 房屋清单): every flat of the estate, its owner, phones and 入住状态.
+
+The supervisor edits it like the other definitions, or has ``formflow units import`` write it from the office's
+Excel list; ``formflow check`` reports its mistakes with file and line. Every 房号 in it is read into the office's
+one spelling (:mod:`formflow.engine.unitspelling`), so "03-02-1502" in the billing system's export and
+"3栋2单元1502" typed at the desk are the same flat. What happens later (a move-in's new occupant and phone) is
+not written back into this file: it is on the records, and a unit's file (:mod:`formflow.engine.unitfile`)
+shows both, newest first, so nothing the supervisor wrote is ever rewritten behind their back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from formflow.definitions.checking import check_schema
+from formflow.definitions.yamlsource import Document
+from formflow.engine.unitspelling import canonical, closest, spellings
+from formflow.errors import Problem
+
+#: The register's file in a workspace.
+UNITS_FILE = "units.yaml"
+#: 入住状态 a unit may have.
+STATUSES = ("已入住", "未入住", "空置")
+
+_PHONE = {"type": "string", "pattern": r"^[0-9+\-() ]{5,20}$",
+          "description": "A phone number as dialled: mobile (13800138000) or fixed line (021-12345678)."}
+
+UNITS_SCHEMA: dict = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "Unit register (units.yaml)",
+    "description": "The estate's flats and their owners (房屋清单). `formflow units import FILE` writes it from an "
+                   "Excel or CSV list; a supervisor may also edit it by hand, one flat per line.",
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["units"],
+    "properties": {
+        "units": {
+            "type": "array",
+            "description": "One entry per flat (户). Its 房号 is read into the office's spelling (`unit_pattern`), "
+                           "so each flat may appear once only, however it is written.",
+            "items": {
+                "type": "object", "additionalProperties": False, "required": ["unit"],
+                "properties": {
+                    "unit": {"type": ["string", "integer"], "description": "房号, e.g. `3-2-1502` (any spelling "
+                             "clerks type: 3栋2单元1502, 03-02-1502 …)."},
+                    "area": {"type": ["number", "string"], "description": "建筑面积 in square metres, e.g. 89.5."},
+                    "owner": {"type": "string", "description": "业主姓名 (several owners: 王建华、李梅)."},
+                    "phones": {"type": "array", "items": _PHONE, "description": "联系电话, the owner's first."},
+                    "status": {"enum": list(STATUSES), "description": "入住状态: 已入住 moved in, 未入住 not yet "
+                               "moved in (handed over, nobody living there), 空置 vacant (unsold or empty)."},
+                    "note": {"type": "string", "description": "备注, free text shown on the unit's page."},
+                },
+            },
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One flat of the register, its 房号 in the office's spelling."""
+
+    unit: str
+    owner: str = ""
+    phones: tuple[str, ...] = ()
+    status: str = ""
+    area: Decimal | None = None
+    note: str = ""
+    #: Line of ``units.yaml`` it was read from (0 when made otherwise).
+    line: int = 0
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        """楼栋, 单元, 房间 … as the spelling holds them (``3-2-1502`` → ``("3", "2", "1502")``)."""
+        return tuple(self.unit.split("-"))
+
+    def as_data(self) -> dict:
+        """The entry as ``units.yaml`` writes it (empty values left out)."""
+        out: dict = {"unit": self.unit}
+        if self.area is not None:
+            out["area"] = float(self.area) if self.area != self.area.to_integral() else int(self.area)
+        for key in ("owner", "phones", "status", "note"):
+            value = getattr(self, key)
+            if value:
+                out[key] = list(value) if key == "phones" else value
+        return out
+
+
+class UnitRegister(Mapping[str, Unit]):
+    """The register: units by their canonical 房号, in the file's order."""
+
+    def __init__(self, units: Mapping[str, Unit], pattern: re.Pattern):
+        self._units = dict(units)
+        self._pattern = pattern
+
+    def __getitem__(self, unit: str) -> Unit:
+        return self._units[unit]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._units)
+
+    def __len__(self) -> int:
+        return len(self._units)
+
+    def find(self, text: str) -> Unit | None:
+        """The unit ``text`` names in any spelling, if the register has it."""
+        key = canonical(text, self._pattern)
+        return self._units.get(key) if key else None
+
+    def closest(self, text: str, count: int = 3) -> list[str]:
+        """Registered units nearest to ``text`` (for "did you mean")."""
+        return closest(text, self._units, count)
+
+    def starting(self, text: str, count: int = 20) -> list[Unit]:
+        """Units whose spelling starts with what ``text`` reads as so far (the desk completes as a clerk types)."""
+        key = canonical(text, self._pattern) or next(iter(spellings(text)), text.strip())
+        if not key:
+            return []
+        return [u for k, u in self._units.items() if k.startswith(key)][:count]
+
+
+def read_area(value) -> Decimal | None:
+    """建筑面积 as a number, or ``None`` when it is not one (``89.5``, ``"89.50"``, ``"89.5㎡"``)."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip().removesuffix("平方米").removesuffix("㎡").removesuffix("m²").strip()
+    try:
+        area = Decimal(text)
+    except InvalidOperation:
+        return None
+    return area if area.is_finite() and 0 < area < 100_000 else None
+
+
+def load_units(doc: Document, pattern: re.Pattern, example: str) -> tuple[UnitRegister | None, list[Problem]]:
+    """The register from ``units.yaml``, with every problem found (a flat listed twice names both lines)."""
+    problems = check_schema(doc, UNITS_SCHEMA)
+    if problems:
+        return None, problems
+    units: dict[str, Unit] = {}
+    for i, raw in enumerate(doc.data["units"]):
+        where = ("units", i)
+        key = canonical(str(raw["unit"]), pattern)
+        if key is None:
+            problems.append(doc.problem((*where, "unit"), f"房号写法不对 unit {raw['unit']!r} does not fit "
+                                        f"unit_pattern", f"应写成 write it like {example}"))
+            continue
+        if key in units:
+            problems.append(doc.problem((*where, "unit"), f"房号重复 unit {key} is listed twice (also line "
+                                        f"{units[key].line})", "合并为一行 keep one entry per flat"))
+            continue
+        area = read_area(raw.get("area"))
+        if raw.get("area") not in (None, "") and area is None:
+            problems.append(doc.problem((*where, "area"), f"建筑面积不是数字 area {raw['area']!r} is not a "
+                                        "number of square metres", "例如 e.g. 89.5"))
+        units[key] = Unit(key, raw.get("owner", "").strip(), tuple(raw.get("phones", ())), raw.get("status", ""),
+                          area, raw.get("note", ""), doc.where(where)[0])
+    return UnitRegister(units, pattern), problems

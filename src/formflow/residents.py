@@ -1,0 +1,140 @@
+"""Starting from a resident: search by 房号, name, phone or record number, and a unit's file (一户一档).
+
+A clerk answering the phone has a 房号, a name or a number, never a record number. :func:`search` finds the
+records through the store's search texts (:mod:`formflow.adapters.searchindex`: no record is read to find
+them, only the ones shown), and the register's units by owner and phone; :func:`unit_file_of` gathers every
+record of one unit with the register's entry (:mod:`formflow.engine.unitfile`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from formflow.definitions.units import Unit
+from formflow.engine.records import Record, replay
+from formflow.engine.unitfile import Entry, UnitFile, entry, unit_file
+from formflow.engine.unitspelling import canonical
+from formflow.errors import WorkspaceError
+
+#: Most records a search shows (newest first); the total is still counted.
+LIMIT = 200
+#: Most register units a search shows.
+UNIT_LIMIT = 20
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a search found: records newest first (at most ``LIMIT``), how many in all, and register units."""
+
+    query: str
+    unit: str                  # the query read as a 房号 ("" when it is not one)
+    entries: tuple[Entry, ...]
+    total: int
+    units: tuple[Unit, ...]
+
+
+def read_unit(app, text: str) -> str | None:
+    """``text`` as the office's 房号, in any spelling (``None`` when it is not one)."""
+    return canonical(text, app.defs.settings.unit_pattern)
+
+
+def _unit_of(app, record: Record) -> str:
+    """The record's 房号 in the office's spelling ("" when it has none)."""
+    form = app.defs.forms.get(record.form)
+    key = form.unit_field if form else None
+    if key is None:
+        return ""
+    workflow = app.defs.workflows.get(record.form)
+    value = (replay(record, workflow).values if workflow else record.events[0].data).get(key)
+    return read_unit(app, str(value)) or str(value) if value else ""
+
+
+def unit_records(app, unit: str) -> list[Record]:
+    """Every record of ``unit`` (the office's spelling), in no particular order.
+
+    The search texts find the candidates (``3-2-1502`` is also inside ``13-2-1502``); each is then read and
+    its own 房号 compared."""
+    found = []
+    for number in app.store.search(unit):
+        record = app.store.get(number)
+        if record is not None and _unit_of(app, record) == unit:
+            found.append(record)
+    return found
+
+
+def _register_units(app, text: str) -> list[Unit]:
+    register = app.defs.settings.register
+    if not register:
+        return []
+    needle = text.casefold()
+    digits = re.sub(r"\D", "", text)
+    out = []
+    for unit in register.values():
+        if (needle and needle in unit.owner.casefold()) or (len(digits) >= 4 and any(digits in p for p in unit.phones)):
+            out.append(unit)
+            if len(out) >= UNIT_LIMIT:
+                break
+    return out
+
+
+def search(app, text: str, now: dt.datetime, *, form: str | None = None, limit: int = LIMIT) -> Found:
+    """Records (of ``form``) whose 房号 (any spelling), name, phone (whole or its last digits), number or
+    short values contain ``text``, newest first; and register units whose owner or phone match."""
+    text = text.strip()[:100]
+    if not text:
+        return Found(text, "", (), 0, ())
+    digits = re.sub(r"[\s\-()（）]", "", text)
+    if digits.isdigit() and len(digits) >= 7:  # a phone as people write it: 138-2651-7094, (021) 6666 7777
+        text = digits
+    unit = read_unit(app, text) if re.search(r"\d", text) and not re.fullmatch(r"\d+", text) else None
+    if unit:
+        numbers = {r.number for r in unit_records(app, unit) if form is None or r.form == form}
+        register = app.defs.settings.register
+        units = [register[unit]] if register and unit in register else []
+    else:
+        numbers = app.store.search(text, form)
+        units = _register_units(app, text)
+    stamps = [(app.store.created(n) or 0.0, n) for n in numbers]
+    stamps.sort(reverse=True)
+    entries = []
+    for _, number in stamps[:limit]:
+        record = app.store.get(number)
+        workflow = app.defs.workflows.get(record.form) if record else None
+        if record is not None and workflow is not None:
+            entries.append(entry(app.defs, replay(record, workflow), now))
+    return Found(text, unit or "", tuple(entries), len(numbers), tuple(units))
+
+
+def unit_file_of(app, text: str, now: dt.datetime) -> UnitFile:
+    """The file of the unit ``text`` names (any spelling); a :class:`WorkspaceError` when it names none."""
+    unit = read_unit(app, text)
+    if unit is None:
+        raise WorkspaceError(f"不是房号 not a unit: “{text}”（应写成 write it like {app.defs.settings.unit_example}）")
+    register = app.defs.settings.register
+    registered = register.get(unit) if register else None
+    records = unit_records(app, unit)
+    if registered is None and not records:
+        near = register.closest(unit) if register else []
+        hint = f"；相近的房号 nearest: {'、'.join(near)}" if near else ""
+        raise WorkspaceError(f"房屋清单和记录中都没有房号 no unit {unit} in the register or the records{hint}")
+    return unit_file(app.defs, unit, registered, records, now)
+
+
+def misspelled(app) -> list[tuple[str, str, str]]:
+    """``(record, stored 房号, the office's spelling)`` of every record whose 房号 is another spelling of a flat
+    (stored before spellings were unified); reads every record (a supervisor's rare clean-up)."""
+    found = []
+    pattern = app.defs.settings.unit_pattern
+    for record in app.store.records():
+        form = app.defs.forms.get(record.form)
+        workflow = app.defs.workflows.get(record.form)
+        key = form.unit_field if form else None
+        if key is None or workflow is None:
+            continue
+        stored = str(replay(record, workflow).values.get(key) or "")
+        unit = canonical(stored, pattern) if stored else None
+        if unit and unit != stored:
+            found.append((record.number, stored, unit))
+    return found
