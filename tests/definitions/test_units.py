@@ -65,3 +65,18 @@ def test_a_forms_unit_file_and_resident_fields_are_checked(workspace):
     assert lines[0].startswith("forms/repair.yaml:11:") and "unit_file[1]: 表单中没有字段 no field 'catgory'" in lines[0]
     assert any("resident" in line and "one field per kind" in line for line in lines), lines
     assert any("resident: name 需要 text 类型的字段" in line for line in lines), lines
+
+
+def test_a_register_that_loaded_is_kept_by_content_and_a_damaged_copy_is_parsed_again(workspace):
+    first = workspace.load().settings.register
+    [kept] = (workspace.root / "data" / "cache").glob("units-*.marshal")
+    again = workspace.load().settings.register
+    assert dict(again.items()) == dict(first.items())  # read from the kept copy: the same flats, lines included
+    assert again["3-2-1502"].line == first["3-2-1502"].line > 9
+    kept.write_bytes(b"\x00garbage")
+    assert dict(workspace.load().settings.register.items()) == dict(first.items())
+    path = workspace.root / "units.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("owner: 黄秀英", "owner: 黄秀英、张三"), encoding="utf-8")
+    edited = workspace.load().settings.register
+    assert edited["3-2-1502"].owner == "黄秀英、张三"  # an edit is never hidden by a kept copy
+    assert len(list((workspace.root / "data" / "cache").glob("units-*.marshal"))) == 1

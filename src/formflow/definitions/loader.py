@@ -20,7 +20,7 @@ from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
 from formflow.definitions.checking import check_schema
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import Settings, load_settings
-from formflow.definitions.units import UNITS_FILE, load_units
+from formflow.definitions.units import UNITS_FILE, UnitRegister, cached_register, keep_register, load_units
 from formflow.definitions.workflows import Duty, Workflow, check_parent_effects, load_duties, load_workflow
 from formflow.definitions.sources import Sources, version_id
 from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_bytes
@@ -93,6 +93,27 @@ def _local_station(path: Path, settings: Settings, problems: list[Problem]) -> S
         return settings
     code = doc.data["station"]
     return dataclasses.replace(settings, station=code)
+
+
+def _load_register(root: Path, settings: Settings, problems: list[Problem], sources: Sources) -> UnitRegister | None:
+    """The unit register, from the kept copy of these very bytes when there is one (see :mod:`units`)."""
+    path = root / UNITS_FILE
+    try:
+        raw = sources.read_bytes(path)
+    except OSError:
+        _read(path, problems, sources)  # says why it cannot be read
+        return None
+    kept = cached_register(root, raw, settings.unit_pattern)
+    if kept is not None:
+        return kept
+    doc = _read(path, problems, sources)
+    if doc is None:
+        return None
+    register, found = load_units(doc, settings.unit_pattern, settings.unit_example)
+    problems += found
+    if register is not None and not found and sources.live:
+        keep_register(root, raw, register)
+    return register
 
 
 def _check_defaults(doc: Document, form: Form, settings: Settings, problems: list[Problem]) -> None:
@@ -209,11 +230,9 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
         problems += found
 
     if settings is not None and settings.unit_pattern is not None and sources.is_file(root / UNITS_FILE):
-        if (doc := _read(root / UNITS_FILE, problems, sources)) is not None:
-            register, found = load_units(doc, settings.unit_pattern, settings.unit_example)
-            problems += found
-            if register is not None:
-                settings = dataclasses.replace(settings, register=register)
+        register = _load_register(root, settings, problems, sources)
+        if register is not None:
+            settings = dataclasses.replace(settings, register=register)
 
     zone = settings.timezone if settings else None
     today = today or dt.datetime.now(zone).date()

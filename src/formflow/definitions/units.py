@@ -10,10 +10,14 @@ shows both, newest first, so nothing the supervisor wrote is ever rewritten behi
 
 from __future__ import annotations
 
+import hashlib
+import marshal
+import os
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from formflow.definitions.checking import check_schema
 from formflow.definitions.yamlsource import Document
@@ -158,3 +162,46 @@ def load_units(doc: Document, pattern: re.Pattern, example: str) -> tuple[UnitRe
         units[key] = Unit(key, raw.get("owner", "").strip(), tuple(raw.get("phones", ())), raw.get("status", ""),
                           area, raw.get("note", ""), doc.where(where)[0])
     return UnitRegister(units, pattern), problems
+
+
+# -- the parsed register, kept by content ------------------------------------------------------------------
+# Every command loads the definitions, and a register of 12,000 flats takes ~1.5 s to parse with line marks
+# and check against the schema — more than the rest of the definitions together. A register that loaded
+# without a problem is kept (marshal, ~20 ms to read) under the hash of its bytes and the office's pattern,
+# so only the first load after an edit pays; a missing, stale or damaged copy is simply parsed again.
+
+#: Where kept registers live, relative to the workspace.
+CACHE = Path("data") / "cache"
+_CACHE_FORMAT = 1
+
+
+def _cache_path(root: Path, raw: bytes, pattern: re.Pattern) -> Path:
+    digest = hashlib.sha256(raw + b"\0" + pattern.pattern.encode("utf-8") + bytes([_CACHE_FORMAT])).hexdigest()
+    return root / CACHE / f"units-{digest[:32]}.marshal"
+
+
+def cached_register(root: Path, raw: bytes, pattern: re.Pattern) -> UnitRegister | None:
+    """The register kept for exactly these bytes of ``units.yaml`` and this pattern, if any."""
+    try:
+        rows = marshal.loads(_cache_path(root, raw, pattern).read_bytes())
+        units = {row[0]: Unit(row[0], row[1], tuple(row[2]), row[3], Decimal(row[4]) if row[4] else None, row[5],
+                              row[6]) for row in rows}
+    except Exception:  # noqa: BLE001 - missing, from another version, damaged: parse the file instead
+        return None
+    return UnitRegister(units, pattern)
+
+
+def keep_register(root: Path, raw: bytes, register: UnitRegister) -> None:
+    """Keep ``register`` (loaded from ``raw`` without problems) for the next load; old copies are removed."""
+    path = _cache_path(root, raw, register._pattern)
+    rows = [(*astuple(u)[:4], str(u.area) if u.area is not None else "", u.note, u.line) for u in register.values()]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temp.write_bytes(marshal.dumps(rows))
+        os.replace(temp, path)
+        for old in path.parent.glob("units-*.marshal"):
+            if old != path:
+                old.unlink(missing_ok=True)
+    except OSError:  # a read-only workspace, a full disk: the register is simply parsed next time
+        pass

@@ -22,7 +22,9 @@ from formflow.errors import Problem
 
 KeyPath = tuple[str | int, ...]
 
-#: A document that expands to more nodes than this is refused (alias bombs: "billion laughs").
+#: A document that expands to more nodes than this, or than it has characters, is refused (alias bombs:
+#: "billion laughs", a few hundred bytes that expand to billions of nodes). Without aliases a document never
+#: has more nodes than characters, so a long file (a unit register of 20,000 flats) is not mistaken for one.
 MAX_NODES = 200_000
 #: libyaml's parser when PyYAML was built with it (the wheels are): the same safe constructor, a
 #: scanner in C ~10× faster than the pure-Python one, which was most of the time of reading a
@@ -81,11 +83,12 @@ _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader, path: str):
+    def __init__(self, loader: yaml.SafeLoader, path: str, limit: int = MAX_NODES):
         self.loader = loader
         self.path = path
         self.marks: dict[KeyPath, tuple[int, int]] = {}
         self.count = 0
+        self.limit = limit
 
     def fail(self, node: yaml.Node, keys: KeyPath, message: str, fix: str = "") -> YamlSyntaxError:
         line, column = _mark(node)
@@ -93,8 +96,8 @@ class _Builder:
 
     def build(self, node: yaml.Node, keys: KeyPath) -> Any:
         self.count += 1
-        if self.count > MAX_NODES:
-            raise self.fail(node, keys, f"文档过大或别名嵌套过深（超过 {MAX_NODES} 个节点） document too large or alias bomb")
+        if self.count > self.limit:
+            raise self.fail(node, keys, f"文档过大或别名嵌套过深（超过 {self.limit} 个节点） document too large or alias bomb")
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
             # We build collections ourselves, so refuse explicit tags rather than silently drop them.
             raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
@@ -201,7 +204,7 @@ def _parse(loader_class, text: str, path: str) -> list[Document]:
         loader = loader_class(text)  # the pure-Python reader already refuses control characters here
         while loader.check_node():
             node = loader.get_node()
-            builder = _Builder(loader, path)
+            builder = _Builder(loader, path, max(MAX_NODES, len(text)))
             builder.marks[()] = _mark(node)
             documents.append(Document(path, builder.build(node, ()), builder.marks, len(documents)))
     except yaml.YAMLError as exc:
