@@ -11,6 +11,9 @@ package, driven by Playwright; no browser is downloaded) takes each picture at 1
     docs/web/problem.png        a form with the engine's Chinese messages beside the fields
     docs/web/submitted.png      the page after submitting: the record number
     docs/web/record.png         a record page: fields, deadlines, an action opened
+    docs/web/unit.png           a unit's file (一户一档), reached by typing its 房号 into the search box
+    docs/web/search.png         a search by name: the register's units and the records
+    docs/web/unit-filled.png    a form after choosing a 房号: the owner's name and phone filled in
 
 The clock is fixed (FORMFLOW_NOW) so the pictures only change when the pages do.
 
@@ -104,6 +107,22 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
             page.goto(f"{running.base}/records/{number}")
             page.click("details.action summary")
             save("record.png")
+
+            page.fill("#top-search", "6栋2单元901")  # a resident on the phone: the 房号 as they say it
+            page.press("#top-search", "Enter")
+            page.locator("h1:has-text('一户一档')").wait_for()
+            save("unit.png")
+            page.fill("#top-search", "何丽萍")
+            page.press("#top-search", "Enter")
+            page.locator("h1:has-text('查找')").wait_for()
+            save("search.png")
+            page.goto(f"{running.base}/forms/repair")
+            page.fill("#f-unit", "3栋2单元150")
+            page.locator("#f-unit-list option[value='3-2-1502']").wait_for(state="attached")
+            page.fill("#f-unit", "3栋2单元1502")
+            page.press("#f-unit", "Tab")
+            page.locator("#f-unit-unit:has-text('黄秀英')").wait_for()
+            save("unit-filled.png")
             browser.close()
     finally:
         running.stop()

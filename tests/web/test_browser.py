@@ -135,6 +135,7 @@ def test_a_unit_typed_any_way_fills_the_owner_and_the_search_box_leads_to_its_fi
     page.locator("#f-unit-unit:has-text('黄秀英')").wait_for()
     assert page.input_value("#f-complainant") == "黄秀英"
     assert page.input_value("#f-phone") == "13826517094"
+    assert page.input_value("#f-unit") == "3-2-1502"  # shown in the office's spelling, as it will be stored
     page.fill("#f-complainant", "黄秀英的女儿")  # still the clerk's to change
     page.fill("#f-unit", "99-9-999")
     page.press("#f-unit", "Tab")

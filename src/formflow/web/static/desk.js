@@ -178,6 +178,10 @@
             : (answer.known ? "" : "此房号不在房屋清单中，请核对");
         }
         if (!unit) { return; }
+        if (input.value !== unit.unit) {  // the office's one spelling, as it will be stored
+          input.value = unit.unit;
+          input.dispatchEvent(new Event("input", { bubbles: true }));
+        }
         var form = input.form;
         [["name", unit.owner], ["phone", unit.phone]].forEach(function (pair) {
           var field = form && form.querySelector('[data-resident="' + pair[0] + '"]');
