@@ -20,6 +20,8 @@ from formflow.errors import WorkspaceError
 
 #: Most records a search shows (newest first); the total is still counted.
 LIMIT = 200
+#: Most records an Excel download of a search holds (each is read: ~10 s for all of them, cold).
+EXPORT_LIMIT = 10_000
 #: Most register units a search shows.
 UNIT_LIMIT = 20
 

@@ -41,12 +41,13 @@ def search(text: str, form_id: str | None, fmt: str, output: Path | None, now_te
                   formflow search 7094 --format xlsx -o 查找结果.xlsx
     """
     from formflow import exporting
+    from formflow.residents import EXPORT_LIMIT, LIMIT
     from formflow.residents import search as find
 
     target = xlsx_target(fmt, output)
     app = open_app(root)
     zone = app.defs.settings.timezone
-    found = find(app, text, now_from(now_text, zone), form=form_id)
+    found = find(app, text, now_from(now_text, zone), form=form_id, limit=EXPORT_LIMIT if target else LIMIT)
     if target is not None:
         headers, rows = exporting.entries_table(found.entries, zone)
         exporting.save(target, headers, rows, title=f"查找“{found.query}”：共 {found.total} 条记录", sheet="查找结果")

@@ -12,7 +12,7 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from formflow import exporting
-from formflow.residents import read_unit, search, unit_file_of
+from formflow.residents import EXPORT_LIMIT, read_unit, search, unit_file_of
 from formflow.web import pages
 from formflow.web.http import HTTPError, Request, Response
 from formflow.errors import WorkspaceError
@@ -22,6 +22,9 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UNIT_PATH = r"([0-9A-Za-z-]{1,40})"
 #: Most units the completion offers.
 SUGGESTIONS = 12
+#: Records a search page shows (newest first; the Excel download has them all, up to the library's limit):
+#: each one shown is read from its partition, and the first search after the desk starts reads them cold.
+PAGE = 50
 
 
 def _xlsx(name: str, headers: list, rows: list, title: str, sheet: str) -> Response:
@@ -44,7 +47,7 @@ def search_page(desk, request: Request) -> Response:
     """``/search?q=``: units of the register and records, newest first."""
     defs = desk.desk.defs()
     text = (request.query.first("q") or "").strip()[:100]
-    found = search(desk.desk.app(), text, desk.desk.now())
+    found = search(desk.desk.app(), text, desk.desk.now(), limit=PAGE)
     if found.unit and (found.units or found.entries) and request.query.first("list") != "1":
         return Response.redirect(f"/units/{found.unit}")  # a 房号: straight to the unit's file
     return desk.render("search.html", request, q=text, found=found, units=found.units,
@@ -55,7 +58,7 @@ def search_page(desk, request: Request) -> Response:
 def search_xlsx(desk, request: Request) -> Response:
     """``/search.xlsx?q=``: the search results as Excel."""
     text = (request.query.first("q") or "").strip()[:100]
-    found = search(desk.desk.app(), text, desk.desk.now())
+    found = search(desk.desk.app(), text, desk.desk.now(), limit=EXPORT_LIMIT)
     headers, rows = exporting.entries_table(found.entries, desk.desk.defs().settings.timezone)
     return _xlsx(f"查找-{text}.xlsx", headers, rows, f"查找“{text}”：共 {found.total} 条记录", "查找结果")
 
