@@ -71,6 +71,7 @@ def test_name_phone_last_digits_and_number(office):
     assert numbers(search(app, "13711458096", NOW)) == numbers(by_name)
     assert numbers(search(app, "8096", NOW)) == numbers(by_name)
     assert numbers(search(app, "137-1145-8096", NOW)) == numbers(by_name)
+    assert numbers(search(app, "+86 137 1145 8096", NOW)) == numbers(by_name)
     assert numbers(search(app, "1502", NOW))[:1] == ["WX-YG-202611-0004"]  # digits alone: any value with them
     assert numbers(search(app, "ts-yg-202611-0001", NOW)) == ["TS-YG-202611-0001"]
     entry = search(app, "TS-YG-202611-0001", NOW).entries[0]
@@ -158,6 +159,7 @@ def test_units_normalise_corrects_old_spellings_with_a_trail_that_rebuild_replay
     app = App.open(office.root)
     assert app.record("WX-YG-202611-0005").events[0].data["unit"] == "03-02-1502"
     assert "WX-YG-202611-0005" not in numbers(search(app, "3-2-1502", NOW))
+    assert "WX-YG-202611-0005" in numbers(search(app, "03-02-1502", NOW))  # found by the spelling it was stored in
 
     shown = office.cli("units", "normalise", "--by", "赵敏")  # no answer: nothing written
     assert "  WX-YG-202611-0005  03-02-1502 → 3-2-1502" in shown.out.splitlines()

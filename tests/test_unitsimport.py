@@ -44,7 +44,7 @@ def test_an_xlsx_import_previews_then_applies(workspace):
                for line in lines), preview.out
     assert "  ✗ 第 5 行 row 5：房号“9-1-1o2”读不出来，应写成 3-2-1502 或 3栋2单元1502 这样" in lines
     assert "  ✗ 第 6 行 row 6：9-1-101 与第 4 行是同一户（房号重复）" in lines
-    assert "  ✗ 第 7 行 row 7：6-2-901：电话“1371145809”不是有效的电话号码" in lines
+    assert "  ✗ 第 7 行 row 7：6-2-901：电话“1371145809”不是有效的电话号码（手机 11 位，固定电话带区号）" in lines
     assert (workspace.root / "units.yaml").read_text(encoding="utf-8") == before
 
     applied = workspace.cli("units", "import", str(path), "--yes")
@@ -84,3 +84,30 @@ def test_a_file_without_a_unit_column_is_refused_with_its_headers(workspace):
     old_xls.write_bytes(b"\xd0\xcf\x11\xe0 old binary excel")
     result = workspace.cli("units", "import", str(old_xls))
     assert result.code == 1 and "清单.xls" in result.err and "Traceback" not in result.err
+
+
+def test_a_developers_handover_list(workspace):
+    """What the review found in real lists: a title line with a date beside it, merged 楼栋/单元 cells, a 房屋面积
+    column that is not a 房号, phones written with dashes, +86, an extension or a name, wordings of 入住状态."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["阳光花园二期交房清单", None, None, "导出日期：2026-12-01"])
+    sheet.append(["楼栋", "单元", "房间", "房屋面积", "业主", "联系方式", "状态", "备用电话"])
+    sheet.append([15, 1, 101, "120平米", "甲", "138-0013-8002", "入伙", "021-66667777-801"])
+    sheet.append([None, None, 102, 95.5, "乙", "+86 139 0013 8004 (王先生)", "空关", None])
+    sheet.append([None, 2, 101, "88m2", "丙", "1390013800", "已收房", None])
+    path = workspace.root / "交房清单.xlsx"
+    book.save(path)
+    result = workspace.cli("units", "import", str(path), "--yes")
+    assert result.code == 0, result.err
+    assert "房号←" not in result.out and "楼栋←“楼栋”" in result.out and "建筑面积←“房屋面积”" in result.out
+    assert "新增 added 2 户" in result.out
+    assert "  ✗ 第 5 行 row 5：15-2-101：电话“1390013800”不是有效的电话号码（手机 11 位，固定电话带区号）" in result.out
+    assert "提示：第 4、5 行的楼栋/单元是空的（合并单元格），按上一行填写" in result.out
+    register = workspace.load().settings.register
+    first, second = register["15-1-101"], register["15-1-102"]
+    assert (first.phones, str(first.area), first.status) == (("13800138002", "021-66667777-801"), "120", "已入住")
+    assert (second.phones, str(second.area), second.status) == (("13900138004",), "95.5", "空置")
+    assert "15-1-120" not in register  # the area was never read as a room
+    shown = workspace.cli("unit", "15-1-101").out
+    assert "建筑面积：120 平方米" in shown

@@ -53,13 +53,18 @@ def _unit_of(app, record: Record) -> str:
     return read_unit(app, str(value)) or str(value) if value else ""
 
 
-def unit_records(app, unit: str) -> list[Record]:
+def unit_records(app, unit: str, typed: str = "") -> list[Record]:
     """Every record of ``unit`` (the office's spelling), in no particular order.
 
     The search texts find the candidates (``3-2-1502`` is also inside ``13-2-1502``); each is then read and
-    its own 房号 compared."""
+    its own 房号 compared. ``typed``, the spelling the clerk used, is looked for too: a record stored before
+    spellings were unified ("03-02-1502") is found by the spelling it was stored in (``units normalise``
+    rewrites those)."""
     found = []
-    for number in app.store.search(unit):
+    numbers = app.store.search(unit)
+    if typed and typed != unit:
+        numbers |= app.store.search(typed)
+    for number in numbers:
         record = app.store.get(number)
         if record is not None and _unit_of(app, record) == unit:
             found.append(record)
@@ -87,12 +92,14 @@ def search(app, text: str, now: dt.datetime, *, form: str | None = None, limit: 
     text = text.strip()[:100]
     if not text:
         return Found(text, "", (), 0, ())
-    digits = re.sub(r"[\s\-()（）]", "", text)
-    if digits.isdigit() and len(digits) >= 7:  # a phone as people write it: 138-2651-7094, (021) 6666 7777
-        text = digits
     unit = read_unit(app, text) if re.search(r"\d", text) and not re.fullmatch(r"\d+", text) else None
+    digits = re.sub(r"[\s\-()（）]", "", text)
+    if re.fullmatch(r"\+?861[3-9]\d{9}", digits):  # +86 138 2651 7094
+        digits = digits[-11:]
+    if unit is None and digits.isdigit() and len(digits) >= 7:  # a phone as people write it: 138-2651-7094
+        text = digits
     if unit:
-        numbers = {r.number for r in unit_records(app, unit) if form is None or r.form == form}
+        numbers = {r.number for r in unit_records(app, unit, text) if form is None or r.form == form}
         register = app.defs.settings.register
         units = [register[unit]] if register and unit in register else []
     else:

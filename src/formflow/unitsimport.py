@@ -26,11 +26,11 @@ from formflow.errors import FormflowError
 
 #: Header names offices use for each value (compared without spaces, brackets and what is inside them).
 HEADERS = {
-    "unit": ("房号", "房屋编号", "房间号", "房屋号", "房产编号", "门牌号", "单元房号", "房屋", "资源编号"),
+    "unit": ("房号", "房屋编号", "房间号", "房屋号", "房产编号", "门牌号", "单元房号", "资源编号"),
     "building": ("楼栋", "栋号", "楼号", "栋", "幢", "楼宇"),
     "entrance": ("单元", "单元号"),
     "room": ("房间", "室号", "户号", "房号"),
-    "area": ("建筑面积", "面积", "计费面积", "产权面积"),
+    "area": ("建筑面积", "房屋面积", "面积", "计费面积", "产权面积"),
     "owner": ("业主姓名", "业主", "客户名称", "客户姓名", "产权人", "姓名", "住户姓名"),
     "phones": ("联系电话", "电话", "手机", "手机号", "手机号码", "联系方式", "业主电话", "电话号码", "移动电话"),
     "status": ("入住状态", "房屋状态", "状态", "居住状态"),
@@ -39,11 +39,15 @@ HEADERS = {
 #: Words billing systems use for 入住状态.
 STATUS_WORDS = {
     "已入住": "已入住", "入住": "已入住", "自住": "已入住", "出租": "已入住", "已住": "已入住", "在住": "已入住",
+    "入伙": "已入住", "已入伙": "已入住", "租赁": "已入住", "已出租": "已入住", "居住": "已入住",
     "未入住": "未入住", "已交房": "未入住", "未住": "未入住", "已交付": "未入住", "未装修": "未入住",
-    "装修中": "未入住", "空置": "空置", "空房": "空置", "未售": "空置", "未交房": "空置",
+    "装修中": "未入住", "已收房": "未入住", "已售": "未入住", "未入伙": "未入住", "装修": "未入住",
+    "空置": "空置", "空房": "空置", "未售": "空置", "未交房": "空置", "空关": "空置", "闲置": "空置",
 }
-_PHONE_SPLIT = re.compile(r"[,，;；/、]+")
-_PHONE = re.compile(r"^(\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{7,8})$")
+#: A phone number inside a cell: a mobile (spaces or dashes between its groups, +86 before it), or a fixed line
+#: with its area code and an extension. What else a cell holds ("王先生") is left out of the register.
+_PHONE_IN_CELL = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d(?:[\s-]?\d){8})(?!\d)"
+                            r"|(?<!\d)(0\d{2,3}[\s-]?\d{7,8}(?:[-转]\d{1,6})?)(?!\d)")
 
 
 class UnitImportError(FormflowError):
@@ -70,6 +74,8 @@ class Plan:
     refused: list[Refused] = field(default_factory=list)
     untouched: int = 0                 # registered units the file does not mention (kept as they are)
     result: list[Unit] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)   # the file's columns nothing was read from
+    filled: list[int] = field(default_factory=list)   # rows whose blank 楼栋/单元 came from the row above
 
     @property
     def changes_anything(self) -> bool:
@@ -84,13 +90,21 @@ def _clean(header: str) -> str:
     return re.sub(r"[\s()（）\[\]【】:：*]|（.*?）|\(.*?\)", "", header)
 
 
+def is_header(cells: list[str]) -> bool:
+    """Whether a row of a sheet is its header: it names a 房号 (or a 楼栋 and a room) exactly."""
+    names = {_clean(c) for c in cells}
+    return bool(names & set(HEADERS["unit"])) or bool(names & set(HEADERS["building"]) and
+                                                      names & set(HEADERS["room"]))
+
+
 def find_columns(headers: tuple[str, ...]) -> dict[str, str]:
-    """Our keys mapped to the file's headers (each header used once; an exact name before a longer one)."""
+    """Our keys mapped to the file's headers (each header used once; an exact name before a longer one, and
+    never a longer one for the 房号 of a sheet that has 楼栋 and 房间 apart: 房屋面积 is not a 房号)."""
     found: dict[str, str] = {}
     taken: set[str] = set()
     for exact in (True, False):
         for key, names in HEADERS.items():
-            if key in found:
+            if key in found or (not exact and key == "unit" and {"building", "room"} & found.keys()):
                 continue
             for header in headers:
                 name = _clean(header)
@@ -103,7 +117,8 @@ def find_columns(headers: tuple[str, ...]) -> dict[str, str]:
     if "unit" in found and "room" in found and found["room"] == found["unit"]:
         del found["room"]
     # Extra phone columns (电话2, 手机) are phones too.
-    extra = [h for h in headers if h not in taken and any(_clean(h).startswith(n) for n in HEADERS["phones"])]
+    extra = [h for h in headers if h not in taken and any(w in _clean(h) for w in ("电话", "手机"))
+             and "紧急" not in h]  # an emergency contact's phone is not the owner's
     if extra:
         found["phones_extra"] = "\x1f".join(extra)
     return found
@@ -119,17 +134,18 @@ def _row_unit(columns: dict[str, str], cells: dict[str, str]) -> str:
     return "-".join(p for p in parts if p)
 
 
-def _items(raw: str) -> list[str]:
-    """The phone numbers of one cell: "139 1111 2222；021-66667777" → two (spaces inside a number are kept
-    apart from spaces between numbers by trying the whole first)."""
-    out = []
-    for item in _PHONE_SPLIT.split(raw):
-        item = re.sub(r"[()（）]", "", item).strip()
-        if not item:
-            continue
-        joined = re.sub(r"\s+", "", item)
-        out.extend([joined] if _PHONE.match(joined) or not re.search(r"\s", item) else item.split())
-    return out
+def _phones(raw: str) -> tuple[list[str], str]:
+    """The phone numbers in a cell, as dialled without spaces (+86 dropped), and what is left that looks like a
+    number but is not one (a digit too few): "" when nothing is."""
+    found = []
+    for match in _PHONE_IN_CELL.finditer(raw):
+        mobile, fixed = match.groups()
+        number = re.sub(r"[\s-]", "", mobile) if mobile else re.sub(r"\s", "", fixed).replace("转", "-")
+        if number not in found:
+            found.append(number)
+    left = _PHONE_IN_CELL.sub(" ", raw)
+    odd = next((m.group() for m in re.finditer(r"\d[\d\s-]{3,}\d", left)), "")
+    return found, odd.strip()
 
 
 def _read_row(settings, columns: dict[str, str], number: int, cells: dict[str, str]) -> Unit | Refused:
@@ -143,12 +159,10 @@ def _read_row(settings, columns: dict[str, str], number: int, cells: dict[str, s
     raw_phones = [cells.get(columns["phones"], "")] if "phones" in columns else []
     raw_phones += [cells.get(h, "") for h in columns.get("phones_extra", "").split("\x1f") if h]
     for raw in raw_phones:
-        for item in _items(raw):
-            if not _PHONE.match(item):
-                return Refused(number, f"{unit}：电话“{item}”不是有效的电话号码")
-            item = re.sub(r"^\+?86(?=1)", "", item)
-            if item not in phones:
-                phones.append(item)
+        found, odd = _phones(raw)
+        if odd:
+            return Refused(number, f"{unit}：电话“{odd}”不是有效的电话号码（手机 11 位，固定电话带区号）")
+        phones.extend(p for p in found if p not in phones)
     area = None
     if "area" in columns and cells.get(columns["area"], ""):
         area = read_area(cells[columns["area"]])
@@ -177,17 +191,29 @@ def _merge(old: Unit, new: Unit, columns: dict[str, str]) -> tuple[Unit, list[st
 
 def plan(root: Path, settings, path: Path, *, sheet: str | None = None) -> Plan:
     """What importing ``path`` into ``root``'s register would do (nothing is written)."""
-    table: Sheet = read_table(path, sheet=sheet)
+    table: Sheet = read_table(path, sheet=sheet, is_header=is_header)
     columns = find_columns(table.headers)
     if "unit" not in columns and not {"building", "room"} <= columns.keys():
         raise UnitImportError(f"✗ {path.name}：找不到房号列 no unit column. 表头是 headers: {'、'.join(table.headers)}\n"
                            "    修改建议 fix: 把房号所在列的表头改为“房号”（或分为“楼栋”“单元”“房间”三列）")
     register: UnitRegister | None = settings.register
     current = dict(register.items()) if register else {}
-    out = Plan(path, columns)
+    used = {h for key, value in columns.items() for h in value.split("\x1f")}
+    out = Plan(path, columns, unused=[h for h in table.headers if h not in used])
     seen: dict[str, int] = {}
     result = dict(current)
+    above: dict[str, str] = {}
     for number, cells in table.rows:
+        # A developer's handover list merges the 楼栋 and 单元 cells of a block: blank below its first row.
+        for key in ("building", "entrance"):
+            if key in columns:
+                header = columns[key]
+                if cells.get(header, ""):
+                    above[key] = cells[header]
+                elif key in above:
+                    cells = {**cells, header: above[key]}
+                    if number not in out.filled:
+                        out.filled.append(number)
         read = _read_row(settings, columns, number, cells)
         if isinstance(read, Refused):
             out.refused.append(read)

@@ -46,7 +46,7 @@ def test_letters_and_chinese_numbers():
     assert spellings("a座1502") == ["A-1502"]
     assert canonical("十二栋1单元301", OFFICE) == "12-1-301"
     assert canonical("二十三幢1单元301", OFFICE) == "23-1-301"
-    assert parts("B区3栋2单元1502室") == ["B", "3", "2", "1502"]
+    assert parts("B区3栋2单元1502室") == ["B", "3", "2", "1502"]  # a zone, with building and entrance
     assert parts("3栋 2单元\u30001502") == ["3", "2", "1502"]
 
 
@@ -85,3 +85,26 @@ def test_a_workspace_without_unified_spelling_stores_what_was_typed():
     assert ft.read_unit(UNIT_FIELD, "03-02-1502", off) == "03-02-1502"
     with pytest.raises(ft.BadValue):
         ft.read_unit(UNIT_FIELD, "3栋2单元1502", off)
+
+
+@pytest.mark.parametrize("typed", [
+    "3区2栋1502", "二期3栋1502", "2单元3栋1502", "3单元2栋1502", "3-2-1502号楼", "3-2-1502期", "3栋3栋1502",
+    "3栋2单元", "3楼2单元1502",
+])
+def test_words_out_of_place_are_never_read_as_another_flat(typed):
+    """A word says which part a number is: in the wrong order, or with no place in the office's pattern, the text
+    is refused — "3区2栋1502" must never become building 3, entrance 2."""
+    assert canonical(typed, OFFICE) is None
+
+
+def test_spaces_between_the_parts_and_a_zone_with_every_part():
+    assert canonical("3 2 1502", OFFICE) == "3-2-1502"
+    assert parts("A区3栋2单元1502室") == ["A", "3", "2", "1502"]
+    assert canonical("A区3栋2单元1502室", re.compile(r"^[A-Z]-\d+-\d+-\d{3,4}$")) == "A-3-2-1502"
+
+
+def test_without_unified_spelling_the_register_still_knows_another_spelling_of_its_flat():
+    off = _settings(register=REGISTER)  # unify_spelling off: stored as typed, checked as the flat it names
+    assert ft.read_unit(UNIT_FIELD, "03-02-1502", off) == "03-02-1502"
+    with pytest.raises(ft.BadValue, match="房号 3-2-1509 不在房屋清单中"):
+        ft.read_unit(UNIT_FIELD, "3-2-1509", off)

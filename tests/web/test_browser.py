@@ -153,3 +153,26 @@ def test_a_unit_typed_any_way_fills_the_owner_and_the_search_box_leads_to_its_fi
     page.locator(f"h1:has-text('{number}')").wait_for()
     page.click("a[href='/units/3-2-1502']")
     page.locator("text=共 1 条，未办结 1 条").wait_for()
+
+
+def test_a_supervisor_corrects_a_phone_on_the_record_page_and_the_history_keeps_the_old_one(page, running, workspace):
+    lain_still(workspace.write("inbox/c.yaml", COMPLAINT.format(complainant="张先生", details="楼上漏水", severity="轻微")))
+    assert running.app.processor.run_pass()
+    number = running.app.processor.results["c.yaml"].records[0]
+    page.goto(f"{running.base}/records/{number}")
+    page.select_option("#who-person", "赵敏")
+    page.click("header .who button")
+    page.click("details.correction summary")
+    page.fill("#a-correct-phone", "13900001111")
+    page.click("button:has-text('办理：更正')")  # no reason: refused, the page says why
+    page.locator("text=更正必须写明原因").first.wait_for()
+    page.fill("#a-correct-_note", "登记时电话录错，经住户核实更正")
+    page.click("button:has-text('办理：更正')")
+    page.locator("h1:has-text('已办理：更正')").wait_for(timeout=20000)
+    page.click("text=查看记录")
+    history = page.inner_text("table.history")
+    assert "更正" in history and "联系电话：13812345678 → 13900001111" in history
+    assert "登记时电话录错，经住户核实更正" in history
+    record = App.open(workspace.root).record(number)
+    assert (record.events[-1].action, record.events[-1].by, record.events[-1].data) == (
+        "correct", "赵敏", {"phone": "13900001111"})

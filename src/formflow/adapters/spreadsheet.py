@@ -15,7 +15,7 @@ import math
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -83,34 +83,36 @@ def _cell_text(value: object) -> str:
     return str(value).strip().strip(_STRIP).strip()
 
 
-def _table(path: Path, rows: Iterable[Sequence[object]], max_rows: int, encoding: str) -> Sheet:
-    """Find the header, name the columns and key every later non-empty row by them."""
-    headers: list[str] = []
+#: How many non-empty rows at the top may hold title lines, dates and notes above the header.
+HEAD_ROWS = 15
+
+
+def _table(path: Path, rows: Iterable[Sequence[object]], max_rows: int, encoding: str,
+           is_header: Callable[[list[str]], bool] | None = None) -> Sheet:
+    """Find the header, name the columns and key every later non-empty row by them.
+
+    The header is the first of the top rows that ``is_header`` accepts (the caller knows the names it looks
+    for: a title line with a date beside it is not a header), else the first with two cells filled (a title
+    line like "阳光花园房屋清单" has one), else, for a one-column list, the first row."""
+    numbered = ((number, [_cell_text(value) for value in raw]) for number, raw in enumerate(rows, start=1))
+    filled = ((number, cells) for number, cells in numbered if any(cells))
+    head: list[tuple[int, list[str]]] = []
+    for item in filled:
+        head.append(item)
+        if len(head) >= HEAD_ROWS:
+            break
+    if not head:
+        raise _error(path, "文件里没有表头也没有数据。", "the file holds neither a header row nor data.")
+    chosen = next((i for i, (_, cells) in enumerate(head) if is_header is not None and is_header(cells)), None)
+    if chosen is None:
+        chosen = next((i for i, (_, cells) in enumerate(head) if sum(1 for c in cells if c) >= 2), 0)
+    headers = _names(head[chosen][1])
     data: list[tuple[int, dict[str, str]]] = []
-    before: list[tuple[int, list[str]]] = []  # non-empty rows above the header, until one is found
     count = 0
-    for number, raw in enumerate(rows, start=1):
-        cells = [_cell_text(value) for value in raw]
-        filled = sum(1 for text in cells if text)
-        if not filled:
-            continue
-        if not headers:
-            if filled >= 2:  # a title line like "阳光花园房屋清单" above the header has one cell only
-                headers = _names(cells)
-                before.clear()
-            else:
-                before.append((number, cells))
-            continue
+    for number, cells in [*head[chosen + 1:], *filled]:
         count += 1
         if count <= max_rows:  # past it, keep counting so the message can say how many, holding nothing
             data.append((number, _keyed(headers, cells)))
-    if not headers and before:
-        # A one-column list (just room numbers) has no row of two cells: its first line is its header.
-        headers = _names(before[0][1])
-        count = len(before) - 1
-        data = [(number, _keyed(headers, cells)) for number, cells in before[1:max_rows + 1]]
-    if not headers:
-        raise _error(path, "文件里没有表头也没有数据。", "the file holds neither a header row nor data.")
     if count > max_rows:
         raise _error(path, f"有 {count} 行数据，超过上限 {max_rows} 行，是不是选错了文件？",
                      f"{count} data rows, more than the limit of {max_rows}; is this the right file?")
@@ -135,7 +137,8 @@ def _keyed(headers: list[str], cells: list[str]) -> dict[str, str]:
     return row
 
 
-def read_table(path: Path, *, sheet: str | None = None, max_rows: int = 200_000) -> Sheet:
+def read_table(path: Path, *, sheet: str | None = None, max_rows: int = 200_000,
+               is_header: Callable[[list[str]], bool] | None = None) -> Sheet:
     """Read a .xlsx/.xlsm/.csv/.txt table: header found below any title lines, every cell as text.
 
     ``sheet`` picks a worksheet of a workbook by name (default: the active one, shown on opening);
@@ -144,14 +147,14 @@ def read_table(path: Path, *, sheet: str | None = None, max_rows: int = 200_000)
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path, sheet, max_rows)
+        return _read_xlsx(path, sheet, max_rows, is_header)
     if suffix in (".csv", ".txt"):
-        return _read_csv(path, max_rows)
+        return _read_csv(path, max_rows, is_header)
     raise _error(path, "只能读取 .xlsx 或 CSV 文件，请在 Excel/WPS 里“另存为 .xlsx”后再试。",
                  "only .xlsx and CSV files can be read; use Save As .xlsx in Excel/WPS and try again.")
 
 
-def _read_xlsx(path: Path, sheet: str | None, max_rows: int) -> Sheet:
+def _read_xlsx(path: Path, sheet: str | None, max_rows: int, is_header=None) -> Sheet:
     from openpyxl import load_workbook  # imported here: only this path pays for openpyxl at start-up
 
     try:
@@ -171,7 +174,7 @@ def _read_xlsx(path: Path, sheet: str | None, max_rows: int) -> Sheet:
             raise _error(path, "这个工作表里没有表格。", "that sheet is not a table of cells.")
         # Some exporters write a wrong <dimension>; trusting it would silently drop rows past it.
         ws.reset_dimensions()
-        return _table(path, ws.iter_rows(min_row=1, values_only=True), max_rows, "")
+        return _table(path, ws.iter_rows(min_row=1, values_only=True), max_rows, "", is_header)
     except SheetError:
         raise
     except Exception as exc:  # read_only parses lazily: damage inside a sheet only shows while iterating
@@ -180,7 +183,7 @@ def _read_xlsx(path: Path, sheet: str | None, max_rows: int) -> Sheet:
         book.close()  # a read_only workbook keeps the file open until closed (and locked on Windows)
 
 
-def _read_csv(path: Path, max_rows: int) -> Sheet:
+def _read_csv(path: Path, max_rows: int, is_header=None) -> Sheet:
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -195,7 +198,8 @@ def _read_csv(path: Path, max_rows: int) -> Sheet:
         delimiter = ","  # one column, or too little to tell
     try:
         # Row numbers count records, as Excel does: a quoted cell with a newline stays one row.
-        return _table(path, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), max_rows, encoding)
+        return _table(path, csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), max_rows, encoding,
+                      is_header)
     except csv.Error as exc:
         raise _error(path, f"CSV 格式有误（{exc}）。", f"the CSV is malformed ({exc}).") from exc
 

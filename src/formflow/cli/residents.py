@@ -110,7 +110,7 @@ def unit(unit: str, fmt: str, output: Path | None, now_text: str | None, root: P
         for change in file.history:
             when = f"{change.at.astimezone(zone):%Y-%m-%d}" if change.at else "房屋清单"
             what = "  ".join(v for v in (change.owner, "、".join(change.phones), change.status, change.note) if v)
-            click.echo(f"    {when}  {change.source or 'units.yaml'}  {what}")
+            click.echo(f"    {when}  {change.source or '房屋清单'}  {what}")
     click.echo(f"  记录 records（{len(file.records)} 条，未办结 {len(file.open_records)} 条 open）:")
     from formflow.exporting import summary
 
@@ -159,6 +159,11 @@ def units_import(file: Path, sheet: str | None, yes: bool, root: Path) -> None:
         click.echo(f"  ~ …… 另 {len(planned.changed) - 20} 户 more")
     for refused in planned.refused:
         click.echo(f"  ✗ 第 {refused.row} 行 row {refused.row}：{refused.reason}")
+    if planned.filled:
+        rows = "、".join(str(n) for n in planned.filled[:10]) + ("……" if len(planned.filled) > 10 else "")
+        click.echo(f"  提示：第 {rows} 行的楼栋/单元是空的（合并单元格），按上一行填写 blank 楼栋/单元 taken from the row above")
+    if planned.unused:
+        click.echo(f"  未使用的列 columns not read：{'、'.join(planned.unused)}")
     if not planned.changes_anything:
         click.echo("房屋清单无需改动 nothing to change")
         return

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from formflow.definitions.checking import check_schema
 from formflow.definitions.yamlsource import Document
+from formflow.engine import unitspelling
 from formflow.engine.unitspelling import canonical, closest, spellings
 from formflow.errors import Problem
 
@@ -130,7 +131,9 @@ def read_area(value) -> Decimal | None:
     """建筑面积 as a number, or ``None`` when it is not one (``89.5``, ``"89.50"``, ``"89.5㎡"``)."""
     if value is None or value == "":
         return None
-    text = str(value).strip().removesuffix("平方米").removesuffix("㎡").removesuffix("m²").strip()
+    text = str(value).strip()
+    for unit in ("平方米", "平米", "平方", "㎡", "m²", "M²", "m2", "M2"):
+        text = text.removesuffix(unit).strip()
     try:
         area = Decimal(text)
     except InvalidOperation:
@@ -173,10 +176,13 @@ def load_units(doc: Document, pattern: re.Pattern, example: str) -> tuple[UnitRe
 #: Where kept registers live, relative to the workspace.
 CACHE = Path("data") / "cache"
 _CACHE_FORMAT = 1
+_SPELLING_CODE = hashlib.sha256(Path(unitspelling.__file__).read_bytes()).digest()
 
 
 def _cache_path(root: Path, raw: bytes, pattern: re.Pattern) -> Path:
-    digest = hashlib.sha256(raw + b"\0" + pattern.pattern.encode("utf-8") + bytes([_CACHE_FORMAT])).hexdigest()
+    # The reader of spellings is part of the key: an upgrade that reads them differently parses the file again.
+    digest = hashlib.sha256(raw + b"\0" + pattern.pattern.encode("utf-8") + bytes([_CACHE_FORMAT])
+                            + _SPELLING_CODE).hexdigest()
     return root / CACHE / f"units-{digest[:32]}.marshal"
 
 

@@ -85,6 +85,19 @@ WORKFLOW_SCHEMA: dict = {
                 },
             },
         },
+        "corrections": {
+            "type": "object", "additionalProperties": False, "required": ["roles"],
+            "description": "Who may correct stored values (更正, action `correct` in a submission, or on the desk): "
+            "in any state, closed records too, with a required reason (`note`). The old values stay in the "
+            "history and on the record PDF (更正: old → new, who, when, why), as a paper record keeps a struck-out "
+            "value with initials; a rebuild replays corrections like every action. Without this key nothing is "
+            "corrected.",
+            "properties": {
+                "roles": {**_ROLES, "description": "Roles that may correct."},
+                "fields": {"type": "array", "items": {"type": "string"}, "uniqueItems": True,
+                           "description": "Fields that may be corrected (default: every field of the form)."},
+            },
+        },
         "renamed_states": {
             "type": "object", "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
             "additionalProperties": {"type": "string"},

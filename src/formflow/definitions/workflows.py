@@ -98,16 +98,34 @@ class Workflow:
     renamed_states: Mapping[str, str]
     change_note: str = ""
     source: str = ""
+    #: ``corrections``: who may correct stored values (更正) and which (empty: every field); ``None``: nobody.
+    corrections: Corrections | None = None
 
     @property
     def initial(self) -> State:
         return next(s for s in self.states.values() if s.initial)
+
+    def correction(self, form: Form) -> Action | None:
+        """The correction (更正, key ``correct``) as an action the desk can offer: any state, the ``corrections``
+        roles, its fields (every field of ``form`` when it names none); ``None`` when nobody may correct."""
+        if self.corrections is None:
+            return None
+        fields = self.corrections.fields or tuple(f.name for f in form.iter_fields() if f.holds_data)
+        return Action("correct", "更正", None, None, self.corrections.roles, fields)
 
     def allowed(self, state: str) -> list[Action]:
         """Actions allowed in ``state``."""
         if self.states[state].final:
             return [a for a in self.actions.values() if a.sources is not None and state in a.sources]
         return [a for a in self.actions.values() if a.sources is None or state in a.sources]
+
+
+@dataclass(frozen=True)
+class Corrections:
+    """Who may correct a record's stored values (更正), and which fields (empty: all)."""
+
+    roles: tuple[str, ...]
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,8 +245,19 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
     renamed = data.get("renamed_states", {})
     for old, new in renamed.items():
         b.state(("renamed_states", old), new, states)
+    corrections = None
+    if "corrections" in data:
+        raw = data["corrections"]
+        for i, r in enumerate(raw["roles"]):
+            b.role(("corrections", "roles", i), r)
+        for i, f in enumerate(raw.get("fields", ())):
+            b.field(("corrections", "fields", i), f)
+        corrections = Corrections(tuple(raw["roles"]), tuple(raw.get("fields", ())))
+    if "correct" in actions:
+        b.error(("actions", "correct"), "操作键 correct 已保留给“更正” the key 'correct' is reserved for corrections",
+                "改用其他键，更正用 corrections 设置 rename it; corrections are set with `corrections:`")
     workflow = Workflow(data["form"], data["version"], states, actions, clocks, renamed,
-                        data.get("change_note", ""), doc.path)
+                        data.get("change_note", ""), doc.path, corrections)
     if len(initials) == 1:
         _lint(b, workflow)
     return workflow, b.problems

@@ -17,6 +17,7 @@ from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, h
 from formflow.engine.fieldtypes import is_empty
 from formflow.engine.unitspelling import canonical
 from formflow.engine.records import (
+    CORRECT,
     CREATE,
     Event,
     Record,
@@ -112,6 +113,8 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     workflow = defs.workflows[record.form]
     if action_key == UNIT_SPELLING and action_key not in workflow.actions:
         return _unit_spelling(defs, record, by, at, data, note)
+    if action_key == CORRECT:
+        return _correct(defs, record, by, at, data, note)
     form = defs.forms[record.form]
     labels = form_labels(form)
     view = replay(record, workflow)
@@ -197,6 +200,54 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     event = Event(action.key, by, at, changes, note)
     new_state = replay(record.with_event(event), workflow).state
     return Outcome(event, new_state, tuple(follow_ups), tuple(parent_actions))
+
+
+def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: dict[str, Any],
+             note: str) -> Outcome:
+    """Stored values of ``record`` corrected (更正), with the reason ``note``: in any state, by the roles the
+    workflow's ``corrections`` names; the values replaced stay in the history (see :func:`replay`)."""
+    workflow = defs.workflows[record.form]
+    form = defs.forms[record.form]
+    labels = form_labels(form)
+    view = replay(record, workflow)
+    problems: list[DataProblem] = []
+
+    def refuse(key: str, label: str, message: str) -> None:
+        problems.append(DataProblem(key, label, message))
+
+    rules = workflow.corrections
+    if rules is None:
+        refuse("action", "「更正」", f"{form.title}的流程不允许更正已存的内容（请主管在流程定义中设置 corrections）")
+        raise ActionRefused(problems)
+    person = defs.settings.person(by)
+    if person is None or not set(person.roles) & set(rules.roles):
+        need = "、".join(defs.settings.roles.get(r, r) for r in rules.roles)
+        refuse("by", "「经办人」", f"{_who(defs, by)}没有权限「更正」，需要角色：{need}")
+    if not note.strip():
+        refuse("note", "「更正原因」", "更正必须写明原因（备注），例如：登记时电话号码录错，经住户核实更正")
+    if not data:
+        refuse("data", "「更正」", "没有写要更正的内容")
+    allowed = set(rules.fields) if rules.fields else {f.name for f in form.iter_fields() if f.holds_data}
+    for key in data:
+        if key not in allowed:
+            refuse(key, f"「{labels.get(key, key)}」", "此项不能更正" if key in labels else "表单中没有这个字段")
+    created = record.created_at
+    if defs.settings.plausibility and at < created and created.date() <= defs.settings.dates.latest(at.date()):
+        refuse("at", "「办理时间」", f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}")
+    if problems:
+        raise ActionRefused(problems)
+    merged = {**view.values, **data}
+    result = validate_data(form, merged, defs.settings, at)
+    before = {str(p) for p in validate_data(form, view.values, defs.settings, at).problems}
+    problems += [p for p in result.problems if p.key.split(".")[0].split("[")[0] in data and str(p) not in before]
+    if problems:
+        raise ActionRefused(problems)
+    changes = to_plain({k: result.values[k] for k in data if k in result.values})
+    changes.update({k: None for k in data if k not in result.values})
+    changes = {k: v for k, v in changes.items() if v != view.values.get(k)}
+    if not changes:
+        raise ActionRefused([DataProblem("data", "「更正」", "要更正的内容与现在记录的相同，无需更正")])
+    return Outcome(Event(CORRECT, by, at, changes, note.strip()), view.state)
 
 
 def _unit_spelling(defs: Definitions, record: Record, by: str, at: dt.datetime, data: dict[str, Any],

@@ -240,7 +240,7 @@ def read_unit(field: Field, value: Any, settings) -> str:
     register = settings.register
     # A file accepted once is replayed as it was (``plausibility`` off): a unit struck from the register since
     # must not lose its records in a rebuild.
-    if register and settings.unknown_unit == "refuse" and settings.plausibility and found not in register:
+    if register and settings.unknown_unit == "refuse" and settings.plausibility and register.find(found) is None:
         near = register.closest(found)
         hint = f"；相近的房号：{'、'.join(near)}" if near else ""
         raise BadValue(f"房号 {found} 不在房屋清单中{hint}。请核对房号；确是新的房屋，请主管先加入房屋清单")

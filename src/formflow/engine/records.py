@@ -26,6 +26,12 @@ CONFLICT_LABEL = "同步冲突"
 #: normalise``): kept in the history like any correction (old → new, who, when), changing no state.
 UNIT_SPELLING = "unit_spelling"
 UNIT_SPELLING_LABEL = "房号写法统一"
+#: Stored values corrected with a reason (the workflow's ``corrections``), changing no state; the step keeps
+#: the values it replaced, so the history and the PDF show old → new.
+CORRECT = "correct"
+CORRECT_LABEL = "更正"
+#: Built-in events and their Chinese names (never actions of a workflow: their keys are reserved).
+BUILT_IN = {UNIT_SPELLING: UNIT_SPELLING_LABEL, CORRECT: CORRECT_LABEL}
 
 
 @dataclass(frozen=True)
@@ -72,6 +78,8 @@ class Step:
     label: str
     before: str
     after: str
+    #: For a correction (or a unified 房号): the values it replaced, by key (None: it was empty).
+    replaced: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,8 +136,15 @@ def replay(record: Record, workflow: Workflow) -> RecordView:
         elif event.action == CONFLICT:
             steps.append(Step(event, CONFLICT_LABEL, state, state))
             continue
-        elif event.action == UNIT_SPELLING and event.action not in workflow.actions:
-            label = UNIT_SPELLING_LABEL
+        elif event.action in BUILT_IN and event.action not in workflow.actions:
+            replaced = {key: values.get(key) for key in event.data}
+            for key, value in event.data.items():
+                if is_empty(value):
+                    values.pop(key, None)
+                else:
+                    values[key] = value
+            steps.append(Step(event, BUILT_IN[event.action], state, state, replaced))
+            continue
         else:
             action = workflow.actions.get(event.action)
             label = action.label if action else event.action

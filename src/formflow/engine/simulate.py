@@ -40,6 +40,14 @@ def clock_lines(clocks: list[ClockState], roles: dict[str, str]) -> list[str]:
     return lines
 
 
+def _plain(value) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, list):
+        return f"{len(value)} 行" if value and isinstance(value[0], dict) else "、".join(map(str, value))
+    return "是" if value is True else "否" if value is False else str(value)
+
+
 def explain(defs: Definitions, record: Record, now: dt.datetime) -> list[str]:
     """Text lines explaining a record's state and every clock at ``now``."""
     workflow = defs.workflows[record.form]
@@ -51,6 +59,10 @@ def explain(defs: Definitions, record: Record, now: dt.datetime) -> list[str]:
         note = f"（{step.event.note}）" if step.event.note else ""
         lines.append(f"  {fmt(step.event.at)}  {step.event.by} {step.label}{note}"
                      f" → {workflow.states[step.after].label if step.after in workflow.states else step.after}")
+        if step.replaced is not None:  # a correction: what it struck out
+            labels = form_labels(form)
+            lines.append("      " + "；".join(f"{labels.get(k, k)}：{_plain(step.replaced.get(k))} → {_plain(v)}"
+                                              for k, v in step.event.data.items()))
     clocks = record_clocks(view, typed, workflow, defs.calendar, now, form_labels(form))
     lines.extend(clock_lines(clocks, defs.settings.roles) or ["  （没有计时 no clocks）"])
     return lines

@@ -130,6 +130,12 @@ def _change(defs: Definitions, view: RecordView) -> Change | None:
     return Change(at, view.record.number, owner, (phone,) if phone else (), status)
 
 
+def _area(value) -> str:
+    """``89.50`` → ``89.5``, ``120`` → ``120`` (zeros after the point only)."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def unit_file(defs: Definitions, unit: str, registered: Unit | None, records: Iterable[Record],
               now: dt.datetime) -> UnitFile:
     """The file of ``unit`` from its register entry and its ``records`` (any order)."""
@@ -148,5 +154,5 @@ def unit_file(defs: Definitions, unit: str, registered: Unit | None, records: It
             if phone not in phones:
                 phones.append(phone)
     status = next((c.status for c in history if c.status), "")
-    area = f"{registered.area:f}".rstrip("0").rstrip(".") if registered and registered.area is not None else ""
+    area = _area(registered.area) if registered and registered.area is not None else ""
     return UnitFile(unit, registered, owner, tuple(phones), status, area, tuple(history), tuple(entries))

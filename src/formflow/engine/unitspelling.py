@@ -17,14 +17,15 @@ from collections.abc import Iterable, Sequence
 
 #: Characters clerks put between the parts (after NFKC, which already maps full-width ones to ASCII).
 _SEPARATORS = "-‐‑‒–—―−~_/\\、,.·．"
-#: Words that end a part: building (栋, 幢, 座, 号楼, #), entrance (单元), area (区, 期).
-_MARKERS = re.compile(r"号楼|单元|栋|幢|座|#|区|期")
+#: Words that end a part, and which part: 区/期 (0), building 栋/幢/座/号楼/# (1), entrance 单元 (2). They must
+#: come in that order and never after the room: "2单元3栋1502" and "3-2-1502号楼" are not read as anything.
+_LEVELS = {"区": 0, "期": 0, "号楼": 1, "栋": 1, "幢": 1, "座": 1, "#": 1, "单元": 2}
+_TOKEN = re.compile(r"([0-9A-Z]+)(号楼|单元|栋|幢|座|#|区|期)?")
 #: Words after the room number that add nothing.
 _ROOM_WORDS = re.compile(r"(室|房|号|户)$")
 _CHINESE_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
                    "八": 8, "九": 9}
 _CHINESE_NUMBER = re.compile(r"[零〇一二两三四五六七八九十]+(?=号楼|单元|栋|幢|座|区|期)")
-_PART = re.compile(r"[0-9A-Z]+")
 
 
 def _chinese_number(text: str) -> str:
@@ -36,19 +37,42 @@ def _chinese_number(text: str) -> str:
 
 
 def parts(text: str) -> list[str] | None:
-    """The parts of a typed 房号 as written (``["03", "02", "1502"]``), or ``None`` when it is not a 房号."""
-    text = unicodedata.normalize("NFKC", str(text))
-    text = re.sub(r"\s+", "", text).upper()
+    """The parts of a typed 房号 as written (``["03", "02", "1502"]``), or ``None`` when it is not a 房号.
+
+    Parts are read in order; a word after a part says which it is. A 区/期 is read only with both a building and
+    an entrance after it ("A区3栋2单元1502"): "3区2栋1502" would otherwise read like building 3, entrance 2."""
+    text = unicodedata.normalize("NFKC", str(text)).upper().strip()
     if not text:
         return None
     text = _CHINESE_NUMBER.sub(lambda m: _chinese_number(m.group()) if m.group().count("十") <= 1 else m.group(),
                                text)
     text = _ROOM_WORDS.sub("", text)
-    text = _MARKERS.sub("-", text)
+    text = re.sub(r"\s+", "-", text)  # "3 2 1502": spaces between the parts
     for sep in _SEPARATORS:
         text = text.replace(sep, "-")
-    found = [p for p in text.split("-") if p]
-    if not found or not all(_PART.fullmatch(p) for p in found):
+    found: list[str] = []
+    levels: set[int] = set()
+    last, marked = -1, False
+    for chunk in (c for c in text.split("-") if c):
+        at = 0
+        for match in _TOKEN.finditer(chunk):
+            if match.start() != at:
+                return None  # a character that is neither a part nor a word we know
+            at = match.end()
+            value, word = match.groups()
+            marked = word is not None
+            if marked:
+                level = _LEVELS[word]
+                if level <= last:
+                    return None  # out of order: 单元 before 栋, two buildings
+                last = level
+                levels.add(level)
+            found.append(value)
+        if at != len(chunk):
+            return None
+    if not found or marked:
+        return None  # no room after the last word: "3栋2单元", "3-2-1502号楼"
+    if 0 in levels and not {1, 2} <= levels:
         return None
     return found
 

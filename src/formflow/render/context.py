@@ -54,15 +54,20 @@ def _change(form: Form, step: Step, tz) -> str:
         return ""
     fields = form.fields
     parts = []
+
+    def shown(field, value) -> str:
+        text = "（空）" if is_empty(value) else (
+            f"{len(value)} 行" if field.type == "table" else format_value(field, value, tz))
+        return text[:58] + "…" if len(text) > 60 else text
+
     for key, value in step.event.data.items():
         field = fields.get(key)
         if field is None:
             continue
-        text = "（清空）" if is_empty(value) else (
-            f"{len(value)} 行" if field.type == "table" else format_value(field, value, tz))
-        if len(text) > 60:
-            text = text[:58] + "…"
-        parts.append(f"{field.label}：{text}")
+        if step.replaced is not None:  # a correction: what was struck out, and what stands now
+            parts.append(f"{field.label}：{shown(field, step.replaced.get(key))} → {shown(field, value)}")
+        else:
+            parts.append(f"{field.label}：{'（清空）' if is_empty(value) else shown(field, value)}")
     return "；".join(parts)
 
 

@@ -18,6 +18,7 @@ import jinja2
 
 import formflow.render
 from formflow.definitions.forms import form_labels
+from formflow.engine.records import BUILT_IN
 from formflow.web import fields as fx
 from formflow.web import pages
 from formflow.web import residents
@@ -241,7 +242,8 @@ class DeskApp:
 
     def action_submit(self, request: Request, number: str, action: str) -> Response:
         defs, record = self.record_of(number)
-        if action not in defs.workflows[record.form].actions:
+        workflow = defs.workflows[record.form]
+        if action not in workflow.actions and not (action == "correct" and workflow.corrections is not None):
             raise HTTPError(404, "流程中没有这个操作")
         check = check_action(defs, record, action, request.form, self.desk.now())
         if not check.ok:
@@ -268,7 +270,8 @@ class DeskApp:
         if ticket.kind == "action":
             record = self.desk.record(ticket.target)
             workflow = defs.workflows.get(record.form) if record else None
-            action = workflow.actions[ticket.action].label if workflow and ticket.action in workflow.actions else ""
+            action = (workflow.actions[ticket.action].label if workflow and ticket.action in workflow.actions
+                      else BUILT_IN.get(ticket.action, ""))
         return self.render("submitted.html", request, ticket=ticket, outcome=outcome, links=links, title=title,
                            action=action, refresh=outcome.status == "pending" or waiting_pdf,
                            watcher=self.processor.busy_owner)

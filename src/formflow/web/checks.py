@@ -18,7 +18,7 @@ from typing import Any
 from formflow.definitions.forms import Form
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, apply_action
-from formflow.engine.records import Record, replay
+from formflow.engine.records import CORRECT, Record, replay
 from formflow.engine.validate import DataProblem
 from formflow.intake import read_content
 from formflow.web import fields as fx
@@ -104,7 +104,7 @@ def check_action(defs: Definitions, record: Record, action_key: str, values: fx.
     form = defs.forms[record.form]
     workflow = defs.workflows[record.form]
     view = replay(record, workflow)
-    action = workflow.actions.get(action_key)
+    action = workflow.actions.get(action_key) or (workflow.correction(form) if action_key == CORRECT else None)
     names = action.fields if action is not None else ()
     own = [form.fields[n] for n in names if n in form.fields]
     posted = fx.parse(own, values)

@@ -216,6 +216,9 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, person: 
                "escalated": who_words(defs, c.escalated_to), "explanation": c.explanation}
               for c in record_clocks(view, typed, workflow, defs.calendar, now, labels)]
     allowed = workflow.allowed(view.state)
+    correction = workflow.correction(form)
+    if correction is not None:  # in every state, closed records too
+        allowed = [*allowed, correction]
     mine = [a for a in allowed if person is not None and (not a.roles or set(a.roles) & set(person.roles))]
     others = [{"label": a.label, "roles": who_words(defs, a.roles)} for a in allowed if a not in mine]
     unit = str(view.values.get(form.unit_field) or "") if form.unit_field else ""
@@ -239,15 +242,23 @@ def _step(defs: Definitions, workflow, form: Form, step, labels: dict) -> dict:
     event = step.event
     fields = form.fields
     changes = []
+    def shown(f, value) -> str:
+        if value is None or value == "":
+            return "（空）"
+        if f is not None and f.type == "table":
+            return f"{len(value)} 行"
+        return display(f, value, defs.settings) if f else str(value)
+
     if event.action != "create":
         for key, value in event.data.items():
             f = fields.get(key)
-            if value is None or value == "":
-                changes.append((labels.get(key, key), "（清空）"))
-            elif f is not None and f.type == "table":
-                changes.append((f.label, f"{len(value)} 行"))
+            label = f.label if f is not None else labels.get(key, key)
+            if step.replaced is not None:  # a correction: old → new
+                changes.append((label, f"{shown(f, step.replaced.get(key))} → {shown(f, value)}"))
+            elif value is None or value == "":
+                changes.append((label, "（清空）"))
             else:
-                changes.append((labels.get(key, key), display(f, value, defs.settings) if f else str(value)))
+                changes.append((label, shown(f, value)))
     name = lambda s: workflow.states[s].label if s in workflow.states else s  # noqa: E731
     return {"at": short(event.at, defs.settings), "label": step.label, "by": event.by, "before": name(step.before),
             "after": name(step.after), "moved": step.before != step.after or event.action == "create",
