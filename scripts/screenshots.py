@@ -89,7 +89,7 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
             page.select_option("#f-category", "工程维修")
             page.select_option("#f-severity", "轻微")
             page.fill("#f-resident_deadline", "2026-11-30")
-            page.fill("#f-receiver", "李娜")
+            page.select_option("#f-receiver", "李娜")
             page.locator("#f-phone-p li").wait_for()
             page.locator("#f-phone").scroll_into_view_if_needed()
             save("problem.png")

@@ -75,7 +75,7 @@ def test_validate_bad_files(workspace):
     assert lines[2:4] == ["✗ gbk.yaml：1 处问题",
                           "  - 文件不是 UTF-8 编码的文字（可能是 GBK 编码或二进制文件），请用 UTF-8 编码另存后重新放入"]
     assert lines[4:6] == ["✗ nothing.yaml：1 处问题", "  - 文件是空的，没有任何内容"]
-    assert lines[6] == "✗ stream.yaml：9 处问题"
+    assert lines[6] == "✗ stream.yaml：8 处问题"  # (接待人 is who signs: by: 李娜)
     assert lines[7] == "  - 第1份文档 document 1：「投诉方式」(channel)：必填项未填写"
     assert lines[-1] == ("  - 第2份文档 document 2：「表单」(form)：没有表单“nope”，可用的表单：callback, complaint, "
                          "fee_reminder, movein, renovation, repair, service, survey")

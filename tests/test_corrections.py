@@ -60,3 +60,26 @@ def test_what_a_correction_refuses(workspace):
     assert "表单中没有这个字段" in attempt("赵敏", "nickname=老张")
     assert "要更正的内容与现在记录的相同" in attempt("赵敏", "phone=13812345678")
     assert len(App.open(workspace.root).record(number).events) == 1  # nothing applied
+
+
+def test_correcting_an_amount_recomputes_the_total_and_paper_shows_capitals(workspace):
+    import shutil
+
+    from .conftest import REPO
+
+    shutil.copy(REPO / "examples" / "repair" / "valid.yaml", workspace.root / "inbox" / "repair.yaml")
+    number = number_of(workspace.cli("process", "--now", NOW.isoformat()))
+    record = App.open(workspace.root).record(number)
+    assert [row["mat_amount"] for row in record.events[0].data["materials"]] == ["28.00", "35.00", "9.00"]
+    assert (record.events[0].data["material_fee"], record.events[0].data["total_fee"]) == ("72.00", "122.00")
+    assert workspace.cli("act", number, "correct", "--by", "赵敏", "--set", "labour_fee=60",
+                         "--note", "人工费按收费标准应为 60 元").code == 0
+    assert workspace.cli("process", "--now", NOW.isoformat()).code == 0
+    last = App.open(workspace.root).record(number).events[-1]
+    assert last.data == {"labour_fee": "60.00", "total_fee": "132.00"}  # the total follows, and the trail says so
+    pdf = workspace.root / "outbox" / "records" / "repair" / f"{number}.pdf"
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "132.00 元（壹佰叁拾贰元整）" in text and "60.00 元（陆拾元整）" in text
+    raw = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    history = "".join(raw.split())  # (in reading order: the history's cell wraps across lines)
+    assert "人工费：50.00元→60.00元；费用合计：122.00元→132.00元" in history

@@ -14,7 +14,7 @@ from formflow import clock
 from formflow.adapters.outbox import Outbox
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
-from formflow.engine.clocks import STATUS_LABELS, fmt
+from formflow.engine.clocks import fmt
 from formflow.engine.records import Record, current_state, replay
 from formflow.engine.simulate import explain
 from formflow.engine.todo import Task, todo
@@ -22,6 +22,7 @@ from formflow.errors import WorkspaceError
 from formflow.fold import FoldReport, fold_arrived
 from formflow.pipeline import Engine, PassReport
 from formflow.rebuild import RebuildReport, rebuild
+from formflow.render.todolist import TODO_GROUPS, todo_group
 from formflow.render.values import mask
 from formflow.workspace import Workspace
 
@@ -159,15 +160,17 @@ class App:
         """The explanation of a record's state and deadlines."""
         return explain(self.defs, self.record(number), now)
 
-    def todo_lines(self, tasks: list[Task]) -> list[str]:
-        """The to-do list as plain text lines (phone and ID numbers never appear in it)."""
+    def todo_lines(self, tasks: list[Task], now: dt.datetime) -> list[str]:
+        """The to-do list as plain text lines, grouped 逾期 / 今天到期 / 即将到期 / 以后 as on paper and the desk
+        (phone and ID numbers never appear whole in it)."""
         roles = self.defs.settings.roles
+        zone = self.defs.settings.timezone
         lines = []
-        for status in ("overdue", "due_soon", "upcoming"):
-            group = [t for t in tasks if t.status == status]
+        for key, label in TODO_GROUPS:
+            group = [t for t in tasks if todo_group(t, now, zone) == key]
             if not group:
                 continue
-            lines.append(f"【{STATUS_LABELS[status]}】{len(group)} 项")
+            lines.append(f"【{label}】{len(group)} 项")
             for t in group:
                 who = "、".join(roles.get(r, r) for r in t.who)
                 unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
@@ -182,7 +185,7 @@ class App:
     def _todo_text(self, now: dt.datetime) -> tuple[list[Task], str]:
         tasks = self.todo(now)
         header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
-        return tasks, "\n".join(header + self.todo_lines(tasks)) + "\n"
+        return tasks, "\n".join(header + self.todo_lines(tasks, now)) + "\n"
 
     def fold(self) -> FoldReport:
         """Fold in what other stations' logs brought (:mod:`formflow.fold`; nothing to do for a lone station);

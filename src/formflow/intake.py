@@ -14,7 +14,7 @@ from pathlib import Path
 from formflow.definitions.loader import Definitions
 from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
 from formflow.engine.submission import Submission, check_text, may_hold_flaws, printable, read_submission
-from formflow.engine.validate import DataProblem, Validated, validate_data
+from formflow.engine.validate import DataProblem, Validated, signed, validate_data
 from formflow.intake_pdf import MAX_PDF_BYTES, read_pdf
 
 #: Larger files are refused unread: no form is this big, and a huge file would stall the desk.
@@ -124,7 +124,7 @@ def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) ->
             if submission.version is not None and submission.version > form.version:
                 problems.append(prefix + f"此表按第{submission.version}版填写，但当前表单只有第{form.version}版，请核对")
             validated_at = submission.at or now
-            validated = validate_data(form, submission.data, defs.settings, validated_at)
+            validated = validate_data(form, signed(form, submission.data, submission.by), defs.settings, validated_at)
             problems += [prefix + str(p) for p in validated.problems if p.key not in said]
         checked.append(Checked(index, submission, validated, validated_at))
     return checked, problems

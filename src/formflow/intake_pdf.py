@@ -259,7 +259,7 @@ def pdf_envelope(raw: bytes, defs: Definitions) -> tuple[dict[str, Any] | None, 
 def read_pdf(raw: bytes, name: str, defs: Definitions, now: dt.datetime):
     """Like :func:`formflow.intake.read_content`, for a filled PDF form: ``(checked, problems)``."""
     from formflow.engine.submission import check_text, read_submission
-    from formflow.engine.validate import validate_data
+    from formflow.engine.validate import signed, validate_data
     from formflow.intake import Checked
 
     try:
@@ -268,6 +268,8 @@ def read_pdf(raw: bytes, name: str, defs: Definitions, now: dt.datetime):
         return [], [str(exc)]
     broken = check_text(document, defs)  # a box typed into with a broken or invisible character
     said = {p.key for p in broken}
+    if by_problems:  # the signer's box is explained above, in the PDF's own words: not twice
+        said |= {name for name in SIGNER_FIELDS if name in defs.forms[document["form"]].fields}
     submission, found = read_submission(document, defs, now)
     # `by` was judged above in the PDF's own words (which box to fill in), or is left to validation
     # (a required signer box left empty): the YAML wording "缺少经办人（by）" would not help here.
@@ -275,7 +277,8 @@ def read_pdf(raw: bytes, name: str, defs: Definitions, now: dt.datetime):
                                                                    if p.key != "by" and p.key not in said]
     if submission is None:
         return [], problems
-    validated = validate_data(defs.forms[submission.form], submission.data, defs.settings, now)
+    form = defs.forms[submission.form]
+    validated = validate_data(form, signed(form, submission.data, submission.by), defs.settings, now)
     problems += [str(p) for p in validated.problems if p.key not in said]
     return [Checked(0, submission, validated, now)], problems
 

@@ -69,7 +69,7 @@ def test_structure_errors_name_file_line_key_and_fix(workspace):
     assert result.err.splitlines() == [
         "forms/t.yaml:8:29: sections[0].fields[0].type: 不是允许的值 not an allowed value (expected one of text, "
         "textarea, integer, decimal, money, date, time, datetime, yesno, choice, multichoice, mobile, id_number, "
-        "unit, table, signature, note, got 'txt')",
+        "unit, staff, table, signature, note, got 'txt')",
         "    修改建议 fix: 是否应为 did you mean 'text'?",
         "forms/t.yaml:9:44: sections[0].fields[1].min: 类型不对 wrong type (expected 数字 number, got '五')",
         "forms/t.yaml:10:9: sections[0].fields[2]: 缺少必填键 missing required key 'label'",
@@ -139,7 +139,7 @@ def test_errors_in_several_files_are_reported_together(workspace):
      "sections[0].fields[1].constraint: 表达式语法错误 expression syntax error: '${.} ==' (invalid syntax)"),
     ("{name: x, label: X, type: text, show_if: \"__import__('os')\"}",
      "sections[0].fields[1].show_if: 未知的函数 unknown function in \"__import__('os')\" "
-     "(expected one of date, days, filled, len, now, number, today)"),
+     "(expected one of date, days, filled, len, now, number, today, total)"),
     ("{name: x, label: X, type: text, show_if: \"${a}.__class__ == 'A'\"}",
      "sections[0].fields[1].show_if: 表达式中不允许使用 not allowed in expressions: Attribute in \"${a}.__class__ == 'A'\""),
     ("{name: x, label: X, type: text, show_if: '${.} == 1'}",

@@ -68,7 +68,7 @@ def test_a_record_task(defs):
     assert task.as_json() == {
         "record": "TS-A", "form": "complaint", "task": "重要投诉一小时内转呈部门主管", "who": ["clerk", "supervisor"],
         "due": "2026-11-28T08:00:00+08:00", "status": "overdue", "unit": "3-2-1502", "clock": "dept_head_notice",
-        "name": "张先生", "phone": "13812345678", "explanation": list(task.explanation)}
+        "name": "张先生", "phone": "13812345678", "assignee": "", "department": "", "explanation": list(task.explanation)}
 
 
 UNCOMPUTABLE = ("期限无法计算：记录中的日期超出了可以计算的范围（登记时间 9999-12-31 10:00），或工作日历有误；"

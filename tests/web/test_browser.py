@@ -29,7 +29,7 @@ def test_fill_a_form_with_a_table_row_and_a_conditional_field_then_submit(page, 
     page.select_option("#f-category", "渗漏水")
     page.fill("#f-description", "楼上渗水，天花板有水渍")
     page.select_option("#f-urgency", "一般")
-    page.fill("#f-clerk", "王芳")
+    page.select_option("#f-clerk", "王芳")  # 接单人: from the roster
     message = page.locator("#f-phone-p li")
     message.wait_for()
     assert message.inner_text() == "不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1390000111”"
@@ -49,7 +49,7 @@ def test_fill_a_form_with_a_table_row_and_a_conditional_field_then_submit(page, 
     page.fill('[data-table="materials"] tbody tr input[name$=".mat_qty"]', "2")
     page.locator(".live.ok").wait_for()
 
-    page.press("#f-clerk", "Enter")  # Enter submits, as on any form
+    page.press("#f-location", "Enter")  # Enter submits, as on any form
     number = page.locator(".result.stored .number")
     number.wait_for(timeout=20000)
     record = App.open(workspace.root).record(number.inner_text())
@@ -176,3 +176,53 @@ def test_a_supervisor_corrects_a_phone_on_the_record_page_and_the_history_keeps_
     record = App.open(workspace.root).record(number)
     assert (record.events[-1].action, record.events[-1].by, record.events[-1].data) == (
         "correct", "赵敏", {"phone": "13900001111"})
+
+
+def test_the_repairer_is_chosen_from_the_roster_and_the_clerk_is_who_is_signed_in(page, running, workspace):
+    page.goto(f"{running.base}/")
+    page.select_option("#who-person", "王芳")
+    page.click("header .who button")
+    page.goto(f"{running.base}/forms/repair")
+    assert page.input_value("#f-clerk") == "王芳"  # 接单人: the person at this desk, still changeable
+    assert page.locator("#f-clerk option").all_inner_texts() == ["（请选择）", "李娜", "王芳", "赵敏"]
+    import shutil
+
+    from ..conftest import REPO
+
+    shutil.copy(REPO / "examples" / "repair" / "valid.yaml", workspace.root / "inbox" / "r.yaml")
+    lain_still(workspace.root / "inbox" / "r.yaml")
+    assert running.app.processor.run_pass()
+    number = running.app.processor.results["r.yaml"].records[0]
+    page.goto(f"{running.base}/records/{number}")
+    page.click("details.action summary:has-text('派工')")
+    options = page.locator("#a-dispatch-assignee option").all_inner_texts()
+    assert options[0] == "（请选择）" and set(options[1:]) >= {"张伟", "孙磊"} and "李娜" not in options
+    page.select_option("#a-dispatch-assignee", "孙磊")
+    page.click("button:has-text('办理：派工')")
+    page.locator("h1:has-text('已办理：派工')").wait_for(timeout=20000)
+    record = App.open(workspace.root).record(number)
+    assert (record.events[-1].action, record.events[-1].data["assignee"]) == ("dispatch", "孙磊")
+
+
+def test_my_own_to_do_list_at_phone_width_and_a_duty_marked_done(chromium, running, workspace):
+    lain_still(workspace.write("inbox/c.yaml", COMPLAINT.format(complainant="张先生", details="楼上漏水", severity="重要")))
+    assert running.app.processor.run_pass()
+    context = chromium.new_context(viewport={"width": 375, "height": 740}, locale="zh-CN", is_mobile=True)
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    try:
+        page.goto(running.url)
+        page.select_option("#who-person", "赵敏")
+        page.click("header .who button")
+        page.locator("h2:has-text('我的待办')").wait_for()
+        assert page.evaluate("document.documentElement.scrollWidth") <= 375 + 1  # nothing wider than the phone
+        mine = page.inner_text("main")
+        assert "只列赵敏负责的" in mine and "全管理处的待办" in mine
+        page.click("text=全管理处的待办")
+        page.locator("h2:has-text('待办事项')").wait_for()
+        page.goto(running.url.split("?")[0])
+        page.click("button:has-text('标记完成') >> nth=0")  # a recurring duty of the supervisor's
+        page.locator("h1:has-text('已完成：')").wait_for(timeout=20000)
+    finally:
+        context.close()
+    assert App.open(workspace.root).store.duty_done()  # the engine stored who did it, when

@@ -34,7 +34,9 @@ def test_start_page_lists_forms_by_chinese_title_todo_and_recent_records(client)
     for title in ("投诉处理记录", "维修派工单", "入住登记表", "业主意见征询表"):
         assert title in body
     assert body.count(number) >= 2  # in the to-do list and among the recent records
-    assert "处理完毕投诉" in body and "已登记" in body
+    assert "我的待办" in body and "处理完毕投诉" not in body  # 李娜 (客服专员) sees her own tasks first
+    office = client.get("/?all=1").body
+    assert "处理完毕投诉" in office and "已登记" in office  # the whole office's list, one click away
 
 
 def test_the_check_answers_with_the_engines_own_messages(client, desk_app):
@@ -211,3 +213,14 @@ def test_reading_never_finishes_another_processes_commit(workspace):
     (db / "wal.json").write_text("{}", encoding="utf-8")
     ReadOnlyStore(db)
     assert (db / "wal.json").exists()
+
+
+def test_computed_values_come_back_with_the_check_and_are_never_sent(client):
+    answer = check(client, "repair", {**REPAIR, "chargeable": "是", "labour_fee": "50",
+                                      "materials.3.mat_name": "软管", "materials.3.mat_price": "28",
+                                      "materials.3.mat_qty": "1", "materials.8.mat_name": "玻璃胶",
+                                      "materials.8.mat_price": "18", "materials.8.mat_qty": "0.5"})
+    assert answer["computed"] == {"materials.3.mat_amount": "28.00", "materials.8.mat_amount": "9.00",
+                                  "material_fee": "37.00", "total_fee": "87.00"}
+    page = client.get("/forms/repair").body
+    assert 'data-calculated="total_fee"' in page and 'name="total_fee"' not in page  # shown, not posted

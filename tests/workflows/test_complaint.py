@@ -387,7 +387,7 @@ def test_escalation_chain_of_an_unhandled_important_complaint(workspace, desk):
     late = desk.tasks(number, "2026-11-27T09:01+08:00")["resolve"]
     assert late["explanation"][-1] == "已逾期，升级告知：客服中心主管、管理处主任"  # role names, not keys
     text = workspace.cli("todo", "--now", "2026-11-27T09:01+08:00").out.splitlines()
-    assert text[0].startswith("【已逾期】")
+    assert text[0].startswith("【逾期】")
     assert [line for line in text if number in line] == [
         f"  2026-11-23 10:00 (+08:00)  {number} 3-2-1502 张先生 138****5678  重要投诉一小时内转呈部门主管  〔客服专员、客服中心主管〕",
         f"  2026-11-26 09:00 (+08:00)  {number} 3-2-1502 张先生 138****5678  处理完毕投诉  〔部门主管、客服中心主管、管理处主任〕"]

@@ -267,15 +267,17 @@ def list_records(form_id: str | None, state: str | None, overdue: bool, fmt: str
 
 
 @cli.command("todo")
+@click.option("--person", help="只列此人的待办 only this person's own tasks (a name from the roster)")
 @FORMAT_X
 @OUTPUT
 @NOW
 @with_root
-def todo_cmd(fmt: str, output: Path | None, now_text: str | None, root: Path) -> None:
-    """待办事项 The to-do list: overdue, due soon, upcoming.
+def todo_cmd(person: str | None, fmt: str, output: Path | None, now_text: str | None, root: Path) -> None:
+    """待办事项 The to-do list: overdue, due today, due soon, later.
 
     \b
     例 Examples:  formflow todo --format json
+                  formflow todo --person 刘强
                   formflow todo --format xlsx -o 待办.xlsx
     """
     import json
@@ -284,6 +286,12 @@ def todo_cmd(fmt: str, output: Path | None, now_text: str | None, root: Path) ->
     app = open_app(root)
     now = now_from(now_text, app.defs.settings.timezone)
     tasks = app.todo(now)
+    if person is not None:
+        from formflow.render.todolist import tasks_for
+
+        if app.defs.settings.person(person) is None:
+            raise click.BadParameter(f"“{person}”不在人员名册中 not on the roster", param_hint="--person")
+        tasks = tasks_for(app.defs, tasks, person)
     if target is not None:
         from formflow import exporting
 
@@ -295,7 +303,7 @@ def todo_cmd(fmt: str, output: Path | None, now_text: str | None, root: Path) ->
     if fmt == "json":
         click.echo(json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
         return
-    for line in app.todo_lines(tasks):
+    for line in app.todo_lines(tasks, now):
         click.echo(line)
 
 

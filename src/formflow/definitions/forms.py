@@ -28,7 +28,7 @@ _TYPE_KEYS = {
     "max_length": {"text", "textarea"},
     "min_choices": {"multichoice"}, "max_choices": {"multichoice"},
     "columns": {"table"}, "min_rows": {"table"}, "max_rows": {"table"},
-    "seal": {"signature"}, "with_date": {"signature"}, "text": {"note"},
+    "seal": {"signature"}, "with_date": {"signature"}, "text": {"note"}, "roles": {"staff"}, "department": {"staff"},
 }
 #: Most characters of a text field without its own ``max_length`` (documented in the schema): a line
 #: of text holds a name, an address, a short phrase; a long text a letter of a few pages. An unbounded text
@@ -81,6 +81,11 @@ class Field:
     print: PrintHints = PrintHints()
     #: ``name`` / ``phone``: the field holds the resident's name or phone (see the schema).
     resident: str = ""
+    #: ``calculate``: the expression the value is computed from (number fields).
+    calculate: Expression | None = None
+    #: A ``staff`` field: the roles and the department of the people it takes (empty: anyone on the roster).
+    roles: tuple[str, ...] = ()
+    department: str = ""
 
     @property
     def holds_data(self) -> bool:
@@ -237,6 +242,9 @@ class _FormBuilder:
             self.error(keys, "说明需要 'text' a note needs 'text'")
         if ftype in PAPER_ONLY and raw.get("required") not in (None, False):
             self.error((*keys, "required"), f"{ftype} 只用于纸质表，不能必填 is paper-only and cannot be required", "删除 required remove it")
+        if "calculate" in raw and ftype not in _NUMBER_TYPES:
+            self.error((*keys, "calculate"), f"calculate 只用于数字字段 is for number fields (integer, decimal, "
+                       f"money), not {ftype}")
         if "constraint_message" in raw and "constraint" not in raw:
             self.error((*keys, "constraint_message"), "有 constraint_message 但没有 constraint has no constraint", "添加 constraint 或删除此键")
         for low, high in (("min", "max"), ("min_rows", "max_rows"), ("min_choices", "max_choices")):
@@ -264,6 +272,9 @@ class _FormBuilder:
             columns=columns, min_rows=raw.get("min_rows", 0), max_rows=raw.get("max_rows"),
             seal=raw.get("seal", False), with_date=raw.get("with_date", True), text=raw.get("text", ""),
             print=_hints(raw.get("print")), resident=raw.get("resident", ""),
+            calculate=self.expression((*keys, "calculate"), raw["calculate"], row_names) if "calculate" in raw
+            else None,
+            roles=tuple(raw.get("roles", ())), department=raw.get("department", ""),
         )
 
     def number(self, raw: dict) -> NumberPattern:

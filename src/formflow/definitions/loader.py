@@ -17,7 +17,7 @@ from pathlib import Path
 from formflow.definitions.choices import ChoiceList, load_choice_file
 from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
-from formflow.definitions.checking import check_schema
+from formflow.definitions.checking import check_schema, suggest
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import Settings, load_settings
 from formflow.definitions.units import UNITS_FILE, UnitRegister, cached_register, keep_register, load_units
@@ -124,6 +124,16 @@ def _check_defaults(doc: Document, form: Form, settings: Settings, problems: lis
     now = dt.datetime(2000, 1, 1, tzinfo=settings.timezone)
 
     def check(field: Field, keys: tuple) -> None:
+        if field.type == "staff":
+            for i, role in enumerate(field.roles):
+                if role not in settings.roles:
+                    problems.append(doc.problem((*keys, "roles", i), f"未知的角色 unknown role {role!r}",
+                                                suggest(role, settings.roles)))
+            if field.department and settings.departments and field.department not in settings.departments:
+                problems.append(doc.problem((*keys, "department"), f"未知的部门 unknown department "
+                                            f"{field.department!r}", suggest(field.department, settings.departments)))
+            if field.default == "me":
+                return  # whoever signs: known only when a form is filled
         if field.default is not None:
             try:
                 read_value(field, field.default, settings, now)

@@ -23,6 +23,8 @@ FIELD_TYPES = {
     "mobile": "手机号 mainland mobile phone number: 11 digits starting with 1",
     "id_number": "身份证号 18-character resident ID number, check digit verified",
     "unit": "房号 unit number, checked against the settings' `unit_pattern` (and `choices` when given)",
+    "staff": "人员 a person on the roster (formflow.yaml `staff`), active, with one of `roles` and in `department` "
+             "when given; a drop-down on the desk (`default: me`: the person signed in, or who signs a file)",
     "table": "表格 repeat group: rows of `columns` sub-fields, `min_rows`..`max_rows`",
     "signature": "签字/盖章 signature or seal box; paper only, never filled digitally",
     "note": "说明 static text printed on the form; holds no value",
@@ -98,6 +100,12 @@ def _field_schema(*, in_table: bool) -> dict:
         "constraint": {**_EXPR, "description": "Expression that must hold for a filled value; `${.}` is this "
                        "field's value, e.g. `${.} >= ${planned_start}`."},
         "constraint_message": {"type": "string", "description": "Chinese message shown when `constraint` fails."},
+        "calculate": {**_EXPR, "description": "Expression the value is computed from (a number field): "
+                      "`${unit_price} * ${quantity}`, a line total `${mat_price} * ${mat_qty}` in a table's column, "
+                      "a table's total `total(${materials}, 'mat_amount')`. The engine fills it in when it can "
+                      "be computed (every value it reads is filled) and refuses a different value, naming the "
+                      "expected one; the desk shows it computed, not typed. Rounded to the field's decimals "
+                      "(money: 2, half up)."},
         "default": {"description": "Value used when the field is left empty. For date/time/datetime fields "
                     "`today` / `now` mean the time the form is filled."},
         "hint": {"type": "string", "description": "Short help shown under the field and in fill-in templates."},
@@ -111,6 +119,10 @@ def _field_schema(*, in_table: bool) -> dict:
         "decimals": {"type": "integer", "minimum": 0, "maximum": 6,
                      "description": "Decimal places a `decimal` field keeps (default 2)."},
         "unit_label": {"type": "string", "description": "Unit printed after a number, e.g. 元, 平方米, 度."},
+        "roles": {"type": "array", "items": {"type": "string"}, "uniqueItems": True, "minItems": 1,
+                  "description": "A `staff` field: only people with one of these roles (keys of `roles` in "
+                  "formflow.yaml), e.g. `[repair]` for 维修人员."},
+        "department": {"type": "string", "description": "A `staff` field: only people of this department."},
         "max_length": {"type": "integer", "minimum": 1,
                        "description": "Most characters a `text` / `textarea` may have (default 200 for `text`, "
                        "5000, a few printed pages, for `textarea`: a form is not the place for a whole document, "

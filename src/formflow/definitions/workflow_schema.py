@@ -85,6 +85,19 @@ WORKFLOW_SCHEMA: dict = {
                 },
             },
         },
+        "responsible": {
+            "type": "object", "additionalProperties": False,
+            "description": "Who a record's tasks go to, beyond the roles its clocks name (`who`).",
+            "properties": {
+                "person": {"type": "string", "description": "A `staff` field naming the person the record is "
+                           "assigned to (e.g. 维修人员): a task whose roles that person holds goes to them alone."},
+                "department": {"type": "string", "description": "A field naming the department the record is "
+                               "routed to (e.g. 转交部门): a task for one of `department_roles` goes only to "
+                               "the people of that department who hold the role, not to every holder of it."},
+                "department_roles": {**_ROLES, "description": "The roles held department by department "
+                                     "(e.g. `[dept_head]`); other roles (客服专员, 主管) are the whole office's."},
+            },
+        },
         "corrections": {
             "type": "object", "additionalProperties": False, "required": ["roles"],
             "description": "Who may correct stored values (更正, action `correct` in a submission, or on the desk): "

@@ -100,6 +100,8 @@ class Workflow:
     source: str = ""
     #: ``corrections``: who may correct stored values (更正) and which (empty: every field); ``None``: nobody.
     corrections: Corrections | None = None
+    #: ``responsible``: the fields naming the person and the department a record's tasks go to.
+    responsible: Responsible | None = None
 
     @property
     def initial(self) -> State:
@@ -118,6 +120,15 @@ class Workflow:
         if self.states[state].final:
             return [a for a in self.actions.values() if a.sources is not None and state in a.sources]
         return [a for a in self.actions.values() if a.sources is None or state in a.sources]
+
+
+@dataclass(frozen=True)
+class Responsible:
+    """Which fields say who a record's tasks go to (see ``responsible`` in the schema)."""
+
+    person: str = ""
+    department: str = ""
+    department_roles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -253,11 +264,21 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
         for i, f in enumerate(raw.get("fields", ())):
             b.field(("corrections", "fields", i), f)
         corrections = Corrections(tuple(raw["roles"]), tuple(raw.get("fields", ())))
+    responsible = None
+    if "responsible" in data:
+        raw = data["responsible"]
+        for part in ("person", "department"):
+            if part in raw:
+                b.field(("responsible", part), raw[part])
+        for i, r in enumerate(raw.get("department_roles", ())):
+            b.role(("responsible", "department_roles", i), r)
+        responsible = Responsible(raw.get("person", ""), raw.get("department", ""),
+                                  tuple(raw.get("department_roles", ())))
     if "correct" in actions:
         b.error(("actions", "correct"), "操作键 correct 已保留给“更正” the key 'correct' is reserved for corrections",
                 "改用其他键，更正用 corrections 设置 rename it; corrections are set with `corrections:`")
     workflow = Workflow(data["form"], data["version"], states, actions, clocks, renamed,
-                        data.get("change_note", ""), doc.path, corrections)
+                        data.get("change_note", ""), doc.path, corrections, responsible)
     if len(initials) == 1:
         _lint(b, workflow)
     return workflow, b.problems

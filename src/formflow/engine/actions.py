@@ -26,7 +26,14 @@ from formflow.engine.records import (
     replay,
     typed_values,
 )
-from formflow.engine.validate import DataProblem, Validated, to_plain, validate_data
+from formflow.engine.validate import (
+    DataProblem,
+    Validated,
+    calculated_changes,
+    to_plain,
+    validate_data,
+    without_calculated,
+)
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
         if key not in action.fields:
             can = "、".join(f"「{labels.get(f, f)}」({f})" for f in action.fields) or "无"
             refuse(key, f"「{labels.get(key, key)}」", f"「{action.label}」时不能填写此项；可填写：{can}")
-    merged = {**view.values, **{k: v for k, v in data.items() if k in action.fields}}
+    merged = {**without_calculated(form, view.values), **{k: v for k, v in data.items() if k in action.fields}}
     result = validate_data(form, merged, defs.settings, at)
     touched = set(data) | set(action.requires)
     # Also a stored value this action makes wrong (re-grading a complaint 重大 leaves the resident's deadline,
@@ -169,6 +176,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
 
     changes = to_plain({k: values[k] for k in data if k in values})
     changes.update({k: None for k in data if k not in values})
+    changes.update({k: v for k, v in calculated_changes(form, view.values, values).items() if k not in changes})
     follow_ups: list[FollowUp] = []
     parent_actions: list[ParentAction] = []
     def effect_value(key: str, expr) -> Any:
@@ -236,7 +244,7 @@ def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: 
         refuse("at", "「办理时间」", f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}")
     if problems:
         raise ActionRefused(problems)
-    merged = {**view.values, **data}
+    merged = {**without_calculated(form, view.values), **data}
     result = validate_data(form, merged, defs.settings, at)
     before = {str(p) for p in validate_data(form, view.values, defs.settings, at).problems}
     problems += [p for p in result.problems if p.key.split(".")[0].split("[")[0] in data and str(p) not in before]
@@ -244,6 +252,8 @@ def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: 
         raise ActionRefused(problems)
     changes = to_plain({k: result.values[k] for k in data if k in result.values})
     changes.update({k: None for k in data if k not in result.values})
+    changes.update({k: v for k, v in calculated_changes(form, view.values, result.values).items()
+                    if k not in changes})
     changes = {k: v for k, v in changes.items() if v != view.values.get(k)}
     if not changes:
         raise ActionRefused([DataProblem("data", "「更正」", "要更正的内容与现在记录的相同，无需更正")])

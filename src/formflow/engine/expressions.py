@@ -10,7 +10,8 @@ the value of the field a constraint belongs to. Examples::
     len(${workers}) >= 1 and '卫生间(防水)' in ${items}
 
 Functions: ``len(x)``, ``filled(x)`` (not empty), ``today()``, ``date('2026-01-01')`` (or ``date(${a_datetime})``, its day),
-``days(a, b)`` (whole days from date ``a`` to ``b``). An empty field is ``None``; a
+``days(a, b)`` (whole days from date ``a`` to ``b``), ``total(${table}, 'column')`` (the sum of a table's column,
+for a ``calculate:``). An empty field is ``None``; a
 comparison with an empty field is false rather than an error, so conditions on fields not
 yet filled read naturally.
 
@@ -125,8 +126,20 @@ def _modulo(a: Any, b: Any) -> Any:
 #: simpleeval's operators with growth and formatting bounded (its own extension point).
 OPERATORS = {**simpleeval.DEFAULT_OPERATORS, ast.Mult: _repeat, ast.Add: _join, ast.Mod: _modulo}
 
+def _total(rows: Any, column: str) -> Any:
+    """The sum of ``column`` over the rows of a table, or ``None`` while a row has no value there (or there are
+    no rows): a total is computed only when every line has its amount."""
+    if not isinstance(rows, (list, tuple)) or not rows or not isinstance(column, str):
+        return None
+    found = [row.get(column) if isinstance(row, Mapping) else None for row in rows]
+    if any(v is None or v == "" or isinstance(v, bool) for v in found):
+        return None
+    return sum(found[1:], found[0])
+
+
 #: Functions an expression may call; ``today``/``now``/``number`` are bound per evaluation.
-FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "today": None, "now": None, "number": None}
+FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "total": _total, "today": None,
+             "now": None, "number": None}
 
 
 @dataclass(frozen=True)
@@ -308,9 +321,18 @@ def _say(node: ast.AST, labels: Mapping[str, str], this: str) -> str:
             return "今天"
         if node.func.id == "date" and args:
             return args[0]
+        if node.func.id == "total" and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
+            column = str(node.args[1].value)
+            return f"{args[0]}各行「{labels.get(column, column)}」之和"
+    if isinstance(node, ast.BinOp) and type(node.op) in _ARITHMETIC:
+        return f"{say(node.left)} {_ARITHMETIC[type(node.op)]} {say(node.right)}"
     if isinstance(node, ast.Name) or not hasattr(ast, "unparse"):
         return ""
     text = ast.unparse(node)
-    for name, label in labels.items():
-        text = text.replace(name, f"「{label}」")
+    # Whole names only, longest first: "unit" must not eat into "unit_price".
+    for name in sorted(labels, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", f"「{labels[name]}」", text)
     return text.replace(THIS, this)
+
+
+_ARITHMETIC = {ast.Add: "+", ast.Sub: "−", ast.Mult: "×", ast.Div: "÷"}

@@ -245,3 +245,35 @@ def read_unit(field: Field, value: Any, settings) -> str:
         hint = f"；相近的房号：{'、'.join(near)}" if near else ""
         raise BadValue(f"房号 {found} 不在房屋清单中{hint}。请核对房号；确是新的房屋，请主管先加入房屋清单")
     return found
+
+
+def eligible(field: Field, settings) -> list:
+    """The active people of the roster a ``staff`` field takes (its roles and department)."""
+    return [p for p in settings.staff if p.active and (not field.roles or set(p.roles) & set(field.roles))
+            and (not field.department or p.department == field.department)]
+
+
+def read_staff(field: Field, value: Any, settings) -> str:
+    """A name from the roster: active, with one of the field's roles, of its department. A file accepted once
+    replays whoever it named (``plausibility`` off): people leave, their records stay."""
+    name = _text(value)
+    if not settings.plausibility:
+        return name
+    people = eligible(field, settings)
+    if any(p.name == name for p in people):
+        return name
+    choices = "、".join(p.name for p in people) or "（名册中没有符合的人员，请主管补充）"
+    person = settings.person(name)
+    if person is None:
+        return _refuse_name(name, choices, people)
+    need = "、".join(settings.roles.get(r, r) for r in field.roles)
+    where = f"{field.department}的" if field.department else ""
+    raise BadValue(f"{name}不是{where}{need or '可选人员'}；可选：{choices}")
+
+
+def _refuse_name(name: str, choices: str, people: list) -> str:
+    import difflib
+
+    near = difflib.get_close_matches(name, [p.name for p in people], n=1, cutoff=0.5)
+    hint = f"（是不是“{near[0]}”？）" if near else ""
+    raise BadValue(f"“{name}”不在人员名册中或已离职{hint}；可选：{choices}")

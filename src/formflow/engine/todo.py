@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar as months
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from formflow.definitions.forms import form_labels
 from formflow.definitions.workflows import Duty
@@ -36,12 +36,18 @@ class Task:
     #: The resident's name and phone on the record (the form's ``resident:`` fields), for calling back.
     name: str = ""
     phone: str = ""
+    #: Who it goes to beyond its roles (the workflow's ``responsible``): the person assigned, the department
+    #: routed to, and which of ``who`` are held department by department.
+    assignee: str = ""
+    department: str = ""
+    scoped: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         """The task as the JSON of ``formflow todo --format json``."""
         return {"record": self.record, "form": self.form, "task": self.task, "who": list(self.who),
                 "due": self.due.isoformat(), "status": self.status, "unit": self.unit, "clock": self.clock,
-                "name": self.name, "phone": self.phone, "explanation": list(self.explanation)}
+                "name": self.name, "phone": self.phone, "assignee": self.assignee, "department": self.department,
+                "explanation": list(self.explanation)}
 
 
 #: Replayed views, typed values and labels of records read before, by record number: the to-do list is
@@ -84,10 +90,42 @@ def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:
     form = defs.forms[record.form]
     resident = tuple(str(view.values.get(k) or "") if k else "" for k in (form.resident_field("name"),
                                                                          form.resident_field("phone")))
+    rules = workflow.responsible
+    assigned = ("", "", ())
+    if rules is not None:
+        assigned = (str(view.values.get(rules.person) or "") if rules.person else "",
+                    str(view.values.get(rules.department) or "") if rules.department else "", rules.department_roles)
     for clock in record_clocks(view, typed, workflow, defs.calendar, now, labels):
         if clock.open:
-            tasks.append(_task(record, clock, view.values.get("unit", ""), defs.settings.roles, resident))
+            task = _task(record, clock, view.values.get("unit", ""), defs.settings.roles, resident)
+            if rules is not None:
+                task = replace(task, assignee=assigned[0], department=assigned[1],
+                               scoped=tuple(r for r in task.who if r in assigned[2]))
+            tasks.append(task)
     return tasks
+
+
+def is_mine(task: Task, person, settings) -> bool:
+    """Whether ``task`` is on ``person``'s own list.
+
+    They must hold one of its roles. The roles of the person a record is assigned to are theirs alone (a repair
+    dispatched to 张伟 is not 孙磊's; its 部门主管 and, once late, the supervisor are still told); a task whose
+    roles held here are all department-bound (部门主管) goes only to that role in the department the record is
+    routed to (工程维修部's head, not 秩序维护部's)."""
+    matched = set(person.roles) & set(task.who)
+    if not matched:
+        return False
+    if task.assignee:
+        if person.name == task.assignee:
+            return True
+        assignee = settings.person(task.assignee)
+        if assignee is not None:
+            matched -= set(assignee.roles)
+            if not matched:
+                return False
+    if task.department and matched <= set(task.scoped):
+        return person.department == task.department
+    return True
 
 
 def _task(record: Record, clock: ClockState, unit: str, roles: Mapping[str, str],

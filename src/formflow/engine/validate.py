@@ -11,13 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from formflow.definitions.forms import Field, Form, form_labels
 from formflow.definitions.settings import Settings
 from formflow.engine import fieldtypes as ft
-from formflow.engine.expressions import describe, holds
+from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
+
+
+#: ``default: me`` of a ``staff`` field: the person who signs the submission (filled in by the intake).
+ME = "me"
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,8 @@ def read_value(field: Field, raw: Any, settings: Settings, now: dt.datetime) -> 
             return ft.read_id_number(field, raw)
         case "unit":
             return ft.read_unit(field, raw, settings)
+        case "staff":
+            return ft.read_staff(field, raw, settings)
     kind = "签名/盖章栏" if field.type == "signature" else "说明文字"
     raise ft.BadValue(f"此项是纸质表上的{kind}，只在纸上填写，不能填入数据")
 
@@ -124,7 +130,7 @@ class _Checker:
                 self.add(key, label, str(exc))
                 values[field.name] = _UNREADABLE
         for field in fields:
-            if field.name not in values and field.default is not None and field.holds_data:
+            if field.name not in values and field.default is not None and field.holds_data and field.default != ME:
                 try:
                     values[field.name] = read_value(field, field.default, self.settings, self.now)
                 except ft.BadValue:
@@ -138,6 +144,10 @@ class _Checker:
                 except ft.BadValue as exc:
                     self.add(key, label, str(exc))
                     values[field.name] = _UNREADABLE
+        for field in fields:  # computed values, in the form's order (a total after the lines it adds up)
+            if field.calculate is not None and values.get(field.name) is not _UNREADABLE:
+                self.calculated(field, values, scope, f"{prefix}{field.name}", f"{label_prefix}「{field.label}」",
+                                applies.get(field.name, True))
         for field in fields:
             key, label = f"{prefix}{field.name}", f"{label_prefix}「{field.label}」"
             shown = applies.get(field.name, True) and (field.show_if is None or holds(field.show_if, scope, today=self.today))
@@ -162,6 +172,26 @@ class _Checker:
                 self.add(key, label, field.constraint_message or f"不符合要求：应满足 {describe(field.constraint, self.labels)}")
         return values
 
+    def calculated(self, field: Field, values: dict[str, Any], scope: dict[str, Any], key: str, label: str,
+                   applies: bool) -> None:
+        """Fill in ``field``'s computed value, or say what it should be when the one given differs."""
+        if not applies or (field.show_if is not None and not holds(field.show_if, scope, today=self.today)):
+            return
+        try:
+            computed = evaluate(field.calculate, scope, today=self.today, now=self.now)
+        except EVALUATION_ERRORS:
+            return  # not computable from these values (a text where a number is needed): nothing to say
+        expected = _rounded(field, computed)
+        if expected is None:
+            return  # a value it reads is not filled yet
+        given = values.get(field.name)
+        if given is None:
+            values[field.name] = scope[field.name] = expected
+        elif Decimal(str(given)) != expected:
+            how = describe(field.calculate, self.labels)
+            self.add(key, label, f"应为 {_shown(field, expected)}（{how}），填写的是 {_shown(field, given)}")
+            values[field.name] = scope[field.name] = expected  # later totals from what it should be, not the typo
+
     def table(self, field: Field, value: Any, key: str, label: str, outer: Mapping[str, Any]) -> list[dict]:
         if isinstance(value, dict):
             value = [value]
@@ -177,6 +207,31 @@ class _Checker:
 
 
 _UNREADABLE = object()
+
+
+def _rounded(field: Field, value: Any) -> Decimal | int | None:
+    """A computed number as the field stores it: money to the fen, a decimal to its places (half up), an integer
+    only when whole; ``None`` for anything else (an empty input made the result empty)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    number = Decimal(str(value))
+    if not number.is_finite():
+        return None
+    if field.type == "integer":
+        return int(number) if number == number.to_integral_value() else None
+    places = 2 if field.type == "money" else field.decimals
+    return number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def _shown(field: Field, value: Any) -> str:
+    """A number as a message shows it: ``1,280.00 元``."""
+    unit = field.unit_label or ("元" if field.type == "money" else "")
+    try:
+        number = Decimal(str(value))
+        text = f"{number:,.2f}" if field.type == "money" else f"{number:,}"
+    except (ArithmeticError, ValueError):
+        text = str(value)
+    return f"{text} {unit}".strip()
 
 
 def validate_data(form: Form, data: Any, settings: Settings, now: dt.datetime) -> Validated:
@@ -202,6 +257,44 @@ def validate_data(form: Form, data: Any, settings: Settings, now: dt.datetime) -
     position = {f.name: i for i, f in enumerate(all_fields)}
     ordered = sorted(checker.problems, key=lambda p: position.get(p.key.split(".")[0].split("[")[0], -1))
     return Validated(values, tuple(ordered))
+
+
+def signed(form: Form, data: Any, by: str) -> Any:
+    """``data`` with the ``staff`` fields whose ``default`` is ``me`` and that are left empty set to ``by``, the
+    person who signs the submission (the form means them: 接待人, 接单人, 经办人)."""
+    if not isinstance(data, dict) or not by:
+        return data
+    mine = [f.name for f in form.iter_fields() if f.type == "staff" and f.default == ME and ft.is_empty(data.get(f.name))]
+    return {**data, **{name: by for name in mine}} if mine else data
+
+
+def without_calculated(form: Form, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored ``values`` without what ``calculate:`` computes (top-level fields, and columns of table rows), so
+    validating them again computes those afresh from the values an action or a correction changes."""
+    out = {}
+    for key, value in values.items():
+        f = form.fields.get(key)
+        if f is not None and f.calculate is not None:
+            continue
+        if f is not None and f.type == "table" and isinstance(value, list):
+            computed = {c.name for c in f.columns if c.calculate is not None}
+            if computed:
+                value = [{k: v for k, v in row.items() if k not in computed} if isinstance(row, dict) else row
+                         for row in value]
+        out[key] = value
+    return out
+
+
+def calculated_changes(form: Form, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """Plain values of the computed top-level fields that differ between stored ``before`` and typed ``after``
+    (``None``: no longer computed)."""
+    changes = {}
+    for f in form.iter_fields():
+        if f.calculate is not None:
+            new = to_plain(after[f.name]) if f.name in after else None
+            if new != before.get(f.name):
+                changes[f.name] = new
+    return changes
 
 
 def to_plain(value: Any) -> Any:

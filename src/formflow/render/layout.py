@@ -12,7 +12,7 @@ from typing import Any
 from formflow.definitions.forms import Field, Section
 from formflow.definitions.schema import PAPER_ONLY
 from formflow.engine.expressions import describe
-from formflow.render.values import format_value
+from formflow.render.values import capital_rmb, format_value
 
 #: The page is cut into this many columns; a field of width 1/2 takes 12, its label 4.
 GRID = 24
@@ -88,6 +88,8 @@ def _cell(field: Field, span: int, values: Mapping[str, Any] | None, settings, l
         cell["input"] = _blank_input(field, settings)
     else:
         cell["value"] = format_value(field, values.get(field.name), settings.timezone)
+        if field.type == "money" and cell["value"]:  # on paper an amount is also written in capitals
+            cell["capitals"] = capital_rmb(values.get(field.name))
     return cell
 
 

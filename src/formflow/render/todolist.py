@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from formflow.definitions.loader import Definitions
-from formflow.engine.todo import Task
+from formflow.engine.todo import Task, is_mine
 from formflow.render.context import settings_context
 from formflow.render.values import local, mask
 
@@ -31,7 +31,11 @@ def who_roles(defs: Definitions, who: str | None) -> tuple[str, set[str] | None]
 
 
 def tasks_for(defs: Definitions, tasks: Iterable[Task], who: str | None) -> list[Task]:
-    """The tasks for ``who`` (a staff name or a role key); all tasks when ``who`` is empty."""
+    """The tasks for ``who``: a person's own (:func:`~formflow.engine.todo.is_mine`: assigned to them, or of
+    their roles and, for department-bound roles, their department), a role key's, or all when empty."""
+    person = defs.settings.person(who) if who else None
+    if person is not None:
+        return [t for t in tasks if is_mine(t, person, defs.settings)]
     _, roles = who_roles(defs, who)
     return [t for t in tasks if roles is None or roles & set(t.who)]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from markupsafe import Markup
@@ -87,3 +87,61 @@ def format_value(field: Field, value: Any, tz) -> str:
     if isinstance(value, (list, tuple)):
         return "、".join(str(v) for v in value)
     return str(value)
+
+
+_DIGITS = "零壹贰叁肆伍陆柒捌玖"
+_SMALL = ("", "拾", "佰", "仟")
+_GROUPS = ("", "万", "亿", "万亿")
+
+
+def _group(number: int) -> str:
+    """0–9999 in capitals, with 零 for gaps inside (1005 → 壹仟零伍)."""
+    out, zero = "", False
+    for position in range(3, -1, -1):
+        digit = number // 10 ** position % 10
+        if digit:
+            out += ("零" if zero and out else "") + _DIGITS[digit] + _SMALL[position]
+            zero = False
+        else:
+            zero = True
+    return out
+
+
+def capital_rmb(value: Any) -> str:
+    """An amount in 人民币大写, as receipts and contracts write it: ``1,280.50`` → ``壹仟贰佰捌拾元伍角``,
+    ``10,000`` → ``壹万元整``, ``1,005.30`` → ``壹仟零伍元叁角``, ``0.05`` → ``伍分`` ("" for what is not an
+    amount; a negative one starts with 负)."""
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return ""
+    if not amount.is_finite() or abs(amount) >= Decimal(10) ** 16:
+        return ""
+    sign, amount = ("负" if amount < 0 else ""), abs(amount)
+    yuan, cents = int(amount), int((amount * 100) % 100)
+    jiao, fen = divmod(cents, 10)
+    text = ""
+    groups = []
+    while yuan:
+        groups.append(yuan % 10000)
+        yuan //= 10000
+    for index in range(len(groups) - 1, -1, -1):
+        part = groups[index]
+        if part:
+            if text and part < 1000 and not text.endswith("零"):  # 壹万零伍佰: the group's thousands are 0
+                text += "零"
+            text += _group(part) + _GROUPS[index]
+        elif text and not text.endswith("零"):
+            text += "零"
+    text = text.rstrip("零")
+    if text:
+        text += "元"
+    if not jiao and not fen:
+        return sign + (text or "零元") + "整"
+    if jiao:
+        text += _DIGITS[jiao] + "角"
+    elif text:
+        text += "零"
+    if fen:
+        text += _DIGITS[fen] + "分"
+    return sign + text

@@ -63,6 +63,7 @@ class DeskApp:
         r.add("GET", r"/submitted/([A-Za-z0-9_-]{1,40})", self.submitted)
         r.add("GET", r"/todo/([^/]+)", self.todo_file)
         r.add("POST", r"/who", self.choose_person)
+        r.add("POST", rf"/duties/{_NAME}/done", self.duty_done)
         residents.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------------
@@ -167,7 +168,8 @@ class DeskApp:
     def start(self, request: Request) -> Response:
         defs = self.desk.defs()
         now = self.desk.now()
-        context = pages.start_context(defs, self.desk.app(), now)
+        context = pages.start_context(defs, self.desk.app(), now, self.person(request),
+                                      everyone=request.query.first("all") == "1")
         mine, others = pages.todo_links(self.desk.todo_files(), self.person(request))
         return self.render("start.html", request, now=pages.short(now, defs.settings), todo_files=mine,
                            other_todo_files=others, **context)
@@ -185,6 +187,10 @@ class DeskApp:
         defs, form = self.form_of(form_id)
         if check is None:
             values = fx.defaults(form, defs.settings)
+            me = self.person(request)
+            for f in form.iter_fields():  # `default: me`: the person signed in at this desk
+                if f.type == "staff" and f.default == "me":
+                    values[f.name] = me.name if me else ""
             hidden = fx.hidden(form, values, {}, defs.settings, self.desk.now())
             controls = pages.Controls(values, {}, hidden, defs.settings, labels=form_labels(form))
             chosen, general, texts = (self.person(request).name if self.person(request) else ""), [], []
@@ -266,6 +272,8 @@ class DeskApp:
         waiting_pdf = (outcome.status == "stored" and defs.settings.record_pdfs
                        and not all(link["pdf"] for link in links) and time.monotonic() - ticket.created < PDF_WAIT)
         title = defs.forms[ticket.target].title if ticket.kind == "form" and ticket.target in defs.forms else ""
+        if ticket.kind == "duty":
+            title = defs.duties[ticket.target].label if ticket.target in defs.duties else ticket.target
         action = ""
         if ticket.kind == "action":
             record = self.desk.record(ticket.target)
@@ -285,6 +293,19 @@ class DeskApp:
             kind += "; charset=utf-8"
         return Response(path.read_bytes(), 200, kind,
                         [("Content-Disposition", f"inline; filename*=UTF-8''{quote(name)}")])
+
+    def duty_done(self, request: Request, key: str) -> Response:
+        """A recurring duty marked done by the person at this desk (the engine checks their role)."""
+        defs = self.desk.defs()
+        duty = defs.duties.get(key)
+        if duty is None:
+            raise HTTPError(404, "没有这项周期性工作")
+        person = self.person(request)
+        if person is None:
+            raise HTTPError(403, "请先在页面右上角“我是”中选择您的姓名")
+        doc = {"duty": key, "by": person.name, "at": self.desk.now().isoformat(timespec="seconds")}
+        ticket = self.processor.submit(doc, f"duty-{key}", "duty", key)
+        return Response.redirect(f"/submitted/{ticket.id}")
 
     def choose_person(self, request: Request) -> Response:
         name = request.form.first("person").strip()

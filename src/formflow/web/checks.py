@@ -37,6 +37,7 @@ class Check:
     general: list[str] = field(default_factory=list)
     hidden: set[str] = field(default_factory=set)
     texts: list[str] = field(default_factory=list)  # every problem in full, for the summary
+    computed: dict[str, str] = field(default_factory=dict)  # control name → a computed value (calculate:)
 
     @property
     def shown_hidden(self) -> set[str]:
@@ -68,11 +69,26 @@ class Check:
     def as_json(self) -> dict:
         """The answer of the live-check endpoints."""
         return {"ok": self.ok, "general": self.general, "hidden": sorted(self.hidden), "texts": self.texts,
-                "problems": [{"name": n, "message": m} for n, messages in self.problems.items() for m in messages]}
+                "problems": [{"name": n, "message": m} for n, messages in self.problems.items() for m in messages],
+                "computed": self.computed}
 
 
 def _moment(now: dt.datetime) -> str:
     return now.isoformat(timespec="seconds")
+
+
+def computed_controls(form: Form, values: dict[str, Any], rows: dict[str, list[str]]) -> dict[str, str]:
+    """What ``calculate:`` gave, by the control that shows it (``materials.7.mat_amount``), as plain text."""
+    out = {}
+    for f in form.iter_fields():
+        if f.calculate is not None and f.name in values:
+            out[f.name] = str(values[f.name])
+        if f.type == "table" and isinstance(values.get(f.name), list):
+            for i, row in enumerate(values[f.name], start=1):
+                for c in f.columns:
+                    if c.calculate is not None and c.name in row:
+                        out[fx.place(f"{f.name}[{i}].{c.name}", rows)] = str(row[c.name])
+    return out
 
 
 def check_new(defs: Definitions, form: Form, values: fx.MultiDict, now: dt.datetime) -> Check:
@@ -82,9 +98,12 @@ def check_new(defs: Definitions, form: Form, values: fx.MultiDict, now: dt.datet
            "data": posted.data}
     check = Check(doc, posted)
     checked, problems = read_content(envelope_yaml(doc).encode("utf-8"), "desk.yaml", defs, now)
-    found = checked[0].validated.problems if checked and checked[0].validated is not None else ()
+    validated = checked[0].validated if checked else None
+    found = validated.problems if validated is not None else ()
     for problem in found:
         check.add(problem)
+    if validated is not None:
+        check.computed = computed_controls(form, validated.values, posted.rows)
     data_texts = {str(p) for p in found}
     for text in problems:
         if text not in data_texts:

@@ -13,6 +13,8 @@ from formflow.definitions.loader import Definitions
 from formflow.definitions.settings import Settings, Staff
 from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.numbering import SAFE_NUMBER
+from formflow.engine.fieldtypes import eligible
+from formflow.engine.todo import is_mine
 from formflow.engine.unitspelling import canonical
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.expressions import Expression, describe
@@ -49,18 +51,23 @@ def who_words(defs: Definitions, roles: tuple[str, ...]) -> str:
     return "、".join(defs.settings.roles.get(r, r) for r in roles)
 
 
-def start_context(defs: Definitions, app, now: dt.datetime) -> dict:
-    """Forms by title, the to-do list (overdue first) and the most recent records."""
+def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None = None, everyone: bool = False) -> dict:
+    """Forms by title, the to-do list (overdue first) and the most recent records; with ``person`` (and not
+    ``everyone``) only their own tasks (:func:`~formflow.engine.todo.is_mine`)."""
     tasks = []
-    for task in app.todo(now):
+    office = app.todo(now)
+    mine = [t for t in office if is_mine(t, person, defs.settings)] if person is not None else office
+    for task in (office if everyone or person is None else mine):
         duty = defs.duties.get(task.clock) if not task.form else None
         tasks.append({"record": duty.label if duty else task.record, "link": bool(SAFE_NUMBER.match(task.record)),
+                      "duty": duty.key if duty and person is not None and set(person.roles) & set(duty.who) else "",
                       "form": defs.forms[task.form].title if task.form in defs.forms else "周期性工作",
                       "task": task.task, "status": task.status, "status_label": STATUS_LABELS[task.status],
                       "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
                       "unit_link": unit_link(defs, task.unit), "name": task.name, "phone": task.phone,
                       "explanation": task.explanation})
-    return {"forms": list(defs.forms.values()), "tasks": tasks,
+    return {"forms": list(defs.forms.values()), "tasks": tasks, "mine": person is not None and not everyone,
+            "office_count": len(office), "mine_count": len(mine),
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
             "recent": [record_row(defs, r, state) for r, state in app.recent(RECENT)], "total": app.store.count()}
 
@@ -163,6 +170,10 @@ class Controls:
     def condition(self, f: Field) -> str:
         """When a conditionally required field is required, in words (``「维修区域」为“户内”``)."""
         return describe(f.required, self.labels) if isinstance(f.required, Expression) else ""
+
+    def people(self, f: Field) -> list[str]:
+        """The names a ``staff`` field offers: the active people of the roster with its roles and department."""
+        return [p.name for p in eligible(f, self.settings)]
 
     def placeholder(self, f: Field) -> str:
         """Grey example text."""

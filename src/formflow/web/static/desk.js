@@ -47,6 +47,13 @@
         if (live) { live.textContent = answer.error; live.className = "live bad"; }
         return;
       }
+      Object.keys(answer.computed || {}).forEach(function (name) {  // calculate: what the engine computed
+        var out = form.querySelector('[data-calculated="' + CSS.escape(name) + '"]');
+        if (out) { out.value = answer.computed[name]; }
+      });
+      form.querySelectorAll("[data-calculated]").forEach(function (out) {
+        if (!(answer.computed || {}).hasOwnProperty(out.dataset.calculated)) { out.value = ""; }
+      });
       var hidden = new Set(answer.hidden || []);
       form.querySelectorAll("[data-field]").forEach(function (el) {
         var off = hidden.has(el.dataset.field);
