@@ -32,6 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 NOW = "2026-11-28T10:00:00+08:00"
+PIN = "2468"
 VIEWPORT = {"width": 1366, "height": 768}
 
 
@@ -42,6 +43,9 @@ def prepare(root: Path) -> None:
     from formflow.workspace import init_workspace
 
     init_workspace(root)
+    from formflow.adapters.pins import PinStore
+
+    PinStore(root).set("李娜", PIN)  # the desk asks each person's PIN (desk.sign_in: pin)
     for example in sorted((REPO / "examples").glob("*/valid.yaml")):
         shutil.copy(example, root / "inbox" / f"示例-{example.parent.name}.yaml")
     with WorkspaceLock(root):
@@ -73,8 +77,9 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
 
             page.goto(running.url)
             page.select_option("#who-person", "李娜")
-            page.click("header .who button")
-            page.wait_for_load_state()
+            page.fill("#who-pin", PIN)
+            page.click("header form.who button:has-text('登录')")
+            page.locator("#who-signed").wait_for()
             save("start.png")
             for form_id in running.app.desk.defs().forms:
                 page.goto(f"{running.base}/forms/{form_id}")

@@ -22,8 +22,7 @@ from formflow.errors import WorkspaceError
 from formflow.fold import FoldReport, fold_arrived
 from formflow.pipeline import Engine, PassReport
 from formflow.rebuild import RebuildReport, rebuild
-from formflow.render.todolist import TODO_GROUPS, todo_group
-from formflow.render.values import mask
+from formflow.render.todolist import todo_lines
 from formflow.workspace import Workspace
 
 
@@ -161,21 +160,8 @@ class App:
         return explain(self.defs, self.record(number), now)
 
     def todo_lines(self, tasks: list[Task], now: dt.datetime) -> list[str]:
-        """The to-do list as plain text lines, grouped 逾期 / 今天到期 / 即将到期 / 以后 as on paper and the desk
-        (phone and ID numbers never appear whole in it)."""
-        roles = self.defs.settings.roles
-        zone = self.defs.settings.timezone
-        lines = []
-        for key, label in TODO_GROUPS:
-            group = [t for t in tasks if todo_group(t, now, zone) == key]
-            if not group:
-                continue
-            lines.append(f"【{label}】{len(group)} 项")
-            for t in group:
-                who = "、".join(roles.get(r, r) for r in t.who)
-                unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
-                lines.append(f"  {fmt(t.due)}  {t.record}{unit}  {t.task}  〔{who}〕")
-        return lines or ["没有待办事项。"]
+        """The to-do list as plain text lines (:func:`formflow.render.todolist.todo_lines`)."""
+        return todo_lines(self.defs, tasks, now)
 
     def write_todo(self, now: dt.datetime) -> list[Path]:
         """Refresh ``outbox/todo/``: the list as text, JSON, .ics, and PDFs for the office and each person."""

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from formflow.adapters import inbox, lock, stationlog
 from formflow.adapters.archive import Archive
+from formflow.adapters.audit import AuditLog
 from formflow.adapters.taken import Taken
 from formflow.adapters.atomic import is_write_fault, sweep_temp, write_fault_text
 from formflow.adapters.store import Store
@@ -103,6 +104,8 @@ class Engine:
         self.versions = DefinitionVersions(data / "definitions", root, log=data / "archive" / stationlog.DEFINITIONS,
                                            others=lambda: stationlog.peer_definitions(data))
         self._created: list[str] = []  # numbers given while applying the current file, in order
+        self.audit = AuditLog(data, defs.settings.station)
+        self._audited: list[dict] = []  # what the pass stored, written to the audit log once committed
         self._entry: tuple[int, str, int] | None = None  # the key of the file being applied (stationlog.Key)
         #: Called with the changed record numbers just before a pass commits.
         self.on_commit: Callable[[set[str]], None] | None = None
@@ -143,6 +146,9 @@ class Engine:
             self.on_commit(report.changed)  # e.g. queue their PDFs: durable before the change is
         self.store.commit()
         self.archive.publish([relative for _, _, relative in accepted])  # committed: now the history rebuild replays
+        for line in self._audited:  # after the commit: the audit never names what was not stored
+            self.audit.append(**line)
+        self._audited.clear()
         records = {r.name: r.records for r in report.results if r.status == "stored"}
         report.faults += self.taken.clean_up([(p, d, records.get(p.name, [])) for p, d, _ in accepted], now())
         return report
@@ -215,6 +221,12 @@ class Engine:
                                             "archive": archived, "changed": sorted(mine.changed)})
         report.changed |= mine.changed
         accepted.append((path, digest, archived))
+        for c in checked:
+            sub = c.submission
+            what = (f"登记 {self.defs.forms[sub.form].title}" if sub.form else f"周期性工作 {sub.duty}" if sub.duty
+                    else f"{sub.record} {sub.action}")
+            self._audited.append({"event": "stored", "who": sub.by, "via": "file", "at": received, "file": name,
+                                  "what": what, "records": numbers, **({"note": sub.note} if sub.note else {})})
         return FileResult(name, "stored", numbers)
 
     def _apply(self, checked: list[Checked], received: dt.datetime, report: PassReport) -> list[str]:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from formflow.adapters.archive import META, PENDING
 from formflow.adapters.atomic import fsync_dir
+from formflow.adapters.audit import FOLDER as AUDIT
 from formflow.adapters.stationlog import CODE, DEFINITIONS, STATIONS, newest_first, others, peer_folder
 from formflow.errors import WorkspaceError
 
@@ -70,7 +71,7 @@ def import_logs(data: Path, own: str, source: Path) -> Carried:
 
 
 def _copy_log(source: Path, target: Path) -> int:
-    """Copy the files of one log that ``target`` lacks: months' files and kept definitions, data before
+    """Copy the files of one log that ``target`` lacks: months' files, kept definitions and audit lines, data before
     metas (a meta is what says an entry is there), each through a temporary name and a rename."""
     wanted: list[tuple[str, bool]] = []  # (relative path, is a meta)
     for folder, dirs, files in os.walk(source):
@@ -81,7 +82,10 @@ def _copy_log(source: Path, target: Path) -> int:
             if name.startswith(".") or name.startswith("~"):  # temporary files of ours or the sync engine's
                 continue
             path = "/".join(parts + [name])
-            if not (target / path).exists():
+            there = target / path
+            # The audit log's month files only grow (lines appended): a longer one is carried again.
+            grown = parts == [AUDIT] and there.exists() and (source / path).stat().st_size > there.stat().st_size
+            if not there.exists() or grown:
                 wanted.append((path, name.endswith(META)))
     wanted.sort(key=lambda item: (item[1], item[0]))
     folders = set()
@@ -100,8 +104,9 @@ def _copy_log(source: Path, target: Path) -> int:
 
 
 def _wanted_folder(parts: list[str]) -> bool:
-    """The folders of a log: ``YYYY``, ``YYYY/MM``, ``definitions`` (not ``.pending``, nor anything else)."""
-    if parts[0] == DEFINITIONS:
+    """The folders of a log: ``YYYY``, ``YYYY/MM``, ``definitions``, ``audit`` (not ``.pending``, nor anything
+    else)."""
+    if parts[0] in (DEFINITIONS, AUDIT):
         return len(parts) == 1
     return parts[0] != PENDING and len(parts) <= 2 and all(p.isdigit() for p in parts)
 

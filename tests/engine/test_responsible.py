@@ -44,3 +44,22 @@ def test_a_dispatched_repair_is_its_repairers_alone(workspace):
     text = workspace.cli("todo", "--person", "孙磊", "--now", NOW.isoformat()).out
     assert text.splitlines()[0].startswith("【逾期】") and number in text
     assert workspace.cli("todo", "--person", "张玮").code == 2  # not on the roster: a usage error, named
+
+
+def test_each_person_gets_their_own_text_and_calendar_list(workspace):
+    workspace.write("inbox/c.yaml", complaint("张先生", at="2026-11-27T09:00:00+08:00", severity="重要"))
+    assert workspace.cli("process", "--now", NOW.isoformat()).code == 0
+    todo = workspace.root / "outbox" / "todo"
+    mine = (todo / "待办-刘强.txt").read_text(encoding="utf-8")
+    assert mine.startswith("阳光花园管理处 刘强的待办事项") and "TS-YG-202611-0001" in mine
+    assert "13812345678" not in mine and "138****5678" in mine  # masked on paper
+    assert (todo / "待办-刘强.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+    assert not (todo / "待办-张伟.txt").exists()  # nothing of his: no list
+
+
+def test_a_staff_name_that_would_make_a_path_is_refused_by_check(workspace):
+    settings = workspace.root / "formflow.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace("{name: 郑丽,", "{name: ../郑丽,"),
+                        encoding="utf-8")
+    result = workspace.cli("check")
+    assert result.code == 1 and "staff[9].name" in result.err

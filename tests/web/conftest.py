@@ -102,13 +102,24 @@ def shipped():
     return Workspace(defaults_dir()).load()
 
 
-def make_desk(workspace, shipped, pdfs: bool) -> DeskApp:
+def without_sign_in(root: Path) -> None:
+    """The desk as before sign-in (``desk.sign_in: none``): the clerk picks a name. For the tests of pages and
+    passes; sign-in itself is tested with PINs set (``tests/web/test_signin.py``)."""
+    settings = root / "formflow.yaml"
+    text = settings.read_text(encoding="utf-8")
+    assert "  sign_in: pin " in text
+    settings.write_text(text.replace("  sign_in: pin ", "  sign_in: none"), encoding="utf-8")
+
+
+def make_desk(workspace, shipped, pdfs: bool, sign_in: str = "none") -> DeskApp:
     """The desk's WSGI app over ``workspace`` (no server, no processing thread).
 
     Without ``pdfs`` the workspace prints no PDFs (``outbox:`` in formflow.yaml): most tests are
     about pages and passes, and rendering every record and to-do list would only make them slow.
     """
-    settings = shipped.settings
+    settings = dataclasses.replace(shipped.settings, sign_in=sign_in)
+    if sign_in == "none":
+        without_sign_in(workspace.root)
     if not pdfs:
         without_pdfs(workspace.root)
         settings = dataclasses.replace(settings, record_pdfs=False, todo_pdfs=frozenset())
@@ -159,7 +170,10 @@ def store_complaint(app: DeskApp, complainant: str = "张先生", details: str =
 @pytest.fixture
 def running(workspace, shipped):
     """A real desk server on a free loopback port, stopped after the test."""
-    server = start(workspace.root, log=lambda message: None, defs=dataclasses.replace(shipped, root=workspace.root))
+    without_sign_in(workspace.root)
+    settings = dataclasses.replace(shipped.settings, sign_in="none")
+    server = start(workspace.root, log=lambda message: None,
+                   defs=dataclasses.replace(shipped, root=workspace.root, settings=settings))
     yield server
     server.stop()
 

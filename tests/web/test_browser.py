@@ -29,7 +29,7 @@ def test_fill_a_form_with_a_table_row_and_a_conditional_field_then_submit(page, 
     page.select_option("#f-category", "渗漏水")
     page.fill("#f-description", "楼上渗水，天花板有水渍")
     page.select_option("#f-urgency", "一般")
-    page.select_option("#f-clerk", "王芳")  # 接单人: from the roster
+    page.select_option("#f-clerk", "王芳")  # 接待人: from the roster
     message = page.locator("#f-phone-p li")
     message.wait_for()
     assert message.inner_text() == "不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1390000111”"
@@ -183,7 +183,7 @@ def test_the_repairer_is_chosen_from_the_roster_and_the_clerk_is_who_is_signed_i
     page.select_option("#who-person", "王芳")
     page.click("header .who button")
     page.goto(f"{running.base}/forms/repair")
-    assert page.input_value("#f-clerk") == "王芳"  # 接单人: the person at this desk, still changeable
+    assert page.input_value("#f-clerk") == "王芳"  # 接待人: the person at this desk, still changeable
     assert page.locator("#f-clerk option").all_inner_texts() == ["（请选择）", "李娜", "王芳", "赵敏"]
     import shutil
 
@@ -226,3 +226,49 @@ def test_my_own_to_do_list_at_phone_width_and_a_duty_marked_done(chromium, runni
     finally:
         context.close()
     assert App.open(workspace.root).store.duty_done()  # the engine stored who did it, when
+
+
+def test_sign_in_with_a_pin_switching_asks_the_others_and_a_form_is_signed_by_who_signed_in(chromium, workspace,
+                                                                                           shipped):
+    import dataclasses
+
+    from formflow.adapters.pins import PinStore
+    from formflow.web.server import start
+
+    PinStore(workspace.root).set("李娜", "2468")
+    PinStore(workspace.root).set("赵敏", "8642")
+    server = start(workspace.root, log=lambda message: None, defs=dataclasses.replace(shipped, root=workspace.root))
+    context = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    context.set_default_timeout(15000)
+    page = context.new_page()
+    try:
+        page.goto(server.url)
+        page.select_option("#who-person", "李娜")
+        page.fill("#who-pin", "2468")
+        page.click("header form.who button:has-text('登录')")
+        page.locator("#who-signed:has-text('李娜')").wait_for()
+        page.select_option("#who-person", "赵敏")  # switching person: her PIN, not his
+        page.fill("#who-pin", "1111")
+        page.click("header form.who.switch button")
+        page.locator("text=密码不对，还可以再试 4 次").wait_for()
+        page.goto(server.url.split("?")[0])
+        assert page.inner_text("#who-signed") == "李娜"
+        page.goto(f"{server.base}/forms/complaint")
+        assert page.inner_text("#f-_by") == "李娜"  # not a choice: who signed in
+        page.select_option("#f-channel", "来电")
+        page.fill("#f-complainant", "张先生")
+        page.fill("#f-unit", "3-2-1502")
+        page.fill("#f-phone", "13812345678")
+        page.fill("#f-details", "楼上漏水")
+        page.select_option("#f-category", "工程维修")
+        page.select_option("#f-severity", "轻微")
+        page.fill("#f-resident_deadline", "2026-11-30")
+        page.locator(".live.ok").wait_for()
+        page.click("button[type=submit].primary")
+        number = page.locator(".result.stored .number")
+        number.wait_for(timeout=20000)
+        record = App.open(workspace.root).record(number.inner_text())
+        assert (record.events[0].by, record.events[0].data["receiver"]) == ("李娜", "李娜")
+    finally:
+        context.close()
+        server.stop()

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from formflow.adapters.atomic import is_write_fault, write_bytes, write_fault_text, write_json, write_text
 from formflow.definitions.loader import Definitions
+from formflow.engine.clocks import fmt
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
 
@@ -307,6 +308,30 @@ class Outbox:
         """Rewrite ``outbox/todo/``: text, JSON and .ics always; PDFs whose content changed."""
         return self.print(defs, lambda number: None, now, todo=(tasks, text), records=False)
 
+    def _personal_lists(self, defs: Definitions, own: dict[str, list[Task]], now: dt.datetime) -> None:
+        """Each person's own list as text and .ics (``待办-李娜.txt``, ``.ics``: a phone's calendar takes it);
+        a person with nothing left has none."""
+        from formflow.render.ics import todo_ics
+        from formflow.render.todolist import todo_lines
+
+        folder = self.todo_dir
+        for name, mine in own.items():
+            header = [f"{defs.settings.office} {name}的待办事项（截至 {fmt(now)}）", ""]
+            try:
+                write_text(folder / f"待办-{name}.txt", "\n".join(header + todo_lines(defs, mine, now)) + "\n")
+                write_text(folder / f"待办-{name}.ics", todo_ics(mine, now, f"{name}的待办事项"))
+            except OSError as exc:
+                if not is_write_fault(exc):
+                    raise
+                self._failed(exc)
+                return
+        for stale in [*folder.glob("待办-*.txt"), *folder.glob("待办-*.ics")]:
+            if stale.stem.removeprefix("待办-") not in own:
+                try:
+                    stale.unlink(missing_ok=True)
+                except OSError:
+                    continue
+
     def _todo_jobs(self, defs: Definitions, tasks: list[Task], text: str, now: dt.datetime) -> list[_Job]:
         """Write the to-do list as text, JSON and .ics; return the to-do PDFs whose content changed."""
         from formflow.render.ics import todo_ics
@@ -325,10 +350,14 @@ class Outbox:
         audiences: dict[str, tuple[str | None, list[Task]]] = {}
         if "office" in defs.settings.todo_pdfs:
             audiences["全部"] = (None, tasks)
-        for person in (p for p in defs.settings.staff if p.active and "people" in defs.settings.todo_pdfs):
+        own: dict[str, list[Task]] = {}
+        for person in (p for p in defs.settings.staff if p.active):
             mine = tasks_for(defs, tasks, person.name)
             if mine:
-                audiences[person.name] = (person.name, mine)
+                own[person.name] = mine
+                if "people" in defs.settings.todo_pdfs:
+                    audiences[person.name] = (person.name, mine)
+        self._personal_lists(defs, own, now)
         for stale in folder.glob("待办-*.pdf"):
             if stale.stem.removeprefix("待办-") not in audiences:
                 try:

@@ -51,6 +51,15 @@ def check(root: Path) -> None:
                + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
     if register and defs.settings.unknown_unit == "warn":
         click.echo("提示 note: 房号不在房屋清单中时只提示不拒收 (units.unknown: warn)；清单完整后可改为 refuse")
+    if defs.settings.sign_in == "none":
+        click.echo("提示 note: 服务台不要求登录 desk sign-in is off (desk.sign_in: none)：谁都可以选任何人的姓名办理")
+    else:
+        from formflow.adapters.pins import PinStore
+
+        missing = [p.name for p in defs.settings.staff if p.active and p.name not in PinStore(root).names()]
+        if missing:
+            click.echo(f"提示 note: {len(missing)} 人还没有服务台登录密码 have no desk PIN yet: {'、'.join(missing)}"
+                       "（formflow staff passwd 姓名）")
     if not defs.settings.unify_units:
         click.echo("提示 note: 房号写法未统一 (units.unify_spelling 未开启)：3栋2单元1502 会被拒收，03-02-1502 与 "
                    "3-2-1502 算两户；开启见 docs/reference.md")

@@ -136,6 +136,10 @@ def act(record: str, action: str, by: str, pairs: tuple[str, ...], at_text: str 
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     path = root / "inbox" / f"{record}-{action}-{stamp}.yaml"
     write_text(path, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    from formflow.adapters.audit import AuditLog
+    from formflow.cli.common import load
+
+    AuditLog(root / "data", load(root).settings.station).append("written", by, "cli", file=path.name)
     click.echo(f"已放入收件箱 written: {path}")
 
 

@@ -340,6 +340,24 @@ SETTINGS_SCHEMA: dict = {
                                    "for a share whose copies stall longer."},
             },
         },
+        "desk": {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Who is working at the web desk (`formflow serve`).",
+            "properties": {
+                "sign_in": {"enum": ["pin", "none"],
+                            "description": "`pin` (default): each person signs in with the PIN a supervisor set "
+                            "(`formflow staff passwd NAME`); everything the desk submits is signed with their name, "
+                            "switching person asks for the other's PIN. `none`: the clerk picks a name from the "
+                            "roster, nothing is asked (the desk before sign-in; `check` says it is off)."},
+                "idle_minutes": {"type": "integer", "minimum": 1, "maximum": 1440,
+                                 "description": "A session ends after this many minutes without a page (default 30)."},
+                "attempts": {"type": "integer", "minimum": 1, "maximum": 20,
+                             "description": "Wrong PINs in a row before the person is locked out (default 5)."},
+                "lock_minutes": {"type": "integer", "minimum": 1, "maximum": 1440,
+                                 "description": "How long a locked-out person waits (default 15)."},
+            },
+        },
         "outbox": {
             "type": "object",
             "additionalProperties": False,
@@ -361,7 +379,10 @@ SETTINGS_SCHEMA: dict = {
                 "additionalProperties": False,
                 "required": ["name", "roles"],
                 "properties": {
-                    "name": {"type": "string", "minLength": 1, "description": "Full name, as written in `by:`."},
+                    "name": {"type": "string", "minLength": 1, "maxLength": 30,
+                             "pattern": "^[^./\\\\:*?\"<>|\\s][^/\\\\:*?\"<>|]*$",
+                             "description": "Full name, as written in `by:` (it also names the person's to-do "
+                             "files, so no / \\ : * ? \" < > |, and not starting with a dot or a space)."},
                     "roles": {"type": "array", "minItems": 1, "items": {"type": "string"},
                               "description": "Role keys from `roles`."},
                     "department": {"type": "string", "description": "One of `departments`."},

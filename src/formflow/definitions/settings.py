@@ -67,6 +67,11 @@ class Settings:
     unify_units: bool = False
     #: ``units.unknown``: ``refuse`` or ``warn`` about a 房号 the register does not hold.
     unknown_unit: str = "refuse"
+    #: ``desk``: sign-in with PINs (``pin``) or a name picked (``none``), idle end, lock-out.
+    sign_in: str = "pin"
+    idle_minutes: int = 30
+    attempts: int = 5
+    lock_minutes: int = 15
     #: Not a setting: the unit register (``units.yaml``) the loader binds here, so every reader of a 房号 sees it.
     register: Any = field(default=None, compare=False, repr=False)
     record_pdfs: bool = True
@@ -128,6 +133,8 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         unit_pattern=unit_pattern, unit_example=data.get("unit_example", "3-2-1502"),
         unify_units=data.get("units", {}).get("unify_spelling", False),
         unknown_unit=data.get("units", {}).get("unknown", "refuse"),
+        sign_in=data.get("desk", {}).get("sign_in", "pin"), idle_minutes=data.get("desk", {}).get("idle_minutes", 30),
+        attempts=data.get("desk", {}).get("attempts", 5), lock_minutes=data.get("desk", {}).get("lock_minutes", 15),
         record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
         todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
         dates=dates, settle_seconds=float(data.get("inbox", {}).get("settle_seconds", 10.0)),

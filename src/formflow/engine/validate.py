@@ -261,7 +261,7 @@ def validate_data(form: Form, data: Any, settings: Settings, now: dt.datetime) -
 
 def signed(form: Form, data: Any, by: str) -> Any:
     """``data`` with the ``staff`` fields whose ``default`` is ``me`` and that are left empty set to ``by``, the
-    person who signs the submission (the form means them: 接待人, 接单人, 经办人)."""
+    person who signs the submission (the form means them: 接待人, 经办人)."""
     if not isinstance(data, dict) or not by:
         return data
     mine = [f.name for f in form.iter_fields() if f.type == "staff" and f.default == ME and ft.is_empty(data.get(f.name))]

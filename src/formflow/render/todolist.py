@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from formflow.definitions.loader import Definitions
+from formflow.engine.clocks import fmt
 from formflow.engine.todo import Task, is_mine
 from formflow.render.context import settings_context
 from formflow.render.values import local, mask
@@ -47,6 +48,25 @@ def todo_group(task: Task, now: dt.datetime, tz) -> str:
     if task.due.astimezone(tz).date() == now.astimezone(tz).date():
         return "today"
     return "soon" if task.status == "due_soon" else "later"
+
+
+def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> list[str]:
+    """The to-do list as plain text lines, grouped 逾期 / 今天到期 / 即将到期 / 以后 as on paper and the desk
+    (phone and ID numbers never appear whole in it)."""
+    roles = defs.settings.roles
+    zone = defs.settings.timezone
+    tasks = list(tasks)
+    lines = []
+    for key, label in TODO_GROUPS:
+        group = [t for t in tasks if todo_group(t, now, zone) == key]
+        if not group:
+            continue
+        lines.append(f"【{label}】{len(group)} 项")
+        for t in group:
+            who = "、".join(roles.get(r, r) for r in t.who)
+            unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
+            lines.append(f"  {fmt(t.due)}  {t.record}{unit}  {t.task}  〔{who}〕")
+    return lines or ["没有待办事项。"]
 
 
 def _span(delta: dt.timedelta) -> str:

@@ -17,15 +17,17 @@ from urllib.parse import quote, unquote
 import jinja2
 
 import formflow.render
+from formflow.adapters.audit import AuditLog
+from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN
 from formflow.web import fields as fx
-from formflow.web import pages
-from formflow.web import residents
+from formflow.web import pages, residents
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
 from formflow.web.http import HTTPError, Request, Response, Routes
 from formflow.web.security import CSRF_FIELD, SECURITY_HEADERS, WHO_COOKIE, Guard
+from formflow.web.signin import SignIn
 from formflow.web.submit import Processor
 
 HERE = Path(__file__).resolve().parent
@@ -48,6 +50,7 @@ class DeskApp:
         self.desk = desk
         self.guard = guard
         self.processor = processor
+        self.signin = SignIn(PinStore(desk.root))
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=True,
                                       undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
         r = self.routes = Routes()
@@ -63,6 +66,7 @@ class DeskApp:
         r.add("GET", r"/submitted/([A-Za-z0-9_-]{1,40})", self.submitted)
         r.add("GET", r"/todo/([^/]+)", self.todo_file)
         r.add("POST", r"/who", self.choose_person)
+        r.add("POST", r"/who/out", self.sign_out)
         r.add("POST", rf"/duties/{_NAME}/done", self.duty_done)
         residents.register(self)
 
@@ -103,14 +107,29 @@ class DeskApp:
             raise HTTPError(403, "请用运行 formflow serve 时显示（或自动打开）的链接进入服务台。")
         if request.method == "POST" and not self.guard.post_ok(environ, request.form.first(CSRF_FIELD)):
             raise HTTPError(403, "请求被拒绝：缺少或错误的表单令牌（请刷新页面后重试）")
+        if request.method == "POST" and self.pin_mode and not request.path.startswith("/who"):
+            # Signed by who is signed in, whatever the page sent as 经办人.
+            person = self.person(request)
+            if person is None:
+                raise HTTPError(403, "请先在页面右上角登录（选择姓名，输入密码）；长时间无操作会自动退出")
+            request.form[fx.BY] = [person.name]
         handler, args = self.routes.match(request.method, request.path)
         return handler(request, *args)
 
     # -- helpers ------------------------------------------------------------------------------------
 
+    @property
+    def pin_mode(self) -> bool:
+        """Whether people sign in with a PIN (``desk.sign_in: pin``)."""
+        return self.desk.defs().settings.sign_in == "pin"
+
     def person(self, request: Request):
-        """The staff member this browser chose (a name from the roster), or ``None``."""
-        return self.desk.defs().settings.person(unquote(request.cookies.get(WHO_COOKIE, "")))
+        """The staff member at this browser: signed in with a PIN (a live session), or, without sign-in, the name
+        chosen from the roster; ``None`` otherwise."""
+        settings = self.desk.defs().settings
+        if settings.sign_in == "pin":
+            return self.signin.person(request.cookies.get(WHO_COOKIE, ""), settings)
+        return settings.person(unquote(request.cookies.get(WHO_COOKIE, "")))
 
     def render(self, template: str, request: Request | None, status: int = 200, **context) -> Response:
         """A page: ``template`` with the context every page shares."""
@@ -120,6 +139,7 @@ class DeskApp:
         html = self.env.get_template(template).render(
             office=defs.settings.office, csrf=self.guard.csrf if signed else "", signed_in=signed,
             person=person, staff=[s for s in defs.settings.staff if s.active], roles=defs.settings.roles,
+            pin_mode=defs.settings.sign_in == "pin",
             path=request.path if request is not None else "/", definition_error=self.desk.definition_error,
             **context)
         return Response(html.encode("utf-8"), status)
@@ -159,8 +179,9 @@ class DeskApp:
         return defs, record
 
     def remember(self, response: Response, name: str) -> Response:
-        """Remember the clerk's choice of person on this browser."""
-        response.headers.append(("Set-Cookie", f"{WHO_COOKIE}={quote(name)}; Path=/; SameSite=Strict"))
+        """Remember the clerk's choice of person on this browser (without sign-in; with it, the session is who)."""
+        if not self.pin_mode:
+            response.headers.append(("Set-Cookie", f"{WHO_COOKIE}={quote(name)}; Path=/; SameSite=Strict"))
         return response
 
     # -- pages --------------------------------------------------------------------------------------
@@ -307,11 +328,33 @@ class DeskApp:
         ticket = self.processor.submit(doc, f"duty-{key}", "duty", key)
         return Response.redirect(f"/submitted/{ticket.id}")
 
+    def sign_out(self, request: Request) -> Response:
+        person = self.person(request)
+        if person is not None:
+            settings = self.desk.defs().settings
+            AuditLog(self.desk.root / "data", settings.station).append("signed_out", person.name, "desk")
+        self.signin.sign_out(request.cookies.get(WHO_COOKIE, ""))
+        response = Response.redirect("/")
+        response.headers.append(("Set-Cookie", f"{WHO_COOKIE}=; Path=/; SameSite=Strict; HttpOnly; Max-Age=0"))
+        return response
+
     def choose_person(self, request: Request) -> Response:
         name = request.form.first("person").strip()
         back = request.form.first("next", "/")
         if not back.startswith("/") or back.startswith("//"):
             back = "/"
+        if self.pin_mode:  # switching person asks for that person's PIN
+            settings = self.desk.defs().settings
+            outcome = self.signin.attempt(name, request.form.first("pin"), settings)
+            audit = AuditLog(self.desk.root / "data", settings.station)
+            if not outcome.token:
+                audit.append("locked" if "锁定" in outcome.message else "sign_in_failed", name, "desk",
+                             reason=outcome.message)
+                return self.render("error.html", request, 403, code=403, message=outcome.message, back=back)
+            audit.append("signed_in", name, "desk")
+            response = Response.redirect(back)
+            response.headers.append(("Set-Cookie", f"{WHO_COOKIE}={outcome.token}; Path=/; SameSite=Strict; HttpOnly"))
+            return response
         response = Response.redirect(back)
         if self.desk.defs().settings.person(name) is not None:
             self.remember(response, name)

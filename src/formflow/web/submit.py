@@ -26,6 +26,7 @@ import yaml
 
 from formflow.adapters import inbox
 from formflow.adapters.atomic import write_text
+from formflow.adapters.audit import AuditLog
 from formflow.adapters.inbox import safe_name
 from formflow.adapters.lock import WorkspaceBusy, WorkspaceLock
 from formflow.app import App
@@ -91,6 +92,8 @@ class Processor:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         name = safe_name(f"{stem}-{stamp}-{secrets.token_hex(2)}.yaml")
         write_text(self.desk.root / "inbox" / name, text)
+        AuditLog(self.desk.root / "data", self.desk.defs().settings.station).append(
+            "written", str(doc.get("by", "")), "desk", file=name)
         ticket = Ticket(secrets.token_urlsafe(12), name, hashlib.sha256(text.encode("utf-8")).hexdigest(), kind,
                         target, action)
         with self._lock:
