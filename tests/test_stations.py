@@ -18,14 +18,15 @@ def test_a_stick_carries_every_log_but_never_into_its_own_station(tmp_path):
     (a / "data" / "archive" / ".pending" / "staged.yaml").write_text("x", encoding="utf-8")
     stick = tmp_path / "stick"
     carried = export_logs(a / "data", "YGA", stick)
-    assert carried.stations == {"YGA": 3}  # the file, its meta, its definitions version; nothing staged
+    assert carried.stations == {"YGA": 4}  # the file, its meta, its definitions version, its audit lines; nothing staged
     assert not (stick / "YGA" / ".pending").exists()
     (stick / "..evil").mkdir()
     (stick / "lower").mkdir()
     back = import_logs(a / "data", "YGA", stick)
     assert back.files == 0 and back.skipped[1].startswith("YGA（本站自己的记录")
     carried = import_logs(b / "data", "YGB", stick)
-    assert carried.stations == {"YGA": 3}
+    assert carried.stations == {"YGA": 4}
+    assert (b / "data" / "stations" / "YGA" / "audit").is_dir()  # who did it travels too
     assert sorted(carried.skipped) == ["..evil（不是站点代码 not a station code）", "lower（不是站点代码 not a station code）"]
     assert import_logs(b / "data", "YGB", stick).files == 0  # what is there is not copied again
     assert not [n for _, _, files in os.walk(b / "data" / "stations") for n in files if n.startswith(".")]

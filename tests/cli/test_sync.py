@@ -15,10 +15,10 @@ def test_a_stick_round_trip_from_the_command_line(tmp_path, capsys):
     process(a, "2026-11-28T09:10+08:00")
     stick = tmp_path / "U盘"
     assert main(["sync", "export", "--root", str(a), "--to", str(stick)]) == 0
-    assert capsys.readouterr().out.splitlines() == ["  YGA: 3 个新文件 new files",
-                                                    f"已导出 exported 3 个文件 files → {stick}"]
+    assert capsys.readouterr().out.splitlines() == ["  YGA: 4 个新文件 new files",
+                                                    f"已导出 exported 4 个文件 files → {stick}"]
     assert main(["sync", "import", "--root", str(b), "--from", str(stick)]) == 0
-    assert capsys.readouterr().out.splitlines() == ["  YGA: 3 个新文件 new files", "已合并 folded: 1 个文件 files"]
+    assert capsys.readouterr().out.splitlines() == ["  YGA: 4 个新文件 new files", "已合并 folded: 1 个文件 files"]
     assert main(["sync", "fold", "--root", str(b)]) == 0
     assert capsys.readouterr().out == "没有新到达的记录 nothing new from other stations\n"
     assert main(["sync", "status", "--root", str(b), "--format", "json"]) == 0
