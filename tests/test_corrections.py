@@ -47,7 +47,7 @@ def test_what_a_correction_refuses(workspace):
     workspace.write("inbox/c.yaml", complaint("张先生", at="2026-11-27T09:00:00+08:00"))
     number = number_of(workspace.cli("process", "--now", NOW.isoformat()))
 
-    def attempt(by: str, *pairs: str, note: str = "录错") -> str:
+    def attempt(by: str, *pairs: str, note: str = "电话录错") -> str:
         args = ["act", number, "correct", "--by", by, *[x for p in pairs for x in ("--set", p)]]
         assert workspace.cli(*args, *(["--note", note] if note else [])).code == 0
         result = workspace.cli("process", "--now", NOW.isoformat())
@@ -59,6 +59,10 @@ def test_what_a_correction_refuses(workspace):
     assert "不是有效的中国大陆手机号码" in attempt("赵敏", "phone=1390000")
     assert "表单中没有这个字段" in attempt("赵敏", "nickname=老张")
     assert "要更正的内容与现在记录的相同" in attempt("赵敏", "phone=13812345678")
+    assert "更正必须写明原因（至少 4 个字）" in attempt("赵敏", "phone=13900001111", note="改")
+    # 更正 is no way round an action's roles: what only a supervisor's action writes, a clerk cannot correct
+    assert "「是否有效投诉」(valid)：此项由「认定为无效投诉」填写，更正它需要能办理「认定为无效投诉」的人员" in attempt(
+        "李娜", "valid=否")
     assert len(App.open(workspace.root).record(number).events) == 1  # nothing applied
 
 
@@ -67,6 +71,11 @@ def test_correcting_an_amount_recomputes_the_total_and_paper_shows_capitals(work
 
     from .conftest import REPO
 
+    # The charges are the repairer's to write; this office lets its clerks and supervisor correct them by name.
+    workflow = workspace.root / "workflows" / "repair.yaml"
+    workflow.write_text(workflow.read_text(encoding="utf-8").replace(
+        "corrections:\n  roles: [clerk, supervisor]\n", "corrections:\n  roles: [clerk, supervisor]\n"
+        "  fields: [labour_fee, material_fee, phone]\n"), encoding="utf-8")
     shutil.copy(REPO / "examples" / "repair" / "valid.yaml", workspace.root / "inbox" / "repair.yaml")
     number = number_of(workspace.cli("process", "--now", NOW.isoformat()))
     record = App.open(workspace.root).record(number)

@@ -29,7 +29,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, FollowUp, ParentAction, apply_action, create_record
 from formflow.engine.clocks import fmt
 from formflow.engine.numbering import format_number, period_key
-from formflow.engine.records import Event, Record
+from formflow.engine.records import BUILT_IN, Event, Record
 from formflow.engine.todo import duty_done_words
 from formflow.engine.validate import DataProblem, Validated
 from formflow.intake import Checked, read_content
@@ -223,11 +223,20 @@ class Engine:
         accepted.append((path, digest, archived))
         for c in checked:
             sub = c.submission
-            what = (f"登记 {self.defs.forms[sub.form].title}" if sub.form else f"周期性工作 {sub.duty}" if sub.duty
-                    else f"{sub.record} {sub.action}")
+            what = (f"登记 {self.defs.forms[sub.form].title}" if sub.form else
+                    f"周期性工作 {self.defs.duties[sub.duty].label if sub.duty in self.defs.duties else sub.duty}"
+                    if sub.duty else f"{sub.record} {self._action_label(sub.record, sub.action)}")
             self._audited.append({"event": "stored", "who": sub.by, "via": "file", "at": received, "file": name,
                                   "what": what, "records": numbers, **({"note": sub.note} if sub.note else {})})
         return FileResult(name, "stored", numbers)
+
+    def _action_label(self, number: str, action: str) -> str:
+        """An action's Chinese name (更正 and the built-in ones included), as the audit log says it."""
+        record = self.store.get(number)
+        workflow = self.defs.workflows.get(record.form) if record is not None else None
+        if workflow is not None and action in workflow.actions:
+            return workflow.actions[action].label
+        return BUILT_IN.get(action, action)
 
     def _apply(self, checked: list[Checked], received: dt.datetime, report: PassReport) -> list[str]:
         touched: list[str] = []

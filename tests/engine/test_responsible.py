@@ -54,12 +54,17 @@ def test_each_person_gets_their_own_text_and_calendar_list(workspace):
     assert mine.startswith("阳光花园管理处 刘强的待办事项") and "TS-YG-202611-0001" in mine
     assert "13812345678" not in mine and "138****5678" in mine  # masked on paper
     assert (todo / "待办-刘强.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+    assert {t["record"] for t in json.loads((todo / "待办-刘强.json").read_text(encoding="utf-8"))} == {
+        "TS-YG-202611-0001"}
     assert not (todo / "待办-张伟.txt").exists()  # nothing of his: no list
 
 
-def test_a_staff_name_that_would_make_a_path_is_refused_by_check(workspace):
+def test_a_staff_name_that_would_make_a_path_never_names_a_file(workspace):
     settings = workspace.root / "formflow.yaml"
-    settings.write_text(settings.read_text(encoding="utf-8").replace("{name: 郑丽,", "{name: ../郑丽,"),
+    settings.write_text(settings.read_text(encoding="utf-8").replace("{name: 刘强,", "{name: ../刘强,"),
                         encoding="utf-8")
-    result = workspace.cli("check")
-    assert result.code == 1 and "staff[9].name" in result.err
+    result = workspace.cli("check")  # a warning, not an error: kept versions that have such a name still load
+    assert result.code == 0 and "staff[4].name: 姓名不能用作文件名 '../刘强'" in result.err
+    workspace.write("inbox/c.yaml", complaint("张先生", at="2026-11-27T09:00:00+08:00", severity="重要"))
+    assert workspace.cli("process", "--now", NOW.isoformat()).code == 0
+    assert not list(workspace.root.glob("outbox/*刘强*")) and not list(workspace.root.glob("outbox/todo/*刘强*"))

@@ -76,6 +76,21 @@ def test_wrong_pins_lock_the_person_out_and_switching_asks_the_others_pin(pin_de
     locked = sign_in(client, "赵敏", "8642")  # even the right PIN, while locked
     assert locked.status == 403 and "已锁定" in locked.body
     assert "还没有登录密码" in sign_in(desk_client(pin_desk), "王芳", "2468").body
+    PinStore(pin_desk.desk.root).set("赵敏", "97531")  # the supervisor sets a new PIN: the lock-out is over
+    assert sign_in(client, "赵敏", "97531").status == 303
+    assert '已登录：<strong id="who-signed">赵敏</strong>' in client.get("/").body
+
+
+def test_switching_ends_the_previous_session_and_next_stays_on_this_desk(pin_desk):
+    first = desk_client(pin_desk)
+    sign_in(first, "李娜", "2468")
+    old = first.cookie
+    assert sign_in(first, "赵敏", "8642").status == 303
+    stale = desk_client(pin_desk)
+    stale.cookie = old  # 李娜's token, kept by someone
+    assert "已登录" not in stale.get("/").body
+    evil = first.post("/who", {"person": "赵敏", "pin": "8642", "next": "/\\evil.example"})
+    assert evil.location == "/"
 
 
 def test_a_session_ends_after_the_idle_minutes(pin_desk):
@@ -124,7 +139,7 @@ def test_the_audit_log_says_who_did_what_and_from_where(pin_desk, workspace):
     assert events[1] == ["登录", "李娜", "服务台"]
     assert events[2] == ["写入收件箱", "李娜", "服务台"] and ["登记/办理", "李娜", "服务台"] in events
     assert ["退出", "李娜", "服务台"] in events and ["写入收件箱", "赵敏", "命令行"] in events
-    correction = next(line for line in lines if "TS-YG-202611-0001 correct" in line)
+    correction = next(line for line in lines if "TS-YG-202611-0001 更正" in line)  # labels, not keys
     assert "登记/办理  赵敏  命令行" in correction and "电话录错" in correction
     # the log travels with the station's own log folder and is never rewritten
     assert list((workspace.root / "data" / "archive" / "audit").glob("*.jsonl"))

@@ -88,7 +88,7 @@ def test_monthly_summary_rolls_over_month_end(office):
         ("callback_summary@2026-12-01", "upcoming", "2026-12-31T23:59:00+08:00")]
     text = office.ws.cli("todo", "--now", "2026-12-01T00:30+08:00").out.splitlines()
     assert text[0].startswith("【逾期】")
-    assert f"  2026-11-30 23:59 (+08:00)  callback_summary@2026-11-01  {SUMMARY_TASK}  〔客服中心主管〕" in text
+    assert f"  2026-11-30 23:59 (+08:00)  月度回访汇总分析（2026-11-01 起）  {SUMMARY_TASK}  〔客服中心主管〕" in text
 
     # Done late, on 12-01 (no `at`: when the file is processed): that is November's summary, and says so.
     assert office.done("callback_summary", "赵敏", now="2026-12-01T09:00+08:00").splitlines()[0] == \

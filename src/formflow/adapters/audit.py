@@ -37,7 +37,8 @@ class AuditLog:
 
     def append(self, event: str, who: str, via: str, at: dt.datetime | None = None, **details) -> None:
         """Add one line (and make it durable: a crash right after loses nothing written)."""
-        at = at or clock.now(dt.timezone.utc)  # the office's clock (a fixed one in tests and what-ifs)
+        # The office's clock (a fixed one in tests and what-ifs), always written in UTC: lines sort as text.
+        at = (at or clock.now(dt.timezone.utc)).astimezone(dt.timezone.utc)
         line = json.dumps({"at": at.isoformat(timespec="seconds"), "station": self.station, "event": event,
                            "who": who, "via": via, **details}, ensure_ascii=False, separators=(",", ":"))
         try:
@@ -49,6 +50,14 @@ class AuditLog:
                 os.fsync(out.fileno())
         except OSError:
             pass  # a full disk must not stop the desk or the pass: the archive is the history, this its diary
+
+
+def _moment(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def read_all(data: Path) -> Iterator[dict]:
@@ -68,7 +77,7 @@ def read_all(data: Path) -> Iterator[dict]:
                     continue  # a line cut short by a crash, or damaged in transit: skipped, never fatal
                 if isinstance(entry, dict) and isinstance(entry.get("at"), str):
                     lines.append(entry)
-    lines.sort(key=lambda e: (e["at"], str(e.get("station", ""))))
+    lines.sort(key=lambda e: (_moment(e["at"]), str(e.get("station", ""))))
     # A file the desk or the CLI wrote into the inbox says so ("written"); its "stored" line takes that origin.
     origin = {(e.get("station"), e.get("file")): e.get("via") for e in lines if e.get("event") == "written"}
     for entry in lines:

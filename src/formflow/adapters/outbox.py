@@ -32,6 +32,7 @@ from pathlib import Path
 
 from formflow.adapters.atomic import is_write_fault, write_bytes, write_fault_text, write_json, write_text
 from formflow.definitions.loader import Definitions
+from formflow.definitions.settings import safe_file_name
 from formflow.engine.clocks import fmt
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
@@ -309,7 +310,7 @@ class Outbox:
         return self.print(defs, lambda number: None, now, todo=(tasks, text), records=False)
 
     def _personal_lists(self, defs: Definitions, own: dict[str, list[Task]], now: dt.datetime) -> None:
-        """Each person's own list as text and .ics (``待办-李娜.txt``, ``.ics``: a phone's calendar takes it);
+        """Each person's own list as text, JSON and .ics (``待办-李娜.txt``, ``.json``, ``.ics``: a phone's calendar);
         a person with nothing left has none."""
         from formflow.render.ics import todo_ics
         from formflow.render.todolist import todo_lines
@@ -320,12 +321,14 @@ class Outbox:
             try:
                 write_text(folder / f"待办-{name}.txt", "\n".join(header + todo_lines(defs, mine, now)) + "\n")
                 write_text(folder / f"待办-{name}.ics", todo_ics(mine, now, f"{name}的待办事项"))
+                write_text(folder / f"待办-{name}.json", json.dumps([t.as_json() for t in mine], ensure_ascii=False,
+                                                                     indent=1))
             except OSError as exc:
                 if not is_write_fault(exc):
                     raise
                 self._failed(exc)
                 return
-        for stale in [*folder.glob("待办-*.txt"), *folder.glob("待办-*.ics")]:
+        for stale in [*folder.glob("待办-*.txt"), *folder.glob("待办-*.ics"), *folder.glob("待办-*.json")]:
             if stale.stem.removeprefix("待办-") not in own:
                 try:
                     stale.unlink(missing_ok=True)
@@ -351,7 +354,7 @@ class Outbox:
         if "office" in defs.settings.todo_pdfs:
             audiences["全部"] = (None, tasks)
         own: dict[str, list[Task]] = {}
-        for person in (p for p in defs.settings.staff if p.active):
+        for person in (p for p in defs.settings.staff if p.active and safe_file_name(p.name)):
             mine = tasks_for(defs, tasks, person.name)
             if mine:
                 own[person.name] = mine

@@ -61,6 +61,11 @@ class PinStore:
         """Who has a PIN."""
         return {k for k, v in self._load().items() if isinstance(v, dict)}
 
+    def stamp(self, name: str) -> str:
+        """When ``name``'s PIN was last set ("" without one): a lock-out ends when the supervisor sets a new one."""
+        entry = self._load().get(name)  # (its salt: new at every set, even twice in one second)
+        return str(entry.get("salt", "")) if isinstance(entry, dict) else ""
+
     def set(self, name: str, pin: str, by: str = "") -> None:
         """Set ``name``'s PIN (its hash and salt; the PIN itself is never written)."""
         salt = secrets.token_bytes(16)

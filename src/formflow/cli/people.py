@@ -81,8 +81,14 @@ def audit(person: str | None, since: str | None, fmt: str, root: Path) -> None:
 
     defs = load(root)
     zone = defs.settings.timezone
+    def local_day(entry: dict) -> str:
+        try:
+            return dt.datetime.fromisoformat(entry["at"]).astimezone(zone).date().isoformat()
+        except ValueError:
+            return entry["at"][:10]
+
     lines = [e for e in read_all(root / "data") if (not person or e.get("who") == person or e.get("person") == person)
-             and (not since or e["at"][:10] >= since)]
+             and (not since or local_day(e) >= since)]
     if fmt == "json":
         click.echo(json.dumps(lines, ensure_ascii=False, indent=1))
         return

@@ -379,10 +379,9 @@ SETTINGS_SCHEMA: dict = {
                 "additionalProperties": False,
                 "required": ["name", "roles"],
                 "properties": {
-                    "name": {"type": "string", "minLength": 1, "maxLength": 30,
-                             "pattern": "^[^./\\\\:*?\"<>|\\s][^/\\\\:*?\"<>|]*$",
-                             "description": "Full name, as written in `by:` (it also names the person's to-do "
-                             "files, so no / \\ : * ? \" < > |, and not starting with a dot or a space)."},
+                    "name": {"type": "string", "minLength": 1, "description": "Full name, as written in `by:`; "
+                             "it also names the person's to-do files, so `check` warns about / \\ : * ? \" < > | and "
+                             "a leading dot or space (those files are then not written)."},
                     "roles": {"type": "array", "minItems": 1, "items": {"type": "string"},
                               "description": "Role keys from `roles`."},
                     "department": {"type": "string", "description": "One of `departments`."},

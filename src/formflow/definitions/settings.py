@@ -88,6 +88,14 @@ class Settings:
         return next((s for s in self.staff if s.name == name and s.active), None)
 
 
+_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]|^[.\s]')
+
+
+def safe_file_name(name: str) -> bool:
+    """Whether ``name`` (a person's) can be part of a file name in the outbox (待办-李娜.pdf)."""
+    return bool(name) and len(name) <= 60 and not _UNSAFE.search(name)
+
+
 def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
     """Settings from ``formflow.yaml``, with every problem found."""
     problems = check_schema(doc, SETTINGS_SCHEMA)
@@ -114,6 +122,10 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
             problems.append(doc.problem(("staff", i, "name"), f"人员重名 duplicate staff name {person['name']!r}",
                                         "同名时加以区分，如 李娜(客服) tell them apart, e.g. 李娜(客服)"))
         seen.add(person["name"])
+        if not safe_file_name(person["name"]):  # a warning, not an error: kept versions with it still load
+            problems.append(doc.problem(("staff", i, "name"), f"姓名不能用作文件名 {person['name']!r} cannot name "
+                                        "the person's to-do files (no / \\ : * ? \" < > |, no leading dot or space)",
+                                        "去掉这些字符 remove those characters", warning=True))
         for j, role in enumerate(person["roles"]):
             if role not in roles:
                 problems.append(doc.problem(("staff", i, "roles", j), f"未知的角色 unknown role {role!r} "
@@ -125,7 +137,7 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         staff.append(Staff(person["name"], tuple(person["roles"]), department, person.get("phone", ""),
                            person.get("active", True)))
     dates = _dates(doc, data.get("dates") or {}, problems)
-    if problems:
+    if any(not p.warning for p in problems):
         return None, problems
     return Settings(
         office=data["office"], station=data["station"], timezone=zone, roles=dict(roles), staff=tuple(staff),
@@ -138,7 +150,7 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
         todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
         dates=dates, settle_seconds=float(data.get("inbox", {}).get("settle_seconds", 10.0)),
-    ), []
+    ), problems  # (warnings only)
 
 
 def _dates(doc: Document, raw: dict, problems: list[Problem]) -> DateWindow:

@@ -274,9 +274,9 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
             b.role(("responsible", "department_roles", i), r)
         responsible = Responsible(raw.get("person", ""), raw.get("department", ""),
                                   tuple(raw.get("department_roles", ())))
-    if "correct" in actions:
-        b.error(("actions", "correct"), "操作键 correct 已保留给“更正” the key 'correct' is reserved for corrections",
-                "改用其他键，更正用 corrections 设置 rename it; corrections are set with `corrections:`")
+    if "correct" in actions and "corrections" in data:
+        b.error(("actions", "correct"), "操作 correct 会遮住“更正” an action 'correct' hides the corrections",
+                "改用其他键 rename the action", warning=True)
     workflow = Workflow(data["form"], data["version"], states, actions, clocks, renamed,
                         data.get("change_note", ""), doc.path, corrections, responsible)
     if len(initials) == 1:

@@ -120,7 +120,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     workflow = defs.workflows[record.form]
     if action_key == UNIT_SPELLING and action_key not in workflow.actions:
         return _unit_spelling(defs, record, by, at, data, note)
-    if action_key == CORRECT:
+    if action_key == CORRECT and action_key not in workflow.actions:  # (an older workflow's own action wins)
         return _correct(defs, record, by, at, data, note)
     form = defs.forms[record.form]
     labels = form_labels(form)
@@ -210,6 +210,27 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     return Outcome(event, new_state, tuple(follow_ups), tuple(parent_actions))
 
 
+#: Fewest characters a correction's reason has ("电话录错").
+MIN_REASON = 4
+
+
+def _guarded_fields(workflow, person) -> dict[str, str]:
+    """Fields a correction by ``person`` may not change (the label of what writes them): those an action fills or
+    sets (``set:`` effects) that ``person`` may not do — 更正 must not be a way round an action's roles."""
+    out: dict[str, str] = {}
+    for action in workflow.actions.values():
+        if not action.roles or set(action.roles) & set(person.roles):
+            continue
+        written = list(action.fields) + [key for effect in action.effects if effect.kind == "set" for key, _ in effect.set]
+        for key in written:
+            out.setdefault(key, action.label)
+    for action in workflow.actions.values():  # a field another action of theirs writes stays theirs to correct
+        if not action.roles or set(action.roles) & set(person.roles):
+            for key in list(action.fields) + [k for e in action.effects if e.kind == "set" for k, _ in e.set]:
+                out.pop(key, None)
+    return out
+
+
 def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: dict[str, Any],
              note: str) -> Outcome:
     """Stored values of ``record`` corrected (更正), with the reason ``note``: in any state, by the roles the
@@ -231,14 +252,17 @@ def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: 
     if person is None or not set(person.roles) & set(rules.roles):
         need = "、".join(defs.settings.roles.get(r, r) for r in rules.roles)
         refuse("by", "「经办人」", f"{_who(defs, by)}没有权限「更正」，需要角色：{need}")
-    if not note.strip():
-        refuse("note", "「更正原因」", "更正必须写明原因（备注），例如：登记时电话号码录错，经住户核实更正")
+    if len(note.strip()) < MIN_REASON:
+        refuse("note", "「更正原因」", f"更正必须写明原因（至少 {MIN_REASON} 个字），例如：登记时电话号码录错，经住户核实更正")
     if not data:
         refuse("data", "「更正」", "没有写要更正的内容")
     allowed = set(rules.fields) if rules.fields else {f.name for f in form.iter_fields() if f.holds_data}
+    guarded = _guarded_fields(workflow, person) if person is not None and not rules.fields else {}
     for key in data:
         if key not in allowed:
             refuse(key, f"「{labels.get(key, key)}」", "此项不能更正" if key in labels else "表单中没有这个字段")
+        elif key in guarded:
+            refuse(key, f"「{labels.get(key, key)}」", f"此项由「{guarded[key]}」填写，更正它需要能办理「{guarded[key]}」的人员")
     created = record.created_at
     if defs.settings.plausibility and at < created and created.date() <= defs.settings.dates.latest(at.date()):
         refuse("at", "「办理时间」", f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}")

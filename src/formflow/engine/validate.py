@@ -286,12 +286,12 @@ def without_calculated(form: Form, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def calculated_changes(form: Form, before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
-    """Plain values of the computed top-level fields that differ between stored ``before`` and typed ``after``
-    (``None``: no longer computed)."""
+    """Plain values of the computed top-level fields that ``after`` computed differently from stored ``before``."""
     changes = {}
     for f in form.iter_fields():
-        if f.calculate is not None:
-            new = to_plain(after[f.name]) if f.name in after else None
+        # Not computable now (a line without its price): the stored value — perhaps typed by hand — stands.
+        if f.calculate is not None and f.name in after:
+            new = to_plain(after[f.name])
             if new != before.get(f.name):
                 changes[f.name] = new
     return changes

@@ -65,7 +65,9 @@ def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> li
         for t in group:
             who = "、".join(roles.get(r, r) for r in t.who)
             unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
-            lines.append(f"  {fmt(t.due)}  {t.record}{unit}  {t.task}  〔{who}〕")
+            duty = defs.duties.get(t.clock) if not t.form else None  # a recurring duty: its name, not its key
+            name = f"{duty.label}（{t.record.partition('@')[2]} 起）" if duty else t.record
+            lines.append(f"  {fmt(t.due)}  {name}{unit}  {t.task}  〔{who}〕")
     return lines or ["没有待办事项。"]
 
 

@@ -323,7 +323,8 @@ class DeskApp:
             raise HTTPError(404, "没有这项周期性工作")
         person = self.person(request)
         if person is None:
-            raise HTTPError(403, "请先在页面右上角“我是”中选择您的姓名")
+            raise HTTPError(403, "请先在页面右上角登录（选择姓名，输入密码）" if self.pin_mode
+                            else "请先在页面右上角“我是”中选择您的姓名")
         doc = {"duty": key, "by": person.name, "at": self.desk.now().isoformat(timespec="seconds")}
         ticket = self.processor.submit(doc, f"duty-{key}", "duty", key)
         return Response.redirect(f"/submitted/{ticket.id}")
@@ -341,17 +342,18 @@ class DeskApp:
     def choose_person(self, request: Request) -> Response:
         name = request.form.first("person").strip()
         back = request.form.first("next", "/")
-        if not back.startswith("/") or back.startswith("//"):
+        if not back.startswith("/") or back[1:2] in ("/", "\\"):  # (browsers read /\x as //x)
             back = "/"
         if self.pin_mode:  # switching person asks for that person's PIN
             settings = self.desk.defs().settings
             outcome = self.signin.attempt(name, request.form.first("pin"), settings)
             audit = AuditLog(self.desk.root / "data", settings.station)
             if not outcome.token:
-                audit.append("locked" if "锁定" in outcome.message else "sign_in_failed", name, "desk",
-                             reason=outcome.message)
+                audit.append("locked" if "锁定" in outcome.message else "sign_in_failed", name[:30], "desk",
+                             reason=outcome.message[:200])
                 return self.render("error.html", request, 403, code=403, message=outcome.message, back=back)
             audit.append("signed_in", name, "desk")
+            self.signin.sign_out(request.cookies.get(WHO_COOKIE, ""))  # who was signed in here before: ended
             response = Response.redirect(back)
             response.headers.append(("Set-Cookie", f"{WHO_COOKIE}={outcome.token}; Path=/; SameSite=Strict; HttpOnly"))
             return response

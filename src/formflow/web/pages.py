@@ -15,6 +15,7 @@ from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.numbering import SAFE_NUMBER
 from formflow.engine.fieldtypes import eligible
 from formflow.engine.todo import is_mine
+from formflow.render.todolist import TODO_GROUPS, todo_group
 from formflow.engine.unitspelling import canonical
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.expressions import Expression, describe
@@ -57,7 +58,11 @@ def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None
     tasks = []
     office = app.todo(now)
     mine = [t for t in office if is_mine(t, person, defs.settings)] if person is not None else office
-    for task in (office if everyone or person is None else mine):
+    zone = defs.settings.timezone
+    shown = office if everyone or person is None else mine
+    order = {key: i for i, (key, _) in enumerate(TODO_GROUPS)}
+    shown = sorted(shown, key=lambda t: (order[todo_group(t, now, zone)], t.due, t.record))
+    for task in shown:
         duty = defs.duties.get(task.clock) if not task.form else None
         tasks.append({"record": duty.label if duty else task.record, "link": bool(SAFE_NUMBER.match(task.record)),
                       "duty": duty.key if duty and person is not None and set(person.roles) & set(duty.who) else "",
@@ -65,10 +70,13 @@ def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None
                       "task": task.task, "status": task.status, "status_label": STATUS_LABELS[task.status],
                       "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
                       "unit_link": unit_link(defs, task.unit), "name": task.name, "phone": task.phone,
+                      "group": todo_group(task, now, zone),
                       "explanation": task.explanation})
     return {"forms": list(defs.forms.values()), "tasks": tasks, "mine": person is not None and not everyone,
             "office_count": len(office), "mine_count": len(mine),
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
+            "groups": [{"key": key, "label": label, "count": sum(1 for t in tasks if t["group"] == key)}
+                       for key, label in TODO_GROUPS],
             "recent": [record_row(defs, r, state) for r, state in app.recent(RECENT)], "total": app.store.count()}
 
 
@@ -122,7 +130,7 @@ def unit_link(defs: Definitions, text: str) -> str:
 
 def todo_links(names: list[str], person: Staff | None) -> tuple[list[str], list[str]]:
     """The to-do files to offer first (the office's, the clerk's own, text and calendar) and the other people's."""
-    first = ["待办-全部.pdf"] + ([f"待办-{person.name}.pdf"] if person else [])
+    first = ["待办-全部.pdf"] + ([f"待办-{person.name}.{kind}" for kind in ("pdf", "txt", "ics")] if person else [])
     mine = [n for n in first if n in names] + [n for n in names if not n.startswith("待办-")]
     return mine, [n for n in names if n not in mine]
 
