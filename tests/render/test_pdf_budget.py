@@ -75,7 +75,7 @@ def test_every_page_has_the_head_and_foot(defs, tmp_path):
     for number, text in enumerate(pages, 1):
         page = flat(text)
         assert "阳光花园管理处" in page and f"{defs.forms['renovation'].title}·{record.number}" in page
-        assert "表单renovation第1版·打印于2026-11-2810:00" in page
+        assert "装修申请及许可证第1版·打印于2026-11-2810:00" in page
         assert f"第{number}页/共{len(pages)}页" in page
 
 

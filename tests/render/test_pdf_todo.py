@@ -49,7 +49,7 @@ def test_todo_groups_each_task_by_when_it_is_due(workspace):
     assert ("TS-YG-202611-0003", "处理完毕投诉") in groups["later"]
     overdue = next(t for t in context["groups"][0]["tasks"] if t["record"] == "TS-YG-202611-0003")
     assert (overdue["due"], overdue["left"], overdue["unit"]) == ("2026-11-28 09:00", "已逾期 1小时", "3-2-1502")
-    assert overdue["reason"] == "1小时（1h）；已升级告知客服中心主管"
+    assert overdue["reason"] == "1小时；已升级告知客服中心主管"  # the rule in words, not its code
 
 
 def test_todo_pdf_lists_groups_in_order_with_phone_numbers_masked(workspace, tmp_path):

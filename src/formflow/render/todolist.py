@@ -12,7 +12,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import fmt
 from formflow.engine.todo import Task, is_mine
 from formflow.render.context import settings_context
-from formflow.render.values import local, mask
+from formflow.render.values import local, mask, plain
 
 TODO_GROUPS = (("overdue", "逾期"), ("today", "今天到期"), ("soon", "即将到期"), ("later", "以后"))
 
@@ -50,6 +50,12 @@ def todo_group(task: Task, now: dt.datetime, tz) -> str:
     return "soon" if task.status == "due_soon" else "later"
 
 
+def _duty_name(defs: Definitions, task: Task) -> str:
+    """A recurring duty's name and period (``月度回访汇总分析（2026-11-01 起）``), "" for a record's task."""
+    duty = defs.duties.get(task.clock) if not task.form else None
+    return f"{duty.label}（{task.record.partition('@')[2]} 起）" if duty else ""
+
+
 def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> list[str]:
     """The to-do list as plain text lines, grouped 逾期 / 今天到期 / 即将到期 / 以后 as on paper and the desk
     (phone and ID numbers never appear whole in it)."""
@@ -65,8 +71,7 @@ def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> li
         for t in group:
             who = "、".join(roles.get(r, r) for r in t.who)
             unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
-            duty = defs.duties.get(t.clock) if not t.form else None  # a recurring duty: its name, not its key
-            name = f"{duty.label}（{t.record.partition('@')[2]} 起）" if duty else t.record
+            name = _duty_name(defs, t) or t.record  # a recurring duty: its name, not its key
             lines.append(f"  {fmt(t.due)}  {name}{unit}  {t.task}  〔{who}〕")
     return lines or ["没有待办事项。"]
 
@@ -94,7 +99,7 @@ def _reason(task: Task, roles: Mapping[str, str]) -> str:
         if line.startswith(_ESCALATED):
             keys = line.removeprefix(_ESCALATED).split("、")
             parts.append("已升级告知" + "、".join(roles.get(k, k) for k in keys))
-    return "；".join(parts)
+    return plain("；".join(parts))
 
 
 def todo_context(defs: Definitions, tasks: Iterable[Task], now: dt.datetime, title: str,
@@ -109,7 +114,7 @@ def todo_context(defs: Definitions, tasks: Iterable[Task], now: dt.datetime, tit
     for t in sorted(chosen, key=lambda t: (t.due, t.record)):
         left = t.due - now
         groups[todo_group(t, now, tz)].append({
-            "record": mask(t.record), "unit": mask(t.unit), "task": mask(t.task),
+            "record": _duty_name(defs, t) or mask(t.record), "unit": mask(t.unit), "task": mask(t.task),
             "resident": mask(" ".join(v for v in (t.name, t.phone) if v)),
             "form": forms[t.form].title if t.form in forms else "",
             "due": local(t.due, tz), "left": ("已逾期 " if left.total_seconds() < 0 else "剩 ") + _span(left),

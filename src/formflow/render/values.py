@@ -23,6 +23,15 @@ def mask(text: str) -> str:
     return _PHONE.sub(r"\1****\2", text)
 
 
+_CODES = re.compile(r"（[0-9a-z.]+）| \([+-]\d{2}:\d{2}\)")
+
+
+def plain(line: str) -> str:
+    """A line of an explanation as a clerk reads it: without the rule's code ``（3wd）`` and the offset ``(+08:00)``
+    (the supervisor's ``formflow explain`` keeps both)."""
+    return _CODES.sub("", line)
+
+
 def local(moment: dt.datetime, tz) -> str:
     """A moment as the office reads it: ``2026-11-28 17:30`` in the office's time zone."""
     return f"{moment.astimezone(tz):%Y-%m-%d %H:%M}"

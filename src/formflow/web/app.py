@@ -193,7 +193,7 @@ class DeskApp:
                                       everyone=request.query.first("all") == "1")
         mine, others = pages.todo_links(self.desk.todo_files(), self.person(request))
         return self.render("start.html", request, now=pages.short(now, defs.settings), todo_files=mine,
-                           other_todo_files=others, **context)
+                           other_todo_files=others, todo_label=pages.todo_file_label, **context)
 
     def record_list(self, request: Request) -> Response:
         defs = self.desk.defs()

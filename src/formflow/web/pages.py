@@ -16,6 +16,7 @@ from formflow.engine.numbering import SAFE_NUMBER
 from formflow.engine.fieldtypes import eligible
 from formflow.engine.todo import is_mine
 from formflow.render.todolist import TODO_GROUPS, todo_group
+from formflow.render.values import plain
 from formflow.engine.unitspelling import canonical
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.expressions import Expression, describe
@@ -71,7 +72,7 @@ def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None
                       "due": short(task.due, defs.settings), "who": who_words(defs, task.who), "unit": task.unit,
                       "unit_link": unit_link(defs, task.unit), "name": task.name, "phone": task.phone,
                       "group": todo_group(task, now, zone),
-                      "explanation": task.explanation})
+                      "explanation": [plain(line) for line in task.explanation]})
     return {"forms": list(defs.forms.values()), "tasks": tasks, "mine": person is not None and not everyone,
             "office_count": len(office), "mine_count": len(mine),
             "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
@@ -131,8 +132,17 @@ def unit_link(defs: Definitions, text: str) -> str:
 def todo_links(names: list[str], person: Staff | None) -> tuple[list[str], list[str]]:
     """The to-do files to offer first (the office's, the clerk's own, text and calendar) and the other people's."""
     first = ["待办-全部.pdf"] + ([f"待办-{person.name}.{kind}" for kind in ("pdf", "txt", "ics")] if person else [])
+    names = [n for n in names if not n.endswith(".json")]  # for programs, not for the desk
     mine = [n for n in first if n in names] + [n for n in names if not n.startswith("待办-")]
     return mine, [n for n in names if n not in mine]
+
+
+def todo_file_label(name: str) -> str:
+    """A to-do file as the desk names it: 全管理处待办（PDF）, 李娜的待办（日历）, never its file name."""
+    stem, _, kind = name.rpartition(".")
+    who = stem.removeprefix("待办").removeprefix("-")
+    whose = "全管理处待办" if who in ("", "全部") else f"{who}的待办"
+    return f"{whose}（{ {'pdf': '打印', 'txt': '文本', 'ics': '日历'}.get(kind, kind) }）"
 
 
 def record_row(defs: Definitions, record: Record, state: str) -> dict:
@@ -232,7 +242,7 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, person: 
     clocks = [{"label": c.label, "task": c.task, "status": c.status, "status_label": STATUS_LABELS[c.status],
                "due": short(c.due, settings), "started": short(c.started, settings),
                "stopped": short(c.stopped, settings), "who": who_words(defs, c.who),
-               "escalated": who_words(defs, c.escalated_to), "explanation": c.explanation}
+               "escalated": who_words(defs, c.escalated_to), "explanation": [plain(line) for line in c.explanation]}
               for c in record_clocks(view, typed, workflow, defs.calendar, now, labels)]
     allowed = workflow.allowed(view.state)
     correction = workflow.correction(form)

@@ -1,0 +1,86 @@
+"""What clerks read is Chinese: every desk page and PDF of the shipped workspace holds no Latin word of ours.
+
+Latin letters may come only from what people wrote (a plate 粤BD73521, 60cm, a deed number), from the office's own
+definitions (an option "APP/微信", a hint quoting a record number), from record numbers, or be "PDF" and "Excel",
+which Chinese offices call so. Keys, file names, codes such as （3wd）, offsets (+08:00) and English titles belong to
+what supervisors read (`check`, the CLI, the reference).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import shutil
+import subprocess
+
+import yaml
+
+from formflow.app import App
+from formflow.render import pdf
+
+from .conftest import REPO
+from .web.conftest import Client, make_desk
+
+WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
+NUMBER = re.compile(r"[A-Z]{2}-[A-Z0-9]{2,6}-\d{4,6}-\d{4}")
+ALLOWED = {"PDF", "Excel"}
+
+
+def latin_words_of(value) -> set[str]:
+    if isinstance(value, dict):
+        return set().union(*(latin_words_of(v) for v in value.values())) if value else set()
+    if isinstance(value, list):
+        return set().union(*(latin_words_of(v) for v in value)) if value else set()
+    return set(WORD.findall(str(value))) if isinstance(value, str) else set()
+
+
+def written_by_people_or_the_office(root) -> set[str]:
+    words = set()
+    for example in (REPO / "examples").glob("*/valid.yaml"):
+        words |= latin_words_of(yaml.safe_load(example.read_text(encoding="utf-8")).get("data", {}))
+    for form in (root / "forms").glob("*.yaml"):
+        doc = yaml.safe_load(form.read_text(encoding="utf-8"))
+        for section in doc["sections"]:
+            for field in section["fields"]:
+                for key in ("choices", "hint", "text"):
+                    words |= latin_words_of(field.get(key, ""))
+                for column in field.get("columns", []):
+                    words |= latin_words_of(column.get("choices", "")) | latin_words_of(column.get("hint", ""))
+    return words
+
+
+def ours(text: str, allowed: set[str]) -> set[str]:
+    text = NUMBER.sub(" ", text)
+    found = set(WORD.findall(text)) - ALLOWED - allowed
+    # a record number cut by a line end in a PDF ("TS-YG-2026…" read as TSYG): still a record number
+    return {w for w in found if not re.fullmatch(r"([A-Z]{2}){2}", w)}
+
+
+def test_desk_pages_and_paper_hold_no_latin_word_of_ours(workspace):
+    for example in sorted((REPO / "examples").glob("*/valid.yaml")):
+        shutil.copy(example, workspace.root / "inbox" / f"{example.parent.name}.yaml")
+    assert workspace.cli("process").code == 0
+    allowed = written_by_people_or_the_office(workspace.root)
+    found: dict[str, set[str]] = {}
+    for path in sorted((workspace.root / "outbox").rglob("*.pdf")):
+        text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+        if ours(text, allowed):
+            found[path.name] = ours(text, allowed)
+    app = App.open(workspace.root)
+    for form in app.defs.forms:
+        text = subprocess.run(["pdftotext", "-", "-"], input=pdf.render_blank(app.defs, form), capture_output=True,
+                              check=True).stdout.decode()
+        if ours(text, allowed):
+            found[f"blank {form}"] = ours(text, allowed)
+    client = Client(make_desk(workspace, workspace.load(), pdfs=False)).sign_in()
+    pages = ["/", "/?all=1", "/records", "/search?q=%E4%BD%95%E4%B8%BD%E8%90%8D", "/units/6-2-901"]
+    pages += [f"/forms/{form}" for form in app.defs.forms] + [f"/records/{n}" for n, *_ in app.indexed()]
+    for page in pages:
+        answer = client.get(page)
+        assert answer.status == 200, page
+        body = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", answer.body, flags=re.S)
+        words = ours(html.unescape(body), allowed)
+        if words:
+            found[page] = words
+    assert found == {}
+
