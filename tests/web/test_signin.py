@@ -54,7 +54,10 @@ def test_a_name_in_a_cookie_is_not_a_person_and_forms_are_signed_by_who_signed_i
     client.cookie += f"; {WHO_COOKIE}=%E9%99%88%E5%BB%BA%E5%9B%BD"  # "陈建国" written by hand: no session
     assert "登录" in client.get("/").body and "已登录" not in client.get("/").body
     refused = client.post("/forms/complaint", {**{k: v for k, v in COMPLAINT.items()}, "_by": "李娜"})
-    assert refused.status == 403 and "请先在页面右上角登录" in refused.body
+    assert refused.status == 403 and "请在页面右上角重新登录" in refused.body
+    assert not list((pin_desk.desk.root / "inbox").glob("*.yaml"))
+    action = client.post("/records/TS-YG-202611-0001/actions/assign", {"_by": "李娜"})
+    assert action.status == 403 and "请先在页面右上角登录" in action.body
     assert sign_in(client, "李娜", "2468").status == 303
     page = client.get("/").body
     assert '已登录：<strong id="who-signed">李娜</strong>' in page and "我的待办" in page
@@ -144,3 +147,15 @@ def test_the_audit_log_says_who_did_what_and_from_where(pin_desk, workspace):
     # the log travels with the station's own log folder and is never rewritten
     assert list((workspace.root / "data" / "archive" / "audit").glob("*.jsonl"))
     assert workspace.cli("audit", "--person", "赵敏").out.count("赵敏") >= 3
+
+
+def test_a_form_posted_after_the_session_ended_comes_back_with_what_was_typed(pin_desk):
+    clock = [1000.0]
+    pin_desk.signin.clock = lambda: clock[0]
+    client = desk_client(pin_desk)
+    sign_in(client, "李娜", "2468")
+    clock[0] += 31 * 60  # a long phone call
+    answer = client.post("/forms/complaint", {**COMPLAINT, "details": "楼上卫生间漏水三天了"})
+    assert answer.status == 403
+    assert "登录已过期" in answer.body and "楼上卫生间漏水三天了" in answer.body  # nothing typed is lost
+    assert not list((pin_desk.desk.root / "inbox").glob("*.yaml"))

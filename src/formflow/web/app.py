@@ -9,6 +9,7 @@ URLs are looked up in the definitions and the store (a record number is matched 
 from __future__ import annotations
 
 import mimetypes
+import re
 import time
 import traceback
 from pathlib import Path
@@ -40,6 +41,7 @@ _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; cha
 #: Seconds the status page keeps refreshing for a record's PDF (the renderer writes it after the pass).
 PDF_WAIT = 30
 _NAME = r"([a-z][a-z0-9_]*)"
+_FORM_POST = re.compile(rf"/forms/{_NAME}")
 _NUMBER = r"([^/]+)"
 
 
@@ -111,12 +113,24 @@ class DeskApp:
             # Signed by who is signed in, whatever the page sent as 经办人.
             person = self.person(request)
             if person is None:
+                form_id = _FORM_POST.fullmatch(request.path)
+                if form_id and form_id.group(1) in self.desk.defs().forms:  # a session ended while typing a form:
+                    return self.signed_out_form(request, form_id.group(1))  # keep what was typed
                 raise HTTPError(403, "请先在页面右上角登录（选择姓名，输入密码）；长时间无操作会自动退出")
             request.form[fx.BY] = [person.name]
         handler, args = self.routes.match(request.method, request.path)
         return handler(request, *args)
 
     # -- helpers ------------------------------------------------------------------------------------
+
+    def signed_out_form(self, request: Request, form_id: str) -> Response:
+        """A new form posted after the session ended: the same page again with what was typed, saying why."""
+        defs, form = self.form_of(form_id)
+        check = check_new(defs, form, request.form, self.desk.now())
+        why = "登录已过期（长时间无操作会自动退出）：请在页面右上角重新登录，再点“提交”；填写的内容都还在本页"
+        check.general.insert(0, why)
+        check.texts.insert(0, why)
+        return self.form_page(request, form_id, check, 403)
 
     @property
     def pin_mode(self) -> bool:
