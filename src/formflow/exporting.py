@@ -8,12 +8,13 @@ by "；"), so the sheet is the form's register; a list across forms carries what
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from formflow.adapters.spreadsheet import write_xlsx
 from formflow.definitions.loader import Definitions
+from formflow.engine.clocks import STATUS_LABELS
 from formflow.engine.records import Record, replay
 from formflow.engine.unitfile import Entry, UnitFile, entry
 from formflow.render.values import format_value, local
@@ -98,8 +99,6 @@ def unit_file_table(file: UnitFile, zone) -> tuple[str, list[str], list[list]]:
 
 def todo_table(defs: Definitions, tasks: Iterable, zone) -> tuple[list[str], list[list]]:
     """The to-do list as a table (the office's screen copy: phones in full, as on the desk)."""
-    from formflow.engine.clocks import STATUS_LABELS
-
     roles = defs.settings.roles
     headers = ["状态", "期限", "记录编号", "表单", "事项", "负责", "房号", "住户", "联系电话"]
     rows = [[STATUS_LABELS[t.status], local(t.due, zone), t.record,

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from formflow.definitions.units import Unit
-from formflow.engine.records import Record, replay
+from formflow.engine.records import RecordView, replay
 from formflow.engine.unitfile import Entry, UnitFile, entry, unit_file
 from formflow.engine.unitspelling import canonical
 from formflow.errors import WorkspaceError
@@ -42,32 +42,29 @@ def read_unit(app, text: str) -> str | None:
     return canonical(text, app.defs.settings.unit_pattern)
 
 
-def _unit_of(app, record: Record) -> str:
+def _unit_of(app, view: RecordView) -> str:
     """The record's 房号 in the office's spelling ("" when it has none)."""
-    form = app.defs.forms.get(record.form)
-    key = form.unit_field if form else None
-    if key is None:
-        return ""
-    workflow = app.defs.workflows.get(record.form)
-    value = (replay(record, workflow).values if workflow else record.events[0].data).get(key)
-    return read_unit(app, str(value)) or str(value) if value else ""
+    form = app.defs.forms.get(view.record.form)
+    value = view.values.get(form.unit_field) if form and form.unit_field else None
+    return (read_unit(app, str(value)) or str(value)) if value else ""
 
 
-def unit_records(app, unit: str, typed: str = "") -> list[Record]:
-    """Every record of ``unit`` (the office's spelling), in no particular order.
+def unit_views(app, unit: str, typed: str = "") -> list[RecordView]:
+    """Every record of ``unit`` (the office's spelling) as it stands now, in no particular order.
 
-    The search texts find the candidates (``3-2-1502`` is also inside ``13-2-1502``); each is then read and
-    its own 房号 compared. ``typed``, the spelling the clerk used, is looked for too: a record stored before
+    The search texts find the candidates (``3-2-1502`` is also inside ``13-2-1502``); each is then replayed once
+    and its own 房号 compared. ``typed``, the spelling the clerk used, is looked for too: a record stored before
     spellings were unified ("03-02-1502") is found by the spelling it was stored in (``units normalise``
     rewrites those)."""
-    found = []
     numbers = app.store.search(unit)
     if typed and typed != unit:
         numbers |= app.store.search(typed)
+    found = []
     for number in numbers:
         record = app.store.get(number)
-        if record is not None and _unit_of(app, record) == unit:
-            found.append(record)
+        workflow = app.defs.workflows.get(record.form) if record is not None else None
+        if workflow is not None and _unit_of(app, view := replay(record, workflow)) == unit:
+            found.append(view)
     return found
 
 
@@ -98,22 +95,22 @@ def search(app, text: str, now: dt.datetime, *, form: str | None = None, limit: 
         digits = digits[-11:]
     if unit is None and digits.isdigit() and len(digits) >= 7:  # a phone as people write it: 138-2651-7094
         text = digits
-    if unit:
-        numbers = {r.number for r in unit_records(app, unit, text) if form is None or r.form == form}
+    if unit:  # the unit's records were read to tell them from 13-2-1502's: listed from those views
+        views = [v for v in unit_views(app, unit, text) if form is None or v.record.form == form]
+        views.sort(key=lambda v: (v.record.created_at, v.record.number), reverse=True)
         register = app.defs.settings.register
         units = [register[unit]] if register and unit in register else []
-    else:
-        numbers = app.store.search(text, form)
-        units = _register_units(app, text)
-    stamps = [(app.store.created(n) or 0.0, n) for n in numbers]
-    stamps.sort(reverse=True)
+        entries = [entry(app.defs, v, now) for v in views[:limit]]
+        return Found(text, unit, tuple(entries), len(views), tuple(units))
+    numbers = app.store.search(text, form)
+    stamps = sorted(((app.store.created(n) or 0.0, n) for n in numbers), reverse=True)
     entries = []
     for _, number in stamps[:limit]:
         record = app.store.get(number)
         workflow = app.defs.workflows.get(record.form) if record else None
         if record is not None and workflow is not None:
             entries.append(entry(app.defs, replay(record, workflow), now))
-    return Found(text, unit or "", tuple(entries), len(numbers), tuple(units))
+    return Found(text, "", tuple(entries), len(numbers), tuple(_register_units(app, text)))
 
 
 def unit_file_of(app, text: str, now: dt.datetime) -> UnitFile:
@@ -123,12 +120,12 @@ def unit_file_of(app, text: str, now: dt.datetime) -> UnitFile:
         raise WorkspaceError(f"不是房号 not a unit: “{text}”（应写成 write it like {app.defs.settings.unit_example}）")
     register = app.defs.settings.register
     registered = register.get(unit) if register else None
-    records = unit_records(app, unit)
-    if registered is None and not records:
+    views = unit_views(app, unit)
+    if registered is None and not views:
         near = register.closest(unit) if register else []
         hint = f"；相近的房号 nearest: {'、'.join(near)}" if near else ""
         raise WorkspaceError(f"房屋清单和记录中都没有房号 no unit {unit} in the register or the records{hint}")
-    return unit_file(app.defs, unit, registered, records, now)
+    return unit_file(app.defs, unit, registered, views, now)
 
 
 def misspelled(app) -> list[tuple[str, str, str]]:

@@ -114,8 +114,6 @@ def find_columns(headers: tuple[str, ...]) -> dict[str, str]:
                     found[key] = header
                     taken.add(header)
                     break
-    if "unit" in found and "room" in found and found["room"] == found["unit"]:
-        del found["room"]
     # Extra phone columns (电话2, 手机) are phones too.
     extra = [h for h in headers if h not in taken and any(w in _clean(h) for w in ("电话", "手机"))
              and "紧急" not in h]  # an emergency contact's phone is not the owner's

@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from formflow.definitions.workflows import Duty
+from formflow.definitions.duties import Duty
 from formflow.engine.records import CREATE, Event, Record
 from formflow.engine.todo import Task, duty_tasks, period_of, record_tasks, todo
 

@@ -111,6 +111,8 @@ class Outbox:
         self.done_file = root / "data" / "render-done.txt"
         self.errors = root / "data" / "errors.log"
         self._todo_keys: dict[str, str] = {}
+        #: Each person's text/JSON/.ics list as last written (what it said), so a pass rewrites only what changed.
+        self._list_keys: dict[str, str] = {}
         #: Why the last :meth:`print` could not write everything (in Chinese), or ``""``: what it left is tried again next time.
         self.fault = ""
 
@@ -309,6 +311,13 @@ class Outbox:
         """Rewrite ``outbox/todo/``: text, JSON and .ics always; PDFs whose content changed."""
         return self.print(defs, lambda number: None, now, todo=(tasks, text), records=False)
 
+    @staticmethod
+    def _todo_key(now: dt.datetime, tasks: list[Task]) -> str:
+        """What a to-do list says: its tasks, and the day (a list shows "due in 3 hours", so it is also new each
+        day and whenever a status moves)."""
+        return hashlib.sha256(json.dumps([now.date().isoformat(), [t.as_json() for t in tasks]],
+                                         ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
     def _personal_lists(self, defs: Definitions, own: dict[str, list[Task]], now: dt.datetime) -> None:
         """Each person's own list as text, JSON and .ics (``待办-李娜.txt``, ``.json``, ``.ics``: a phone's calendar);
         a person with nothing left has none."""
@@ -317,6 +326,11 @@ class Outbox:
 
         folder = self.todo_dir
         for name, mine in own.items():
+            # Written again when what it says changed (a task, a status, the day), not at every pass: a person's
+            # three files, fsynced, for each of ten people at every file the watcher takes would be thirty writes.
+            key = self._todo_key(now, mine)
+            if self._list_keys.get(name) == key and (folder / f"待办-{name}.txt").exists():
+                continue
             header = [f"{defs.settings.office} {name}的待办事项（截至 {fmt(now)}）", ""]
             try:
                 write_text(folder / f"待办-{name}.txt", "\n".join(header + todo_lines(defs, mine, now)) + "\n")
@@ -328,6 +342,9 @@ class Outbox:
                     raise
                 self._failed(exc)
                 return
+            self._list_keys[name] = key
+        for name in [n for n in self._list_keys if n not in own]:
+            del self._list_keys[name]
         for stale in [*folder.glob("待办-*.txt"), *folder.glob("待办-*.ics"), *folder.glob("待办-*.json")]:
             if stale.stem.removeprefix("待办-") not in own:
                 try:
@@ -371,9 +388,7 @@ class Outbox:
         jobs = []
         for name, (who, mine) in audiences.items():
             path = folder / f"待办-{name}.pdf"
-            # The list shows "due in 3 hours", so it is also new each day and whenever a status moves.
-            key = hashlib.sha256(json.dumps([now.date().isoformat(), [t.as_json() for t in mine]],
-                                            ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+            key = self._todo_key(now, mine)
             if self._todo_keys.get(name) == key and path.exists():
                 continue
             title = f"{defs.settings.office} 待办事项" + ("" if who is None else f"（{who}）")

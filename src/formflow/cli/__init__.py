@@ -6,8 +6,8 @@ in one module per concern; importing them registers them on the group.
 """
 
 from formflow.cli import definitions, desk, paper, reports, residents, sync, workflows  # noqa: F401 - registers the commands
-from formflow.cli.people import audit, staff
 from formflow.cli.main import cli, main, run
+from formflow.cli.people import audit, staff
 from formflow.web.cli import serve_command
 
 cli.add_command(serve_command)

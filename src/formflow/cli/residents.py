@@ -10,6 +10,7 @@ import click
 from formflow.cli.common import FORMAT_X, NOW, OUTPUT, load, now_from, open_app, with_root, xlsx_target
 from formflow.cli.main import cli
 
+
 def _entry_json(item, zone) -> dict:
     return {"record": item.number, "form": item.form, "form_title": item.form_title,
             "created": item.created.astimezone(zone).isoformat(), "unit": item.unit, "name": item.name,

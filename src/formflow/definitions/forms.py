@@ -143,9 +143,9 @@ class Form:
         for section in self.sections:
             yield from section.fields
 
-    @property
+    @functools.cached_property
     def fields(self) -> Mapping[str, Field]:
-        """Top-level fields by name."""
+        """Top-level fields by name (worked out once: validation and replay ask for it per value; not to be changed)."""
         return {f.name: f for f in self.iter_fields()}
 
     def resident_field(self, kind: str) -> str | None:

@@ -14,15 +14,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from formflow.definitions.choices import ChoiceList, load_choice_file
-from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
 from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.choices import ChoiceList, load_choice_file
+from formflow.definitions.duties import Duty, load_duties
+from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import Settings, load_settings
-from formflow.definitions.units import UNITS_FILE, UnitRegister, cached_register, keep_register, load_units
-from formflow.definitions.workflows import Duty, Workflow, check_parent_effects, load_duties, load_workflow
 from formflow.definitions.sources import Sources, version_id
+from formflow.definitions.units import UNITS_FILE, UnitRegister, cached_register, keep_register, load_units
+from formflow.definitions.workflows import Workflow, check_parent_effects, load_workflow
 from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_bytes
 from formflow.engine.calendar import BusinessCalendar
 from formflow.errors import DefinitionError, Problem

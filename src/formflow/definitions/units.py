@@ -77,11 +77,6 @@ class Unit:
     #: Line of ``units.yaml`` it was read from (0 when made otherwise).
     line: int = 0
 
-    @property
-    def parts(self) -> tuple[str, ...]:
-        """楼栋, 单元, 房间 … as the spelling holds them (``3-2-1502`` → ``("3", "2", "1502")``)."""
-        return tuple(self.unit.split("-"))
-
     def as_data(self) -> dict:
         """The entry as ``units.yaml`` writes it (empty values left out)."""
         out: dict = {"unit": self.unit}
@@ -100,6 +95,11 @@ class UnitRegister(Mapping[str, Unit]):
     def __init__(self, units: Mapping[str, Unit], pattern: re.Pattern):
         self._units = dict(units)
         self._pattern = pattern
+
+    @property
+    def pattern(self) -> re.Pattern:
+        """The office's ``unit_pattern`` its 房号 were read with."""
+        return self._pattern
 
     def __getitem__(self, unit: str) -> Unit:
         return self._units[unit]
@@ -199,7 +199,7 @@ def cached_register(root: Path, raw: bytes, pattern: re.Pattern) -> UnitRegister
 
 def keep_register(root: Path, raw: bytes, register: UnitRegister) -> None:
     """Keep ``register`` (loaded from ``raw`` without problems) for the next load; old copies are removed."""
-    path = _cache_path(root, raw, register._pattern)
+    path = _cache_path(root, raw, register.pattern)
     rows = [(*astuple(u)[:4], str(u.area) if u.area is not None else "", u.note, u.line) for u in register.values()]
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

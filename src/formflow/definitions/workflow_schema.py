@@ -8,6 +8,8 @@ negative duration) is only used as an offset, e.g. the day before a promised dat
 
 from __future__ import annotations
 
+from formflow.definitions.units import STATUSES
+
 DURATION = r"^(eod|-?\d+(m|h|d|wh|wd))$"
 _KEY = {"type": "string", "pattern": "^[a-z][a-z0-9_]*$"}
 _POINT = r"^(created|state:[a-z][a-z0-9_]*|action:[a-z][a-z0-9_]*|field:[a-z][a-z0-9_]*)$"
@@ -77,7 +79,7 @@ WORKFLOW_SCHEMA: dict = {
                     "label": {"type": "string", "minLength": 1, "description": "Chinese name of the state."},
                     "initial": {"type": "boolean", "description": "A new record starts here."},
                     "final": {"type": "boolean", "description": "The record is closed here; no clock runs."},
-                    "unit_status": {"enum": ["已入住", "未入住", "空置"],
+                    "unit_status": {"enum": list(STATUSES),
                                     "description": "Once a record reaches this state, its unit's 入住状态 is this "
                                     "(e.g. a move-in's 已交钥匙 state: `已入住`). Records of such a workflow also "
                                     "bring the resident's name and phone (the form's `resident:` fields) to the "

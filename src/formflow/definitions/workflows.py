@@ -1,4 +1,4 @@
-"""Workflows (workflows/*.yaml) and recurring duties (duties.yaml) as frozen objects, with lints.
+"""Workflows (workflows/*.yaml) as frozen objects, with lints (recurring duties: :mod:`formflow.definitions.duties`).
 
 Beyond the schema: every state, action, role and field a workflow names must exist; states
 must be reachable from the initial one; each clock must be able to stop; follow-up and
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from formflow.definitions.checking import check_schema, suggest
 from formflow.definitions.forms import Form
 from formflow.definitions.settings import Settings
-from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
+from formflow.definitions.workflow_schema import WORKFLOW_SCHEMA
 from formflow.definitions.yamlsource import Document
 from formflow.engine.expressions import Expression, ExpressionError, compile_expression
 from formflow.errors import Problem
@@ -137,17 +137,6 @@ class Corrections:
 
     roles: tuple[str, ...]
     fields: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Duty:
-    key: str
-    label: str
-    every: str
-    who: tuple[str, ...]
-    task: str = ""
-    anchor: str = "2025-01-06"
-    due: str = "end"
 
 
 def _points(raw: str | list[str]) -> tuple[str, ...]:
@@ -397,22 +386,6 @@ def _lint(b: _WorkflowBuilder, wf: Workflow) -> None:
         if not stoppable:
             b.error(("clocks", key, "stop"), f"计时 {key!r} 永远不会停止 clock {key!r} can never stop "
                     "(its stop states/actions cannot be reached)", "检查 stop 的状态和操作 check the stop points")
-
-
-def load_duties(doc: Document, settings: Settings | None) -> tuple[dict[str, Duty], list[Problem]]:
-    """Recurring duties from ``duties.yaml``."""
-    problems = check_schema(doc, DUTIES_SCHEMA)
-    if problems:
-        return {}, problems
-    duties = {}
-    for key, raw in doc.data["duties"].items():
-        for i, role in enumerate(raw["who"]):
-            if settings is not None and role not in settings.roles:
-                problems.append(doc.problem(("duties", key, "who", i), f"未知的角色 unknown role {role!r}",
-                                            suggest(role, settings.roles)))
-        duties[key] = Duty(key, raw["label"], raw["every"], tuple(raw["who"]), raw.get("task", raw["label"]),
-                           raw.get("anchor", "2025-01-06"), raw.get("due", "end"))
-    return duties, problems
 
 
 def check_parent_effects(docs: Mapping[str, Document], workflows: Mapping[str, Workflow]) -> list[Problem]:

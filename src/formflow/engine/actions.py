@@ -15,17 +15,17 @@ from formflow.definitions.forms import form_labels
 from formflow.definitions.loader import Definitions
 from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 from formflow.engine.fieldtypes import is_empty
-from formflow.engine.unitspelling import canonical
 from formflow.engine.records import (
     CORRECT,
     CREATE,
+    UNIT_SPELLING,
     Event,
     Record,
     RecordView,
-    UNIT_SPELLING,
     replay,
     typed_values,
 )
+from formflow.engine.unitspelling import canonical
 from formflow.engine.validate import (
     DataProblem,
     Validated,
@@ -144,12 +144,9 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
     if not system and action.roles and (person is None or not set(person.roles) & set(action.roles)):
         need = "、".join(defs.settings.roles.get(r, r) for r in action.roles)
         refuse("by", "「经办人」", f"{_who(defs, by)}没有权限「{action.label}」，需要角色：{need}")
-    # Nothing is done to a record before it exists (deadlines would run backwards), unless it is the
-    # record's own date that is impossible (year 9999, stored by an older version): it must still be closable.
-    created = record.created_at
-    if defs.settings.plausibility and at < created and created.date() <= defs.settings.dates.latest(at.date()):
-        refuse("at", "「办理时间」", f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}"
-                                   f"（{record.number}），请核对日期和年份")
+    early = _before_created(defs, record, at)
+    if early:
+        refuse("at", "「办理时间」", early)
     for key in data:
         if key not in action.fields:
             can = "、".join(f"「{labels.get(f, f)}」({f})" for f in action.fields) or "无"
@@ -174,9 +171,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
         refuse("", "", action.guard_message or f"不满足「{action.label}」的条件：{describe(action.guard, labels)}")
         raise ActionRefused(problems)
 
-    changes = to_plain({k: values[k] for k in data if k in values})
-    changes.update({k: None for k in data if k not in values})
-    changes.update({k: v for k, v in calculated_changes(form, view.values, values).items() if k not in changes})
+    changes = _recorded(form, view, data, values)
     follow_ups: list[FollowUp] = []
     parent_actions: list[ParentAction] = []
     def effect_value(key: str, expr) -> Any:
@@ -214,21 +209,40 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
 MIN_REASON = 4
 
 
+def _before_created(defs: Definitions, record: Record, at: dt.datetime) -> str:
+    """Why nothing may be done to ``record`` at ``at`` ("" when it may): not before it exists (deadlines would run
+    backwards), unless it is the record's own date that is impossible (year 9999, stored by an older version):
+    such a record must still be closable."""
+    created = record.created_at
+    if defs.settings.plausibility and at < created and created.date() <= defs.settings.dates.latest(at.date()):
+        return f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}（{record.number}），请核对日期和年份"
+    return ""
+
+
+def _recorded(form, view: RecordView, data: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """What an event records: the values ``data`` gave (``None`` for one cleared), and the computed values
+    (``calculate:``) that came out differently."""
+    changes = to_plain({k: values[k] for k in data if k in values})
+    changes.update({k: None for k in data if k not in values})
+    changes.update({k: v for k, v in calculated_changes(form, view.values, values).items() if k not in changes})
+    return changes
+
+
+def _written(action) -> set[str]:
+    """The fields ``action`` fills in or sets (``set:`` effects)."""
+    return {*action.fields, *(key for effect in action.effects if effect.kind == "set" for key, _ in effect.set)}
+
+
 def _guarded_fields(workflow, person) -> dict[str, str]:
-    """Fields a correction by ``person`` may not change (the label of what writes them): those an action fills or
-    sets (``set:`` effects) that ``person`` may not do — 更正 must not be a way round an action's roles."""
-    out: dict[str, str] = {}
-    for action in workflow.actions.values():
-        if not action.roles or set(action.roles) & set(person.roles):
-            continue
-        written = list(action.fields) + [key for effect in action.effects if effect.kind == "set" for key, _ in effect.set]
-        for key in written:
-            out.setdefault(key, action.label)
-    for action in workflow.actions.values():  # a field another action of theirs writes stays theirs to correct
-        if not action.roles or set(action.roles) & set(person.roles):
-            for key in list(action.fields) + [k for e in action.effects if e.kind == "set" for k, _ in e.set]:
-                out.pop(key, None)
-    return out
+    """Fields a correction by ``person`` may not change, with the label of the action that writes them: written
+    only by actions ``person`` may not do — 更正 must not be a way round an action's roles."""
+    theirs = [a for a in workflow.actions.values() if not a.roles or set(a.roles) & set(person.roles)]
+    mine = set().union(*(_written(a) for a in theirs))
+    guarded: dict[str, str] = {}
+    for action in (a for a in workflow.actions.values() if a not in theirs):
+        for key in _written(action) - mine:
+            guarded.setdefault(key, action.label)  # the first action (in the workflow's order) that writes it
+    return guarded
 
 
 def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: dict[str, Any],
@@ -256,16 +270,16 @@ def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: 
         refuse("note", "「更正原因」", f"更正必须写明原因（至少 {MIN_REASON} 个字），例如：登记时电话号码录错，经住户核实更正")
     if not data:
         refuse("data", "「更正」", "没有写要更正的内容")
-    allowed = set(rules.fields) if rules.fields else {f.name for f in form.iter_fields() if f.holds_data}
+    allowed = set(workflow.correction(form).fields)
     guarded = _guarded_fields(workflow, person) if person is not None and not rules.fields else {}
     for key in data:
         if key not in allowed:
             refuse(key, f"「{labels.get(key, key)}」", "此项不能更正" if key in labels else "表单中没有这个字段")
         elif key in guarded:
             refuse(key, f"「{labels.get(key, key)}」", f"此项由「{guarded[key]}」填写，更正它需要能办理「{guarded[key]}」的人员")
-    created = record.created_at
-    if defs.settings.plausibility and at < created and created.date() <= defs.settings.dates.latest(at.date()):
-        refuse("at", "「办理时间」", f"{_minutes(at, defs)} 不能早于记录登记时间 {_minutes(created, defs)}")
+    early = _before_created(defs, record, at)
+    if early:
+        refuse("at", "「办理时间」", early)
     if problems:
         raise ActionRefused(problems)
     merged = {**without_calculated(form, view.values), **data}
@@ -274,11 +288,7 @@ def _correct(defs: Definitions, record: Record, by: str, at: dt.datetime, data: 
     problems += [p for p in result.problems if p.key.split(".")[0].split("[")[0] in data and str(p) not in before]
     if problems:
         raise ActionRefused(problems)
-    changes = to_plain({k: result.values[k] for k in data if k in result.values})
-    changes.update({k: None for k in data if k not in result.values})
-    changes.update({k: v for k, v in calculated_changes(form, view.values, result.values).items()
-                    if k not in changes})
-    changes = {k: v for k, v in changes.items() if v != view.values.get(k)}
+    changes = {k: v for k, v in _recorded(form, view, data, result.values).items() if v != view.values.get(k)}
     if not changes:
         raise ActionRefused([DataProblem("data", "「更正」", "要更正的内容与现在记录的相同，无需更正")])
     return Outcome(Event(CORRECT, by, at, changes, note.strip()), view.state)

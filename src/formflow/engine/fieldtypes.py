@@ -8,14 +8,15 @@ clerk can act on. Readers are lenient about how a person writes (全角 digits, 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from formflow.engine import unitspelling
 from formflow.definitions.forms import Field
+from formflow.engine import unitspelling
 
 
 class BadValue(ValueError):
@@ -263,17 +264,10 @@ def read_staff(field: Field, value: Any, settings) -> str:
     if any(p.name == name for p in people):
         return name
     choices = "、".join(p.name for p in people) or "（名册中没有符合的人员，请主管补充）"
-    person = settings.person(name)
-    if person is None:
-        return _refuse_name(name, choices, people)
+    if settings.person(name) is None:
+        near = difflib.get_close_matches(name, [p.name for p in people], n=1, cutoff=0.5)
+        hint = f"（是不是“{near[0]}”？）" if near else ""
+        raise BadValue(f"“{name}”不在人员名册中或已离职{hint}；可选：{choices}")
     need = "、".join(settings.roles.get(r, r) for r in field.roles)
     where = f"{field.department}的" if field.department else ""
     raise BadValue(f"{name}不是{where}{need or '可选人员'}；可选：{choices}")
-
-
-def _refuse_name(name: str, choices: str, people: list) -> str:
-    import difflib
-
-    near = difflib.get_close_matches(name, [p.name for p in people], n=1, cutoff=0.5)
-    hint = f"（是不是“{near[0]}”？）" if near else ""
-    raise BadValue(f"“{name}”不在人员名册中或已离职{hint}；可选：{choices}")

@@ -130,21 +130,14 @@ def replay(record: Record, workflow: Workflow) -> RecordView:
     values: dict[str, Any] = {}
     steps = []
     for event in record.events:
-        before = state
+        before, replaced = state, None
         if event.action == CREATE:
             label = "登记"
         elif event.action == CONFLICT:
             steps.append(Step(event, CONFLICT_LABEL, state, state))
             continue
         elif event.action in BUILT_IN and event.action not in workflow.actions:
-            replaced = {key: values.get(key) for key in event.data}
-            for key, value in event.data.items():
-                if is_empty(value):
-                    values.pop(key, None)
-                else:
-                    values[key] = value
-            steps.append(Step(event, BUILT_IN[event.action], state, state, replaced))
-            continue
+            label, replaced = BUILT_IN[event.action], {key: values.get(key) for key in event.data}
         else:
             action = workflow.actions.get(event.action)
             label = action.label if action else event.action
@@ -156,7 +149,7 @@ def replay(record: Record, workflow: Workflow) -> RecordView:
             else:
                 values[key] = value
         state = current_state(workflow, state)
-        steps.append(Step(event, label, before, state))
+        steps.append(Step(event, label, before, state, replaced))
     return RecordView(record, state, values, tuple(steps))
 
 

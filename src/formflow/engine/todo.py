@@ -9,10 +9,10 @@ from __future__ import annotations
 import calendar as months
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
+from formflow.definitions.duties import Duty
 from formflow.definitions.forms import form_labels
-from formflow.definitions.workflows import Duty
 from formflow.engine.calendar import BusinessCalendar
 from formflow.engine.clocks import DUE_SOON, OVERDUE, UPCOMING, ClockState, fmt, record_clocks
 from formflow.engine.records import CONFLICT, CONFLICT_LABEL, Record, replay, typed_values
@@ -97,11 +97,7 @@ def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:
                     str(view.values.get(rules.department) or "") if rules.department else "", rules.department_roles)
     for clock in record_clocks(view, typed, workflow, defs.calendar, now, labels):
         if clock.open:
-            task = _task(record, clock, view.values.get("unit", ""), defs.settings.roles, resident)
-            if rules is not None:
-                task = replace(task, assignee=assigned[0], department=assigned[1],
-                               scoped=tuple(r for r in task.who if r in assigned[2]))
-            tasks.append(task)
+            tasks.append(_task(record, clock, view.values.get("unit", ""), defs.settings.roles, resident, assigned))
     return tasks
 
 
@@ -129,13 +125,16 @@ def is_mine(task: Task, person, settings) -> bool:
 
 
 def _task(record: Record, clock: ClockState, unit: str, roles: Mapping[str, str],
-          resident: tuple[str, str] = ("", "")) -> Task:
+          resident: tuple[str, str] = ("", ""), assigned: tuple[str, str, tuple[str, ...]] = ("", "", ())) -> Task:
+    """One open clock as a task; ``assigned``: the record's assignee, its department and the department-bound
+    roles (the workflow's ``responsible``)."""
     who = tuple(dict.fromkeys((*clock.who, *clock.escalated_to)))
     explanation = clock.explanation
     if clock.escalated_to:  # people read this line: role names, not keys (``who`` keeps the keys)
         explanation = (*explanation, "已逾期，升级告知：" + "、".join(roles.get(r, r) for r in clock.escalated_to))
+    assignee, department, bound = assigned
     return Task(record.number, record.form, clock.task, who, clock.due, clock.status, explanation, unit, clock.key,
-                *resident)
+                *resident, assignee, department, tuple(r for r in who if r in bound))
 
 
 def period_of(duty: Duty, day: dt.date) -> tuple[dt.date, dt.date]:

@@ -18,7 +18,7 @@ from formflow.definitions.forms import Field
 from formflow.definitions.loader import Definitions
 from formflow.definitions.units import Unit
 from formflow.engine.clocks import STATUS_LABELS, record_clocks
-from formflow.engine.records import Record, RecordView, replay, typed_values
+from formflow.engine.records import RecordView, typed_values
 
 
 @dataclass(frozen=True)
@@ -136,14 +136,12 @@ def _area(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def unit_file(defs: Definitions, unit: str, registered: Unit | None, records: Iterable[Record],
+def unit_file(defs: Definitions, unit: str, registered: Unit | None, views: Iterable[RecordView],
               now: dt.datetime) -> UnitFile:
-    """The file of ``unit`` from its register entry and its ``records`` (any order)."""
-    views = [replay(r, defs.workflows[r.form]) if r.form in defs.workflows else None for r in records]
-    entries = sorted((entry(defs, v, now, deadlines=True) for v in views if v is not None),
-                     key=lambda e: e.created, reverse=True)
-    changes = sorted((c for v in views if v is not None and (c := _change(defs, v)) is not None),
-                     key=lambda c: c.at, reverse=True)
+    """The file of ``unit`` from its register entry and its records as they stand (any order)."""
+    views = list(views)
+    entries = sorted((entry(defs, v, now, deadlines=True) for v in views), key=lambda e: e.created, reverse=True)
+    changes = sorted((c for v in views if (c := _change(defs, v)) is not None), key=lambda c: c.at, reverse=True)
     history = list(changes)
     if registered is not None:
         history.append(Change(None, "", registered.owner, registered.phones, registered.status, registered.note))

@@ -19,7 +19,6 @@ from formflow.definitions.settings import Settings
 from formflow.engine import fieldtypes as ft
 from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 
-
 #: ``default: me`` of a ``staff`` field: the person who signs the submission (filled in by the intake).
 ME = "me"
 
@@ -272,8 +271,9 @@ def without_calculated(form: Form, values: Mapping[str, Any]) -> dict[str, Any]:
     """Stored ``values`` without what ``calculate:`` computes (top-level fields, and columns of table rows), so
     validating them again computes those afresh from the values an action or a correction changes."""
     out = {}
+    fields = form.fields
     for key, value in values.items():
-        f = form.fields.get(key)
+        f = fields.get(key)
         if f is not None and f.calculate is not None:
             continue
         if f is not None and f.type == "table" and isinstance(value, list):

@@ -21,7 +21,7 @@ import formflow.render
 from formflow.adapters.audit import AuditLog
 from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
-from formflow.engine.records import BUILT_IN
+from formflow.engine.records import BUILT_IN, CORRECT
 from formflow.web import fields as fx
 from formflow.web import pages, residents
 from formflow.web.checks import check_action, check_new
@@ -284,7 +284,7 @@ class DeskApp:
     def action_submit(self, request: Request, number: str, action: str) -> Response:
         defs, record = self.record_of(number)
         workflow = defs.workflows[record.form]
-        if action not in workflow.actions and not (action == "correct" and workflow.corrections is not None):
+        if action not in workflow.actions and not (action == CORRECT and workflow.corrections is not None):
             raise HTTPError(404, "流程中没有这个操作")
         check = check_action(defs, record, action, request.form, self.desk.now())
         if not check.ok:

@@ -12,14 +12,14 @@ from formflow.definitions.forms import Field, Form, form_labels
 from formflow.definitions.loader import Definitions
 from formflow.definitions.settings import Settings, Staff
 from formflow.engine.clocks import STATUS_LABELS, record_clocks
-from formflow.engine.numbering import SAFE_NUMBER
+from formflow.engine.expressions import Expression, describe
 from formflow.engine.fieldtypes import eligible
+from formflow.engine.numbering import SAFE_NUMBER
+from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.todo import is_mine
+from formflow.engine.unitspelling import canonical
 from formflow.render.todolist import TODO_GROUPS, todo_group
 from formflow.render.values import plain
-from formflow.engine.unitspelling import canonical
-from formflow.engine.records import Record, RecordView, replay, typed_values
-from formflow.engine.expressions import Expression, describe
 from formflow.web import fields as fx
 
 #: How many records the start page lists.
@@ -75,7 +75,6 @@ def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None
                       "explanation": [plain(line) for line in task.explanation]})
     return {"forms": list(defs.forms.values()), "tasks": tasks, "mine": person is not None and not everyone,
             "office_count": len(office), "mine_count": len(mine),
-            "counts": {s: sum(1 for t in tasks if t["status"] == s) for s in STATUS_LABELS},
             "groups": [{"key": key, "label": label, "count": sum(1 for t in tasks if t["group"] == key)}
                        for key, label in TODO_GROUPS],
             "recent": [record_row(defs, r, state) for r, state in app.recent(RECENT)], "total": app.store.count()}

@@ -12,10 +12,10 @@ from pathlib import Path
 from urllib.parse import quote, urlencode
 
 from formflow import exporting
+from formflow.errors import WorkspaceError
 from formflow.residents import EXPORT_LIMIT, read_unit, search, unit_file_of
 from formflow.web import pages
 from formflow.web.http import HTTPError, Request, Response
-from formflow.errors import WorkspaceError
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: A unit in a URL: the office's spelling (digits, capitals, dashes).
