@@ -55,10 +55,10 @@ def test_validate_reports_envelope_and_data_together(workspace):
     assert result.code == 1
     assert result.out.splitlines()[:5] == [
         "✗ a.yaml：11 处问题",
-        "  - extra：未知的键，可用的键：at, by, data, form, version",
-        "  - 「经办人」(by)：“路人甲”不在人员名册中（名册：李娜、王芳、赵敏、陈建国、刘强、张伟、孙磊、周涛、吴静、郑丽）",
-        "  - 「办理时间」(at)：日期时间格式不对，应写成 2026-11-28 14:30，填写的是 “昨天”",
-        "  - 「投诉方式」(channel)：“微博”不在选项中，可选：来电、来访、来函、网络/APP、其他",
+        "  - extra（第 4 行）：未知的键，可用的键：at, by, data, form, version",
+        "  - 「经办人」（第 2 行）：“路人甲”不在人员名册中（名册：李娜、王芳、赵敏、陈建国、刘强、张伟、孙磊、周涛、吴静、郑丽）",
+        "  - 「办理时间」（第 3 行）：日期时间格式不对，应写成 2026-11-28 14:30，填写的是 “昨天”",
+        "  - 「投诉方式」（第 5 行）：“微博”不在选项中，可选：来电、来访、来函、网络/APP、其他",
     ]
 
 
@@ -71,13 +71,13 @@ def test_validate_bad_files(workspace):
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0:2] == ["✗ broken.yaml：1 处问题",
-                          "  - YAML 格式错误：第 2 行第 16 列，expected ',' or ']', but got '}'（检查缩进、冒号后的空格和引号是否成对 check indentation, the space after ':' and matching quotes）"]
+                          "  - 格式错误：第 2 行第 16 列，方括号 [ ] 没有成对，或列表中缺少逗号"]
     assert lines[2:4] == ["✗ gbk.yaml：1 处问题",
                           "  - 文件不是 UTF-8 编码的文字（可能是 GBK 编码或二进制文件），请用 UTF-8 编码另存后重新放入"]
     assert lines[4:6] == ["✗ nothing.yaml：1 处问题", "  - 文件是空的，没有任何内容"]
     assert lines[6] == "✗ stream.yaml：8 处问题"  # (接待人 is who signs: by: 李娜)
-    assert lines[7] == "  - 第1份文档 document 1：「投诉方式」(channel)：必填项未填写"
-    assert lines[-1] == ("  - 第2份文档 document 2：「表单」(form)：没有表单“nope”，可用的表单：callback, complaint, "
+    assert lines[7] == "  - 第1份文档 document 1：「投诉方式」：必填项未填写"
+    assert lines[-1] == ("  - 第2份文档 document 2：「表单」（第 4 行）：没有表单“nope”，可用的表单：callback, complaint, "
                          "fee_reminder, movein, renovation, repair, service, survey")
 
 

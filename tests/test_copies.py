@@ -59,7 +59,7 @@ def test_a_file_changed_after_it_was_read_is_set_aside_not_deleted(workspace):
     assert kept.read_text("utf-8").endswith(REST)  # nothing the writer wrote is lost
     note = kept.with_name(kept.name + ".说明.txt").read_text("utf-8")
     assert ("结果：此文件在读取之后又被改动（可能是复制或保存时停顿了一下）。读取时的内容已登记为 TS-YG-202611-0001；"
-            "改动后的文件未登记，原样放在此处（outbox/rejected/）。") in note
+            "改动后的文件未登记，原样放在此处（退回文件夹）。") in note
 
 
 def test_a_changed_file_that_cannot_be_set_aside_is_renamed_never_stored_twice(workspace, monkeypatch):

@@ -61,7 +61,7 @@ def test_what_a_correction_refuses(workspace):
     assert "要更正的内容与现在记录的相同" in attempt("赵敏", "phone=13812345678")
     assert "更正必须写明原因（至少 4 个字）" in attempt("赵敏", "phone=13900001111", note="改")
     # 更正 is no way round an action's roles: what only a supervisor's action writes, a clerk cannot correct
-    assert "「是否有效投诉」(valid)：此项由「认定为无效投诉」填写，更正它需要能办理「认定为无效投诉」的人员" in attempt(
+    assert "「是否有效投诉」：此项由「认定为无效投诉」填写，更正它需要能办理「认定为无效投诉」的人员" in attempt(
         "李娜", "valid=否")
     assert len(App.open(workspace.root).record(number).events) == 1  # nothing applied
 

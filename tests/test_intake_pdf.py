@@ -182,11 +182,11 @@ def test_an_invalid_phone_is_set_aside_naming_the_field(workspace, blanks, tmp_p
     assert result.code == 1
     assert result.out.splitlines()[0] == "✗ 坏电话.pdf：1 处问题，已放到 outbox/rejected/20261128-100000-坏电话.pdf"
     note = note_of(workspace, "坏电话.pdf")
-    assert "「联系电话」(phone)：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”" in note
+    assert "「联系电话」：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”" in note
     assert list(Store(workspace.root / "data" / "db").records()) == []
     # `formflow validate` reads a PDF the same way.
     result = workspace.cli("validate", str(workspace.root / "outbox/rejected/20261128-100000-坏电话.pdf"))
-    assert result.code != 0 and "「联系电话」(phone)" in result.out + result.err
+    assert result.code != 0 and "「联系电话」" in result.out + result.err
 
 
 @needs_pdftk
@@ -197,7 +197,7 @@ def test_the_signer_must_be_on_the_roster(shipped, blanks, tmp_path):
     filled = pdftk_fill(blank, {**COMPLAINT, "receiver": "王五"}, tmp_path / "stranger.pdf")
     checked, problems = read_content(filled.read_bytes(), "stranger.pdf", shipped, NOW)
     assert checked and len(problems) == 1
-    assert problems[0].startswith("「接待人」(receiver)：“王五”不在人员名册中。此 PDF 表单没有单独的「经办人」栏，"
+    assert problems[0].startswith("「接待人」：“王五”不在人员名册中。此 PDF 表单没有单独的「经办人」栏，"
                                   "以「接待人」为经办人，须填写名册中的姓名（名册：李娜、")
 
 
@@ -253,7 +253,7 @@ def _reason(raw: bytes, defs) -> str:
 
 
 def test_a_scan_or_plain_pdf_is_not_a_form(shipped):
-    assert _reason(_plain_pdf(), shipped).startswith("这是扫描件/普通 PDF，不是 formflow 可填写表单")
+    assert _reason(_plain_pdf(), shipped).startswith("这是扫描件/普通 PDF，不是本系统的可填写表单")
 
 
 def test_a_printed_blank_without_fields_is_explained(shipped):
@@ -267,7 +267,7 @@ def test_an_unfilled_blank_is_explained(shipped, blanks):
 def test_foreign_unknown_and_newer_forms_are_set_aside(shipped, blanks):
     blank = blanks("complaint")
     no_info = _rewritten(blank, lambda w: setattr(w, "metadata", None))
-    assert "没有 formflow 表单标识" in _reason(no_info, shipped)
+    assert "没有本系统的表单标识" in _reason(no_info, shipped)
     unknown = _rewritten(blank, lambda w: w.add_metadata({"/formflowform": "parking_permit"}))
     assert _reason(unknown, shipped).startswith("PDF 标明的表单“parking_permit”在本工作区中没有（可用的表单：")
     newer = _rewritten(blank, lambda w: w.add_metadata({"/formflowformversion": "2"}))
@@ -313,7 +313,7 @@ def test_an_invisible_character_typed_into_a_box_is_named(shipped, blanks, tmp_p
                 ref.get_object()[NameObject("/V")] = TextStringObject("张三\x07丰")
 
     _, problems = read_content(_rewritten(filled, type_a_bell), "x.pdf", shipped, NOW)
-    assert problems == ["「投诉人」(complainant)：第 3 个字处有一个看不见的控制字符（U+0007，多半是从其他软件复制时带进来的），"
+    assert problems == ["「投诉人」：第 3 个字处有一个看不见的控制字符（U+0007，多半是从其他软件复制时带进来的），"
                         "无法保存和打印；请删除这个字符，或删掉此项后重新输入"]
 
 

@@ -59,10 +59,9 @@ def test_rejects_carry_a_chinese_explanation(workspace):
     assert result.out.splitlines()[0] == "✗ 坏.yaml：1 处问题，已放到 outbox/rejected/20251002-100000-坏.yaml"
     note = (workspace.root / "outbox/rejected/20251002-100000-坏.yaml.说明.txt").read_text("utf-8")
     assert note == (
-        "文件：坏.yaml\n收到时间：2025-10-02 10:00 (+08:00)\n结果：未登记，原文件已移到此处（outbox/rejected/）。\n\n问题：\n"
-        "  1. 「联系电话」(phone)：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”\n\n"
-        "处理办法：按上面的说明改正后，把文件重新放入 inbox 文件夹。\n"
-        "（可先用 formflow validate 文件名 检查；需要新的填写模板用 formflow new 表单名）\n")
+        "文件：坏.yaml\n收到时间：2025-10-02 10:00\n结果：未登记，原文件已移到此处（退回文件夹）。\n\n问题：\n"
+        "  1. 「联系电话」（第 8 行）：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”\n\n"
+        "处理办法：按上面的说明改正后，把文件重新放入收件箱文件夹。\n")
     assert stored(workspace) == {}
 
 
@@ -82,7 +81,7 @@ def test_a_stream_is_all_or_nothing(workspace):
     workspace.write("inbox/two.yaml", complaint("甲") + "---\n" + complaint("乙").replace("来电", "飞鸽传书"))
     result = workspace.cli("process", "--now", "2025-10-02T10:00+08:00")
     assert result.code == 1
-    assert "第2份文档 document 2：「投诉方式」(channel)：“飞鸽传书”不在选项中" in result.out
+    assert "第2份文档 document 2：「投诉方式」（第 19 行）：“飞鸽传书”不在选项中" in result.out
     assert stored(workspace) == {}
 
 
@@ -95,10 +94,10 @@ def test_actions_move_the_record_and_check_roles_and_state(workspace):
     result = workspace.cli("process", "--now", "2025-09-30T18:00+08:00")
     problems = [line for line in result.out.splitlines() if line.startswith("    - ")]
     assert problems == [
-        "    - 「经办人」(by)：张伟（维修人员）没有权限「分派」，需要角色：客服专员、客服中心主管",
-        "    - 「操作」(action)：TS-YG-202509-0001 当前状态为「已登记」，不能「回访后关闭」；可做：分派(assign)、"
-        "呈报上级(escalate)、认定为无效投诉(mark_invalid)",
-        "    - 「记录编号」(record)：没有记录“TS-YG-209901-0001”，请核对编号",
+        "    - 「经办人」：张伟（维修人员）没有权限「分派」，需要角色：客服专员、客服中心主管",
+        "    - 「操作」：TS-YG-202509-0001 当前状态为「已登记」，不能「回访后关闭」；可做：分派、"
+        "呈报上级、认定为无效投诉",
+        "    - 「记录编号」：没有记录“TS-YG-209901-0001”，请核对编号",
     ]
     workspace.write("inbox/assign.yaml", "record: TS-YG-202509-0001\naction: assign\nby: 李娜\ndata: {routed_to: 工程维修部}\n")
     assert workspace.cli("process", "--now", "2025-09-30T18:05+08:00").code == 0
@@ -121,7 +120,7 @@ def test_todo_json_at_fixed_times(workspace):
     later = json.loads(workspace.cli("todo", "--format", "json", "--now", "2025-09-30T19:00+08:00").out)
     first = next(t for t in later if t["clock"] == "dept_head_notice")
     assert (first["status"], first["who"]) == ("overdue", ["clerk", "supervisor"])
-    assert (workspace.root / "outbox/todo/待办.txt").read_text("utf-8").startswith("阳光花园管理处 待办事项（截至 2025-09-30 17:55 (+08:00)）")
+    assert (workspace.root / "outbox/todo/待办.txt").read_text("utf-8").startswith("阳光花园管理处 待办事项（截至 2025-09-30 17:55）")
     assert "13812345678" not in (workspace.root / "outbox/todo/待办.txt").read_text("utf-8")
 
 

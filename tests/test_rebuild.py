@@ -63,7 +63,7 @@ def test_rebuild_after_a_form_edit_replays_under_the_version_files_were_accepted
     workspace.write("inbox/new.yaml", complaint("新住户"))
     assert workspace.cli("process", "--now", "2025-10-01T09:00+08:00").code == 1
     note = next((workspace.root / "outbox/rejected").glob("*new.yaml.说明.txt")).read_text("utf-8")
-    assert "「证件后四位」(id_last4)：必填项未填写" in note
+    assert "「证件后四位」：必填项未填写" in note
     # ...and files accepted under version 2 replay under it, beside the older ones.
     workspace.write("inbox/new2.yaml", complaint("新住户") + "  id_last4: '1234'\n")
     assert workspace.cli("process", "--now", "2025-10-01T09:05+08:00").code == 0
@@ -88,7 +88,7 @@ def test_a_file_that_no_longer_replays_leaves_the_store_in_use_as_it_was(workspa
     assert result.code == 1
     assert result.err.startswith("重建未完成，仍使用原数据库 rebuild stopped; the database in use is unchanged. "
                                  "4 个存档文件无法重放 archived file(s) did not replay:\n  - 000000001-")
-    assert "不再通过检查：「证件后四位」(id_last4)：必填项未填写" in result.err
+    assert "不再通过检查：「证件后四位」：必填项未填写" in result.err
     assert "请把 forms/、workflows/ 恢复为当时的内容后再运行 formflow rebuild" in result.err
     assert dump(Store(workspace.root / "data" / "db")) == before
     assert sorted(p.name for p in (workspace.root / "data").iterdir() if p.name.startswith("db")) == ["db"]

@@ -14,7 +14,7 @@ from formflow import clock
 from formflow.adapters.outbox import Outbox
 from formflow.adapters.store import Store, record_to_doc
 from formflow.definitions.loader import Definitions
-from formflow.engine.clocks import fmt
+from formflow.engine.clocks import fmt_clerk
 from formflow.engine.records import Record, current_state, replay
 from formflow.engine.simulate import explain
 from formflow.engine.todo import Task, todo
@@ -170,7 +170,7 @@ class App:
 
     def _todo_text(self, now: dt.datetime) -> tuple[list[Task], str]:
         tasks = self.todo(now)
-        header = [f"{self.defs.settings.office} 待办事项（截至 {fmt(now)}）", ""]
+        header = [f"{self.defs.settings.office} 待办事项（截至 {fmt_clerk(now)}）", ""]
         return tasks, "\n".join(header + self.todo_lines(tasks, now)) + "\n"
 
     def fold(self) -> FoldReport:

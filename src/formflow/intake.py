@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from formflow.definitions.loader import Definitions
-from formflow.definitions.yamlsource import YamlSyntaxError, parse_documents
+from formflow.definitions.yamlsource import Document, YamlSyntaxError, parse_documents
 from formflow.engine.submission import Submission, check_text, may_hold_flaws, printable, read_submission
 from formflow.engine.validate import DataProblem, Validated, signed, validate_data
 from formflow.intake_pdf import MAX_PDF_BYTES, read_pdf
@@ -56,18 +58,20 @@ def too_big(size: int, limit: int = MAX_BYTES) -> str:
     return f"文件太大（{size / 1048576:.1f} MB，上限 {limit // 1048576} MB），不是一份表单"
 
 
-def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
+def read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime,
+                 *, lines: bool = True) -> tuple[list[Checked], list[str]]:
     """Like :func:`read_file`, for content already read (the inbox reads each file once).
 
     ``now`` is when the file was received: ``at`` and the dates of the data must be plausible
     around it (the settings' ``dates``).
     """
-    checked, problems = _read_content(raw, name, defs, now)
+    checked, problems = _read_content(raw, name, defs, now, lines)
     # A message may quote what was written; a broken character in it would break the rejection note too.
     return checked, [printable(p) for p in problems]
 
 
-def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) -> tuple[list[Checked], list[str]]:
+def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime,
+                  lines: bool) -> tuple[list[Checked], list[str]]:
     suffix = Path(name).suffix.lower()
     if suffix == ".pdf":  # a fillable blank filled in a PDF reader (intake_pdf.py; its own size limit)
         return read_pdf(raw, name, defs, now)
@@ -82,10 +86,11 @@ def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) ->
         return [], ["文件不是 UTF-8 编码的文字（可能是 GBK 编码或二进制文件），请用 UTF-8 编码另存后重新放入"]
     if "\x00" in text:
         return [], ["文件含有二进制内容，不是 YAML/JSON 表单"]
-    documents = []
+    # Each document with what it was parsed from: a YAML document knows the line of every key, JSON's do not.
+    documents: list[tuple[Any, Document | None]] = []
     if suffix == ".json":
         try:
-            documents = [json.loads(text)]
+            documents = [(json.loads(text), None)]
         except json.JSONDecodeError as exc:
             return [], [f"JSON 格式错误：第 {exc.lineno} 行第 {exc.colno} 列，{exc.msg}"]
         except RecursionError:
@@ -95,27 +100,31 @@ def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) ->
             return [], ["JSON 中有过长的数字（超过 4300 位），不是一份表单；如果本来就是文字，请加引号"]
     else:
         try:
-            documents = [d.data for d in parse_documents(text, name)]
+            documents = [(d.data, d) for d in parse_documents(text, name)]
         except YamlSyntaxError as exc:
             p = exc.problem
-            what = p.message.removeprefix("YAML 格式错误 YAML syntax error: ")
-            return [], [f"YAML 格式错误：第 {p.line} 行第 {p.column} 列，{what}" + (f"（{p.fix}）" if p.fix else "")]
+            what = exc.chinese or "请检查缩进、冒号后的空格和引号是否成对"
+            return [], [f"格式错误：第 {p.line} 行第 {p.column} 列，{what}"]
         except RecursionError:
             return [], ["YAML 嵌套过深，不是一份表单"]
-    documents = [d for d in documents if d is not None]
+    documents = [(data, source) for data, source in documents if data is not None]
     if not documents:
         return [], ["文件是空的，没有任何内容"]
     checked: list[Checked] = []
     problems: list[str] = []
     flawed = may_hold_flaws(text)
-    for index, document in enumerate(documents):
+    for index, (document, source) in enumerate(documents):
         prefix = _doc_label(index, len(documents))
+
+        def say(p: DataProblem, source: Document | None = source, prefix: str = prefix) -> str:
+            return prefix + p.text(_line(p.key, source) if lines else None)
+
         broken = check_text(document, defs) if flawed else []
         # Other problems of a value with a broken character would only say the same less clearly.
         said = {p.key for p in broken}
-        problems += [prefix + str(p) for p in broken]
+        problems += [say(p) for p in broken]
         submission, found = read_submission(document, defs, now)
-        problems += [prefix + str(p) for p in found if p.key not in said]
+        problems += [say(p) for p in found if p.key not in said]
         if submission is None:
             continue
         validated = validated_at = None
@@ -125,9 +134,24 @@ def _read_content(raw: bytes, name: str, defs: Definitions, now: dt.datetime) ->
                 problems.append(prefix + f"此表按第{submission.version}版填写，但当前表单只有第{form.version}版，请核对")
             validated_at = submission.at or now
             validated = validate_data(form, signed(form, submission.data, submission.by), defs.settings, validated_at)
-            problems += [prefix + str(p) for p in validated.problems if p.key not in said]
+            problems += [say(p) for p in validated.problems if p.key not in said]
         checked.append(Checked(index, submission, validated, validated_at))
     return checked, problems
+
+
+_ROW = re.compile(r"^(\w+)\[(\d+)\]\.(\w+)$")
+
+
+def _line(key: str, source: Document | None) -> int | None:
+    """The line of the file where the value a problem's ``key`` names was written, if it was."""
+    if source is None or not key:
+        return None
+    row = _ROW.match(key)
+    paths = [("data", row[1], int(row[2]) - 1, row[3])] if row else [("data", key), (key,)]
+    for path in paths:
+        if path in source.marks:
+            return source.marks[path][0]
+    return None
 
 
 def check_file(path: Path, defs: Definitions, now: dt.datetime) -> list[str]:

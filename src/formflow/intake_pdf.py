@@ -62,7 +62,7 @@ _CELL = re.compile(r"^([a-z][a-z0-9_]*)\.(\d{1,4})\.([a-z][a-z0-9_]*)$")
 _OPTION = re.compile(r"^(.+)\.(\d{1,3})$")  # the check box of option n: ``<field>.<n>``
 _SPLIT = re.compile(r"\s*[、,，;；/\n]\s*")
 
-HOW_TO_GET_A_BLANK = "可填写的空白表用 formflow blank 表单名 --fillable 生成（在 outbox/blank/）"
+HOW_TO_GET_A_BLANK = "可填写的空白表可在服务台“空白表”处下载，或请主管生成"
 
 
 # ── the form's data ────────────────────────────────────────────────────────────────────────
@@ -158,7 +158,7 @@ def form_data(form: Form, fields: list[PdfField]) -> tuple[dict[str, Any], dict[
             table.type == "table" else None
         if column is not None:
             row = int(cell.group(2))
-            value = _value(column, entries, f"「{table.label}」第{row}行「{column.label}」({name})", problems)
+            value = _value(column, entries, f"「{table.label}」第{row}行「{column.label}」", problems)
             if value is not None:
                 rows[table.name].setdefault(row, {})[column.name] = value
             continue
@@ -219,18 +219,18 @@ def pdf_envelope(raw: bytes, defs: Definitions) -> tuple[dict[str, Any] | None, 
     form_id = info.get("formflowform", "")
     if not fields:
         if info.get("formflowrecord"):
-            raise NotAForm(f"这是记录 {info['formflowrecord'][:40]} 的打印件（formflow 生成的记录 PDF），不是可填写表单，"
+            raise NotAForm(f"这是记录 {info['formflowrecord'][:40]} 的打印件（本系统生成的记录 PDF），不是可填写表单，"
                            f"无需放入 inbox；要修改记录请办理相应操作。{HOW_TO_GET_A_BLANK}")
         if form_id:
-            raise NotAForm("这是 formflow 表单的 PDF，但其中没有可填写的栏目：可能是不可填写的空白表，"
+            raise NotAForm("这是本系统表单的 PDF，但其中没有可填写的栏目：可能是不可填写的空白表，"
                            "或填写后用了“打印为 PDF”（填写内容被压平成了图文）。请在填写后用阅读器的“保存”，"
                            f"不要用“打印”；{HOW_TO_GET_A_BLANK}")
-        raise NotAForm("这是扫描件/普通 PDF，不是 formflow 可填写表单：文件中没有可填写的表单栏，无法读取内容。"
-                       "纸质表请按纸面内容录入（formflow new 表单名 生成填写模板，或用前台网页）；"
+        raise NotAForm("这是扫描件/普通 PDF，不是本系统的可填写表单：文件中没有可填写的表单栏，无法读取内容。"
+                       "纸质表请在服务台网页上按纸面内容录入；"
                        f"{HOW_TO_GET_A_BLANK}")
     if not form_id:
-        raise NotAForm("这份 PDF 有可填写的栏目，但没有 formflow 表单标识（不是 formflow 生成的空白表，"
-                       "或保存时丢失了文档属性），无法确定是哪张表：请用 formflow 生成的空白表填写；"
+        raise NotAForm("这份 PDF 有可填写的栏目，但没有本系统的表单标识（不是本系统生成的空白表，"
+                       "或保存时丢失了文档属性），无法确定是哪张表：请用本系统生成的空白表填写；"
                        f"{HOW_TO_GET_A_BLANK}")
     form = defs.forms.get(form_id)
     if form is None:

@@ -27,7 +27,7 @@ from formflow.adapters.versions import DefinitionVersions
 from formflow.adapters.storeswitch import finish_switch
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, FollowUp, ParentAction, apply_action, create_record
-from formflow.engine.clocks import fmt
+from formflow.engine.clocks import fmt_clerk
 from formflow.engine.numbering import format_number, period_key
 from formflow.engine.records import BUILT_IN, Event, Record
 from formflow.engine.todo import duty_done_words
@@ -351,20 +351,19 @@ class Engine:
     # -- archive, rejects, duplicates ------------------------------------------------------------
 
     def _reject(self, path: Path, received: dt.datetime, problems: list[str]) -> FileResult:
-        lines = [f"文件：{path.name}", f"收到时间：{fmt(received)}", "结果：未登记，原文件已移到此处（outbox/rejected/）。",
+        lines = [f"文件：{path.name}", f"收到时间：{fmt_clerk(received)}", "结果：未登记，原文件已移到此处（退回文件夹）。",
                  "", "问题："]
         lines += [f"  {i}. {p}" for i, p in enumerate(problems, start=1)]
-        lines += ["", "处理办法：按上面的说明改正后，把文件重新放入 inbox 文件夹。",
-                  "（可先用 formflow validate 文件名 检查；需要新的填写模板用 formflow new 表单名）", ""]
+        lines += ["", "处理办法：按上面的说明改正后，把文件重新放入收件箱文件夹。", ""]
         target = inbox.set_aside(path, self.rejected, received, "\n".join(lines))
         return FileResult(path.name, "rejected", problems=problems, moved_to=self._show(target))
 
     def _duplicate(self, path: Path, received: dt.datetime, earlier: dict) -> FileResult:
         records = "、".join(earlier.get("records", [])) or "（无）"
         text = "\n".join([
-            f"文件：{path.name}", f"收到时间：{fmt(received)}", "结果：重复提交，未再次登记。", "",
+            f"文件：{path.name}", f"收到时间：{fmt_clerk(received)}", "结果：重复提交，未再次登记。", "",
             f"此文件与 {earlier.get('received', '')[:16].replace('T', ' ')} 收到的“{earlier.get('name', '')}”内容完全相同，"
-            f"当时已登记为：{records}。", "如确需再次登记，请修改内容后重新放入 inbox。", ""])
+            f"当时已登记为：{records}。", "如确需再次登记，请修改内容后重新放入收件箱文件夹。", ""])
         target = inbox.set_aside(path, self.rejected, received, text)
         return FileResult(path.name, "duplicate", list(earlier.get("records", [])),
                           problems=[f"与已登记的 {records} 重复"], moved_to=self._show(target))

@@ -47,7 +47,7 @@ def test_show_json_has_the_state_and_the_deadlines_explain_gives(workspace, comp
     assert doc["as_of"] == "2026-11-28T10:00:00+08:00"
     assert [e["action"] for e in doc["events"]] == ["create", "escalate"]
     assert doc["deadlines"] == [
-        {"key": "dept_head_notice", "label": "转呈部门主管", "task": "重要投诉一小时内转呈部门主管", "who": ["clerk"],
+        {"key": "dept_head_notice", "label": "转呈部门主管", "task": "重要投诉1小时内转呈部门主管", "who": ["clerk"],
          "status": "met_late", "status_label": "逾期完成", "rule": "1小时",
          "started": "2026-11-23T09:00:00+08:00", "due": "2026-11-23T10:00:00+08:00",
          "stopped": "2026-11-23T10:30:00+08:00", "escalated_to": [],

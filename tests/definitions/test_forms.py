@@ -127,7 +127,7 @@ def test_errors_in_several_files_are_reported_together(workspace):
     assert lines == [
         "forms/a.yaml:3:1: version: 数值超出范围 out of range (expected 至少 at least 1, got 0)",
         "forms/a.yaml:5:1: sections: 不能为空 must not be empty (expected at least 1, got 列表 list)",
-        "forms/c.yaml:3:1: YAML 格式错误 YAML syntax error: expected ',' or ']', but got '<stream end>'",
+        "forms/c.yaml:3:1: YAML 格式错误 YAML syntax error: 方括号 [ ] 没有成对，或列表中缺少逗号 expected ',' or ']', but got '<stream end>'",
         "    修改建议 fix: 检查缩进、冒号后的空格和引号是否成对 check indentation, the space after ':' and matching quotes",
         *CALENDAR_WARNING,
         "共 3 处错误，请修改后重新运行 formflow check。",

@@ -18,7 +18,7 @@ from ..test_pipeline import complaint
 
 BASE = {"channel": "来电", "complainant": "张先生", "unit": "3-2-1502", "phone": "13812345678", "details": "漏水",
         "category": "工程维修", "receiver": "李娜"}
-REGISTERED_CAN = "分派(assign)、呈报上级(escalate)、认定为无效投诉(mark_invalid)"
+REGISTERED_CAN = "分派、呈报上级、认定为无效投诉"
 
 
 def at(text: str) -> dt.datetime:
@@ -66,9 +66,9 @@ def test_create_refuses_with_every_problem(defs):
         create_record(defs, "TS-YG-202611-0001", "complaint", "李娜", at("2026-11-23 09:00"),
                       {**BASE, "complainant": "", "phone": "1381234", "severity": "重大", "resident_deadline": "2026-11-30"})
     assert [str(p) for p in caught.value.problems] == [
-        "「投诉人」(complainant)：必填项未填写",
-        "「联系电话」(phone)：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”",
-        "「住户要求期限」(resident_deadline)：此项仅当「投诉级别」为“轻微”时填写，现在不适用，请删除或核对相关字段",
+        "「投诉人」：必填项未填写",
+        "「联系电话」：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “1381234”",
+        "「住户要求期限」：此项仅当「投诉级别」为“轻微”时填写，现在不适用，请删除或核对相关字段",
     ]
 
 
@@ -89,28 +89,28 @@ def test_create_takes_data_already_validated_as_it_is(defs):
 
 def test_unknown_action(defs):
     assert refused(defs, new(defs), "fly", "李娜", "2026-11-23 09:10", {}) == [
-        f"「操作」(action)：流程中没有操作“fly”；TS-YG-202611-0001 当前状态「已登记」可做：{REGISTERED_CAN}"]
+        f"「操作」：流程中没有操作“fly”；TS-YG-202611-0001 当前状态「已登记」可做：{REGISTERED_CAN}"]
 
 
 def test_wrong_state(defs):
     assert refused(defs, new(defs), "close", "李娜", "2026-11-23 09:10", {"satisfaction": "满意"}) == [
-        f"「操作」(action)：TS-YG-202611-0001 当前状态为「已登记」，不能「回访后关闭」；可做：{REGISTERED_CAN}"]
+        f"「操作」：TS-YG-202611-0001 当前状态为「已登记」，不能「回访后关闭」；可做：{REGISTERED_CAN}"]
 
 
 def test_wrong_role_and_unknown_person(defs):
     data = {"routed_to": "工程维修部"}
     assert refused(defs, new(defs), "assign", "张伟", "2026-11-23 09:10", data) == [
-        "「经办人」(by)：张伟（维修人员）没有权限「分派」，需要角色：客服专员、客服中心主管"]
+        "「经办人」：张伟（维修人员）没有权限「分派」，需要角色：客服专员、客服中心主管"]
     assert refused(defs, new(defs), "assign", "路人甲", "2026-11-23 09:10", data) == [
-        "「经办人」(by)：路人甲没有权限「分派」，需要角色：客服专员、客服中心主管"]
+        "「经办人」：路人甲没有权限「分派」，需要角色：客服专员、客服中心主管"]
     assert refused(defs, new(defs), "mark_invalid", "李娜", "2026-11-23 09:10", {"result": "无效"}) == [
-        "「经办人」(by)：李娜（客服专员）没有权限「认定为无效投诉」，需要角色：客服中心主管"]
+        "「经办人」：李娜（客服专员）没有权限「认定为无效投诉」，需要角色：客服中心主管"]
 
 
 def test_an_action_dated_before_its_record_was_created_is_refused(defs):
     assert refused(defs, new(defs, when="2026-11-23 09:00"), "assign", "李娜", "2026-11-22 17:00",
                    {"routed_to": "工程维修部"}) == [
-        "「办理时间」(at)：2026-11-22 17:00 不能早于记录登记时间 2026-11-23 09:00（TS-YG-202611-0001），请核对日期和年份"]
+        "「办理时间」：2026-11-22 17:00 不能早于记录登记时间 2026-11-23 09:00（TS-YG-202611-0001），请核对日期和年份"]
     # the same minute is fine (a record registered and assigned at once)
     assert apply_action(defs, new(defs), "assign", "李娜", at("2026-11-23 09:00"), {"routed_to": "工程维修部"}).state \
         == "assigned"
@@ -131,10 +131,10 @@ def test_system_actions_skip_the_role_check(defs):
 
 def test_role_and_data_problems_come_together(defs):
     assert refused(defs, new(defs), "assign", "张伟", "2026-11-23 09:10", {"result": "已处理"}) == [
-        "「经办人」(by)：张伟（维修人员）没有权限「分派」，需要角色：客服专员、客服中心主管",
-        "「处理结果」(result)：「分派」时不能填写此项；可填写：「转交部门」(routed_to)、「转交时间」(routed_at)、"
-        "「投诉类别」(category)、「投诉级别」(severity)、「住户要求期限」(resident_deadline)",
-        "「转交部门」(routed_to)：「分派」时必须填写",
+        "「经办人」：张伟（维修人员）没有权限「分派」，需要角色：客服专员、客服中心主管",
+        "「处理结果」：「分派」时不能填写此项；可填写：「转交部门」、「转交时间」、"
+        "「投诉类别」、「投诉级别」、「住户要求期限」",
+        "「转交部门」：「分派」时必须填写",
     ]
 
 
@@ -142,8 +142,8 @@ def test_bad_values_in_the_action_data(defs):
     problems = refused(defs, new(defs), "assign", "李娜", "2026-11-23 09:10",
                        {"routed_to": "保安部", "routed_at": "2026-11-23 08:00"})
     assert len(problems) == 2
-    assert problems[0].startswith("「转交部门」(routed_to)：“保安部”不在选项中")
-    assert problems[1] == "「转交时间」(routed_at)：转交时间不能早于接待时间"
+    assert problems[0].startswith("「转交部门」：“保安部”不在选项中")
+    assert problems[1] == "「转交时间」：转交时间不能早于接待时间"
 
 
 def test_guards_with_their_messages(defs):
@@ -154,9 +154,9 @@ def test_guards_with_their_messages(defs):
                     ("resolve", "吴静", "2026-11-24 10:00", {"result": "已清理"}),
                     ("notify_result", "李娜", "2026-11-24 11:00", {"reply_method": "电话"}))
     assert refused(defs, record, "close", "李娜", "2026-11-24 14:00", {"satisfaction": "不满意"}) == [
-        "住户不满意，不能关闭；请用“重新处理”(reopen) 退回处理"]
+        "住户不满意，不能关闭；请用“重新处理”退回处理"]
     assert refused(defs, record, "close", "李娜", "2026-11-24 14:00", {}) == [
-        "「住户满意度」(satisfaction)：「回访后关闭」时必须填写"]
+        "「住户满意度」：「回访后关闭」时必须填写"]
     assert apply_action(defs, record, "close", "李娜", at("2026-11-24 14:00"), {"satisfaction": "基本满意"}).state == "closed"
 
 
@@ -175,7 +175,7 @@ def test_a_closed_record_allows_nothing(defs):
     record, _ = run(defs, new(defs, "重要"), ("mark_invalid", "赵敏", "2026-11-23 09:10", {"result": "重复投诉"}))
     assert view_of(defs, record).state == "invalid"
     assert refused(defs, record, "assign", "赵敏", "2026-11-23 09:20", {"routed_to": "环境部"}) == [
-        "「操作」(action)：TS-YG-202611-0001 当前状态为「无效投诉」，不能「分派」；可做：无（记录已关闭）"]
+        "「操作」：TS-YG-202611-0001 当前状态为「无效投诉」，不能「分派」；可做：无（记录已关闭）"]
 
 
 # ---- data and effects -------------------------------------------------------------------------------
@@ -213,7 +213,7 @@ def test_an_action_may_not_leave_a_stored_value_wrong(defs):
     """Re-graded 重大, the resident's deadline (a 轻微-only field) would still set the resolution deadline."""
     record = new(defs, "轻微", resident_deadline="2026-12-20")
     assert refused(defs, record, "assign", "李娜", "2026-11-23 09:10", {"routed_to": "环境部", "severity": "重大"}) == [
-        "「住户要求期限」(resident_deadline)：此项仅当「投诉级别」为“轻微”时填写，现在不适用，请删除或核对相关字段"]
+        "「住户要求期限」：此项仅当「投诉级别」为“轻微”时填写，现在不适用，请删除或核对相关字段"]
     outcome = apply_action(defs, record, "assign", "李娜", at("2026-11-23 09:10"),
                            {"routed_to": "环境部", "severity": "重大", "resident_deadline": ""})
     assert outcome.event.data["severity"] == "重大"

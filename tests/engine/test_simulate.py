@@ -65,8 +65,8 @@ def test_simulate_reports_a_refused_step_and_goes_on(defs):
     number = explained_number(lines)
     assert lines[2:5] == [
         "✗ 2026-11-23 09:05 (+08:00)  close：",
-        f"  - 「操作」(action)：{number} 当前状态为「已登记」，不能「回访后关闭」；可做：分派(assign)、呈报上级(escalate)、"
-        "认定为无效投诉(mark_invalid)",
+        f"  - 「操作」：{number} 当前状态为「已登记」，不能「回访后关闭」；可做：分派、呈报上级、"
+        "认定为无效投诉",
         "2026-11-23 09:10 (+08:00)  分派(assign) → 已分派",
     ]
     assert lines[lines.index("") + 1].endswith("当前状态「已分派」（截至 2026-11-26 10:00 (+08:00)）")
@@ -82,8 +82,8 @@ def test_simulate_reports_a_refused_step_and_goes_on(defs):
 def test_simulate_cannot_create(defs):
     lines = simulate(defs, "complaint", {**DATA, "severity": "特急", "phone": ""}, "李娜", at("2026-11-23 09:00"), [])
     assert lines[:2] == ["模拟 simulate: 投诉处理记录（complaint）", "✗ 登记失败 cannot create:"]
-    assert lines[2] == "  - 「联系电话」(phone)：必填项未填写"
-    assert lines[3].startswith("  - 「投诉级别」(severity)：“特急”不在选项中")
+    assert lines[2] == "  - 「联系电话」：必填项未填写"
+    assert lines[3].startswith("  - 「投诉级别」：“特急”不在选项中")
 
 
 def test_simulate_shows_follow_up_records(workspace):

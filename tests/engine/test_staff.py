@@ -42,4 +42,4 @@ def test_default_me_is_who_signs(defs):
     assert validate_data(form, signed(form, data, "王芳"), defs.settings, NOW).values["receiver"] == "王芳"
     assert signed(form, {**data, "receiver": "李娜"}, "王芳")["receiver"] == "李娜"  # what was written stands
     problems = [str(p) for p in validate_data(form, data, defs.settings, NOW).problems]
-    assert "「接待人」(receiver)：必填项未填写" in problems  # nobody signed: nothing to default to
+    assert "「接待人」：必填项未填写" in problems  # nobody signed: nothing to default to

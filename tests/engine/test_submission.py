@@ -41,13 +41,13 @@ def test_a_whole_emoji_written_as_two_escapes_is_kept(defs):
 def test_every_place_a_broken_character_can_hide(defs):
     data = {**DATA, "details": "漏水\ud83d", "channel": "\ud83d", "demand": "尽快\x1b处理"}
     assert problems(defs, new(by="李\udc00娜", data=data, **{"v\ud83dersion": 1})) == [
-        "「经办人」(by)：第 2 个字处" + BROKEN,
+        "「经办人」：第 2 个字处" + BROKEN,
         # the value's other problems (not on the roster, not an option) are not said again, nor quoted broken
-        "「投诉方式」(channel)：第 1 个字处" + BROKEN,
-        "「投诉内容（发生经过）」(details)：第 3 个字处" + BROKEN,
-        "「住户要求」(demand)：第 3 个字处有一个看不见的控制字符（U+001B，多半是从其他软件复制时带进来的），无法保存和打印；"
+        "「投诉方式」：第 1 个字处" + BROKEN,
+        "「投诉内容（发生经过）」：第 3 个字处" + BROKEN,
+        "「住户要求」：第 3 个字处有一个看不见的控制字符（U+001B，多半是从其他软件复制时带进来的），无法保存和打印；"
         "请删除这个字符，或删掉此项后重新输入",
-        "键名(v\ufffdersion)：第 2 个字处" + BROKEN,  # not also 未知的键: it is the same key
+        "键名：第 2 个字处" + BROKEN,  # not also 未知的键: it is the same key
     ]
 
 
@@ -55,8 +55,8 @@ def test_a_broken_character_in_an_action_is_named_by_the_field_label(defs):
     document = {"record": "TS-YG-202611-0001", "action": "resolve", "by": "张伟", "note": "修好了\ud83d",
                 "data": {"result": "已修复\x00"}}
     assert problems(defs, document) == [
-        "「备注」(note)：第 4 个字处" + BROKEN,
-        "「处理结果」(result)：第 4 个字处有一个看不见的控制字符（U+0000，多半是从其他软件复制时带进来的），无法保存和打印；"
+        "「备注」：第 4 个字处" + BROKEN,
+        "「处理结果」：第 4 个字处有一个看不见的控制字符（U+0000，多半是从其他软件复制时带进来的），无法保存和打印；"
         "请删除这个字符，或删掉此项后重新输入",
     ]
 
@@ -72,23 +72,23 @@ def test_at_may_lie_two_years_back_and_a_quarter_hour_ahead(defs):
     assert at(NOW - dt.timedelta(days=731)) == []
     assert at(NOW + dt.timedelta(minutes=15)) == []
     assert at(NOW - dt.timedelta(days=731, minutes=1)) == [
-        "「办理时间」(at)：“2024-11-27 09:59”比收到文件的时间（2026-11-28 10:00）早了 731 天以上，请核对年份和日期"
-        "（补录纸质表最多可早 731 天；确需补录更早的表，请主管放宽 formflow.yaml 的 dates.backdate_days）"]
+        "「办理时间」：“2024-11-27 09:59”比收到文件的时间（2026-11-28 10:00）早了 731 天以上，请核对年份和日期"
+        "（补录纸质表最多可早 731 天；确需补录更早的表，请主管放宽补录期限）"]
     assert at(NOW + dt.timedelta(minutes=16)) == [
-        "「办理时间」(at)：“2026-11-28 10:16”晚于收到文件的时间（2026-11-28 10:00），不能填写将来的时间，请核对日期和年份"]
+        "「办理时间」：“2026-11-28 10:16”晚于收到文件的时间（2026-11-28 10:00），不能填写将来的时间，请核对日期和年份"]
 
 
 def test_a_refused_at_leaves_the_data_judged_at_receipt(defs):
     """Not at year 9999: its `now` default would be 9999 and its dates judged against it."""
     checked, found = read(defs, new(at="9999-12-31T10:00+08:00"))
-    assert found == ["「办理时间」(at)：“9999-12-31 10:00”晚于收到文件的时间（2026-11-28 10:00），不能填写将来的时间，请核对日期和年份"]
+    assert found == ["「办理时间」：“9999-12-31 10:00”晚于收到文件的时间（2026-11-28 10:00），不能填写将来的时间，请核对日期和年份"]
     assert checked[0].submission.at is None
     assert checked[0].validated.values["received_at"] == NOW
 
 
 def test_a_note_has_a_limit_too(defs):
     document = {"record": "TS-YG-202611-0001", "action": "resolve", "by": "张伟", "note": "修" * 2001}
-    assert problems(defs, document) == ["「备注」(note)：最多 2000 个字，填写了 2001 个字，请删减"]
+    assert problems(defs, document) == ["「备注」：最多 2000 个字，填写了 2001 个字，请删减"]
 
 
 def test_only_files_with_an_escape_or_a_raw_control_character_need_the_walk(defs):

@@ -59,14 +59,14 @@ def test_overdue_then_due_soon_then_upcoming_earliest_first(defs):
 def test_a_record_task(defs):
     [task] = [t for t in record_tasks(defs, complaint("TS-A", "重要", "2026-11-28 07:00"), NOW)
               if t.clock == "dept_head_notice"]
-    assert task == Task("TS-A", "complaint", "重要投诉一小时内转呈部门主管", ("clerk", "supervisor"),
+    assert task == Task("TS-A", "complaint", "重要投诉1小时内转呈部门主管", ("clerk", "supervisor"),
                         at("2026-11-28 08:00"), "overdue", task.explanation, "3-2-1502", "dept_head_notice",
                         "张先生", "13812345678")  # the complaint's resident: whom to call
     assert task.explanation[:3] == ("开始：2026-11-28 07:00 (+08:00)（「接待时间」）", "规则：1小时（1h）",
                                     "期限：2026-11-28 08:00 (+08:00)")
     assert task.explanation[-1].startswith("已逾期，升级告知：")
     assert task.as_json() == {
-        "record": "TS-A", "form": "complaint", "task": "重要投诉一小时内转呈部门主管", "who": ["clerk", "supervisor"],
+        "record": "TS-A", "form": "complaint", "task": "重要投诉1小时内转呈部门主管", "who": ["clerk", "supervisor"],
         "due": "2026-11-28T08:00:00+08:00", "status": "overdue", "unit": "3-2-1502", "clock": "dept_head_notice",
         "name": "张先生", "phone": "13812345678", "assignee": "", "department": "", "explanation": list(task.explanation)}
 

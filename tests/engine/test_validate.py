@@ -75,44 +75,44 @@ def test_all_problems_at_once_named_by_label_and_key(form):
         "workers": [{"wname": "王五", "wphone": "12345"}, {"wphone": "13900001111", "until": "2026-11-01"}],
     }
     assert problems(form, data) == [
-        "未知字段(colour)：表单中没有这个字段，请删除或检查拼写（可用 formflow new 生成填写模板）",
-        "「业主书面同意」(consent)：必填项未填写（因为「申请人身份」为“使用人”）",
-        "「试漏日期」(leak_test)：此项仅当「类别」为“渗漏水”时填写，现在不适用，请删除或核对相关字段",
-        "「完工日期」(end)：完工日期不能早于开工日期",
-        "「费用」(fee)：不能小于 0元，填写的是 -5.00",
-        "「施工人员」第1行「电话」(workers[1].wphone)：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “12345”",
-        "「施工人员」第2行「姓名」(workers[2].wname)：必填项未填写",
-        "「施工人员」第2行「出入证有效期」(workers[2].until)：有效期早于开工日期",
+        "未知字段“colour”：表单中没有这个字段，请删除或检查拼写",
+        "「业主书面同意」：必填项未填写（因为「申请人身份」为“使用人”）",
+        "「试漏日期」：此项仅当「类别」为“渗漏水”时填写，现在不适用，请删除或核对相关字段",
+        "「完工日期」：完工日期不能早于开工日期",
+        "「费用」：不能小于 0元，填写的是 -5.00",
+        "「施工人员」第1行「电话」：不是有效的中国大陆手机号码（应为以 1 开头的 11 位数字），填写的是 “12345”",
+        "「施工人员」第2行「姓名」：必填项未填写",
+        "「施工人员」第2行「出入证有效期」：有效期早于开工日期",
     ]
 
 
 def test_table_row_limits_and_shape(form):
     assert problems(form, {"role": "业主", "workers": []}) == []  # empty table = not filled; min_rows needs rows
     assert problems(form, {"role": "业主", "workers": [{"wname": "甲"}] * 4}) == [
-        "「施工人员」(workers)：最多 3 行，填写了 4 行"]
+        "「施工人员」：最多 3 行，填写了 4 行"]
     assert problems(form, {"role": "业主", "workers": "王五"}) == [
-        "「施工人员」(workers)：表格应为若干行，每行是“字段: 值”的组合"]
+        "「施工人员」：表格应为若干行，每行是“字段: 值”的组合"]
 
 
 def test_section_condition(form):
     assert problems(form, {"role": "业主", "result": "合格"}) == [
-        "「验收结果」(result)：此项仅当所在部分适用时填写，现在不适用，请删除或核对相关字段"]
+        "「验收结果」：此项仅当所在部分适用时填写，现在不适用，请删除或核对相关字段"]
     assert problems(form, {"role": "业主", "end": "2026-12-30", "result": "合格"}) == []
 
 
 def test_constraint_against_an_empty_field_is_not_broken(form):
     # start has a default; without it, a comparison with an empty field cannot fail the clerk.
     assert problems(form, {"role": "业主", "end": "2026-11-01", "start": None}) == [
-        "「完工日期」(end)：完工日期不能早于开工日期"]  # the default (today) applies to an empty start
+        "「完工日期」：完工日期不能早于开工日期"]  # the default (today) applies to an empty start
 
 
 def test_data_must_be_a_mapping(form):
-    assert problems(form, ["a", "b"]) == ["「表单内容」(data)：data 应为“字段: 值”的组合"]
+    assert problems(form, ["a", "b"]) == ["「表单内容」：data 应为“字段: 值”的组合"]
 
 
 def test_signature_boxes_take_no_value(form):
     assert problems(form, {"role": "业主", "sign": "张三"}) == [
-        "「业主签名」(sign)：此项是纸质表上的签名/盖章栏，只在纸上填写，不能填入数据"]
+        "「业主签名」：此项是纸质表上的签名/盖章栏，只在纸上填写，不能填入数据"]
 
 
 def test_today_default_follows_the_office_clock(form):
@@ -129,9 +129,9 @@ def test_dates_outside_the_plausible_window_are_refused(form):
     """Year 9999 would make every deadline of the record uncomputable; 1899 is a typo too."""
     assert problems(form, {"role": "业主", "start": "9999-12-31", "end": "9999-12-31",
                            "workers": [{"wname": "王五", "until": "1899-12-31"}]}) == [
-        "「开工日期」(start)：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），填写的是 “9999-12-31”，请核对年份",
-        "「完工日期」(end)：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），填写的是 “9999-12-31”，请核对年份",
-        "「施工人员」第1行「出入证有效期」(workers[1].until)：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），"
+        "「开工日期」：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），填写的是 “9999-12-31”，请核对年份",
+        "「完工日期」：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），填写的是 “9999-12-31”，请核对年份",
+        "「施工人员」第1行「出入证有效期」：日期不在合理范围内（应在 1900-01-01 至 2036-11-28 之间），"
         "填写的是 “1899-12-31”，请核对年份",
     ]
     # the edges themselves are fine
@@ -147,6 +147,6 @@ def test_the_window_is_a_workspace_setting(workspace):
     assert (defs.settings.dates.earliest, defs.settings.dates.years_ahead) == (dt.date(2000, 1, 1), 1)
     assert [str(p) for p in validate_data(defs.forms["t"], {"role": "业主", "start": "1999-12-31", "end": "2027-11-29"},
                                           defs.settings, NOW).problems] == [
-        "「开工日期」(start)：日期不在合理范围内（应在 2000-01-01 至 2027-11-28 之间），填写的是 “1999-12-31”，请核对年份",
-        "「完工日期」(end)：日期不在合理范围内（应在 2000-01-01 至 2027-11-28 之间），填写的是 “2027-11-29”，请核对年份",
+        "「开工日期」：日期不在合理范围内（应在 2000-01-01 至 2027-11-28 之间），填写的是 “1999-12-31”，请核对年份",
+        "「完工日期」：日期不在合理范围内（应在 2000-01-01 至 2027-11-28 之间），填写的是 “2027-11-29”，请核对年份",
     ]

@@ -42,7 +42,7 @@ def test_todo_groups_each_task_by_when_it_is_due(workspace):
     context = todo_context(app.defs, tasks, NOW, "待办事项")
     groups = {g["key"]: [(t["record"], t["task"]) for t in g["tasks"]] for g in context["groups"]}
     assert [g["label"] for g in context["groups"]] == ["逾期", "今天到期", "即将到期", "以后"]
-    assert ("TS-YG-202611-0003", "重要投诉一小时内转呈部门主管") in groups["overdue"]
+    assert ("TS-YG-202611-0003", "重要投诉1小时内转呈部门主管") in groups["overdue"]
     assert ("TS-YG-202611-0001", "处理完毕投诉") in groups["today"]
     assert ("HF-YG-202611-0009", "回访张先生 138****5678（身份证 110***********002X）") in groups["today"]
     assert groups["soon"] == [("TS-YG-202611-0002", "处理完毕投诉")]
@@ -61,7 +61,7 @@ def test_todo_pdf_lists_groups_in_order_with_phone_numbers_masked(workspace, tmp
     assert "138****5678" in text and "110***********002X" in text
     assert "13812345678" not in text and "11010519491231002X" not in text
     for expected in ("阳光花园管理处", "待办事项", "截至2026-11-2810:00", "TS-YG-202611-0003", "3-2-1502",
-                     "重要投诉一小时内转呈部门主管", "2026-11-2809:00", "客服专员"):
+                     "重要投诉1小时内转呈部门主管", "2026-11-2809:00", "客服专员"):
         assert expected in text, expected
     assert re.search(r"第1页/共\d+页", text)  # the office's duties make the list run to a second page
     assert all(name.split("+")[-1].startswith("Formflow-Sans-SC") for name, _ in fonts(data, tmp_path))

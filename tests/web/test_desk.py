@@ -4,8 +4,11 @@ waiting for a watcher, actions by role, PDFs and to-do files."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import yaml
+
+import formflow.web
 
 from formflow.adapters.lock import WorkspaceLock
 from formflow.app import App
@@ -106,7 +109,7 @@ def test_while_a_watcher_holds_the_workspace_the_desk_waits_for_it(client, desk_
     with WorkspaceLock(workspace.root):  # what `formflow watch` holds
         assert desk_app.processor.run_pass() is False
         body = client.get(location).body
-        assert "正在登记" in body and "formflow watch" in body
+        assert "正在登记" in body and "后台处理程序正在运行" in body
         watcher = App.open(workspace.root)
         watcher.process()  # the watcher's pass takes the desk's file
     assert "TS-YG-202611-0001" in client.get(location).body
@@ -224,3 +227,19 @@ def test_computed_values_come_back_with_the_check_and_are_never_sent(client):
                                   "material_fee": "37.00", "total_fee": "87.00"}
     page = client.get("/forms/repair").body
     assert 'data-calculated="total_fee"' in page and 'name="total_fee"' not in page  # shown, not posted
+
+
+def test_broken_definitions_show_clerks_one_line_and_the_supervisor_the_details(client, workspace):
+    """A supervisor's slip while the desk runs: the last good definitions stay; clerks read one Chinese line,
+    the located messages are one click away, in a font that has the Chinese (the bundled one, last)."""
+    path = workspace.root / "forms" / "callback.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("\ntitle: ", "\ntitle：", 1), encoding="utf-8")
+    body = client.get("/").body
+    banner = body.split('<div class="banner error" role="alert">', 1)[1].split("</div>", 1)[0]
+    assert "<strong>表单或流程的设置刚被改错了，服务台仍按上次正确的设置工作，请告诉主管。</strong>" in banner
+    details = banner.split("<details><summary>详细说明（给主管看）</summary><pre>", 1)[1]
+    assert details.startswith("forms/callback.yaml:") and "后面的冒号是全角“：”" in details
+    assert "回访记录" in body  # still working: the forms of the last good definitions
+    css = (Path(formflow.web.__file__).parent / "static" / "desk.css").read_text(encoding="utf-8")
+    rule = css.split(".banner pre {", 1)[1].split("}", 1)[0]
+    assert rule.split("font-family:", 1)[1].strip().rstrip(";").endswith('"Formflow Desk Fallback"')

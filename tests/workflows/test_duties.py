@@ -88,7 +88,7 @@ def test_monthly_summary_rolls_over_month_end(office):
         ("callback_summary@2026-12-01", "upcoming", "2026-12-31T23:59:00+08:00")]
     text = office.ws.cli("todo", "--now", "2026-12-01T00:30+08:00").out.splitlines()
     assert text[0].startswith("【逾期】")
-    assert f"  2026-11-30 23:59 (+08:00)  月度回访汇总分析（2026-11-01 起）  {SUMMARY_TASK}  〔客服中心主管〕" in text
+    assert f"  2026-11-30 23:59  月度回访汇总分析（2026-11-01 起）  {SUMMARY_TASK}  〔客服中心主管〕" in text
 
     # Done late, on 12-01 (no `at`: when the file is processed): that is November's summary, and says so.
     assert office.done("callback_summary", "赵敏", now="2026-12-01T09:00+08:00").splitlines()[0] == \
@@ -188,10 +188,10 @@ def test_a_done_duty_names_the_period_it_closed(office):
 
 def test_unknown_duty_or_person_is_set_aside(office):
     out = office.done("bulletin", "李娜", now="2026-11-28T10:00+08:00", ok=False)
-    assert "    - 「周期性工作」(duty)：没有周期性工作“bulletin”，可用：bulletin_board, callback_summary, opinion_survey" \
+    assert "    - 「周期性工作」（第 1 行）：没有周期性工作“bulletin”，可用：bulletin_board, callback_summary, opinion_survey" \
         in out.splitlines()
     out = office.done("bulletin_board", "路人甲", now="2026-11-28T10:01+08:00", ok=False)
-    assert any(line.startswith("    - 「经办人」(by)：“路人甲”不在人员名册中（名册：李娜、") for line in out.splitlines())
+    assert any(line.startswith("    - 「经办人」（第 2 行）：“路人甲”不在人员名册中（名册：李娜、") for line in out.splitlines())
     # Neither counted: the fortnight is still open.
     assert ("bulletin_board@2026-11-23", "upcoming", "2026-12-06T23:59:00+08:00") in \
         office.duties("2026-11-28T11:00+08:00", "bulletin_board")

@@ -146,7 +146,7 @@ def test_a_planned_next_follow_up_date_sets_the_next_call(desk):
 def test_paid_closes_the_card_and_its_deadline_is_kept_as_met(desk):
     number = desk.create("2026-11-24T14:40+08:00", reminder("2026-11-24 14:30", promised_date="2026-11-30"))
     note = desk.act(number, "confirm_paid", "2026-11-26T11:00+08:00", by="张伟", ok=False)
-    assert "  1. 「经办人」(by)：张伟（维修人员）没有权限「确认已缴费」，需要角色：收费员、客服专员、客服中心主管\n" in note
+    assert "  1. 「经办人」：张伟（维修人员）没有权限「确认已缴费」，需要角色：收费员、客服专员、客服中心主管\n" in note
     desk.act(number, "confirm_paid", "2026-11-26T11:00+08:00", by="郑丽")
     assert desk.state(number) == "已缴费（结案）"
     assert desk.tasks(number, "2026-11-30T09:00+08:00") == {}
@@ -174,6 +174,6 @@ def test_a_new_call_card_closes_the_old_one(desk):
 def test_only_a_supervisor_or_the_director_stops_reminders(desk):
     number = desk.create("2026-11-27T19:05+08:00", reminder("2026-11-27 19:00", outcome="拒接", reason=None))
     note = desk.act(number, "stop", "2026-11-28T09:00+08:00", ok=False)
-    assert "「经办人」(by)：王芳（客服专员、收费员）没有权限「终止催缴」，需要角色：客服中心主管、管理处主任" in note
+    assert "「经办人」：王芳（客服专员、收费员）没有权限「终止催缴」，需要角色：客服中心主管、管理处主任" in note
     desk.act(number, "stop", "2026-11-28T09:30+08:00", by="陈建国")
     assert desk.state(number) == "终止催缴"

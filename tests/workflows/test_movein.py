@@ -59,11 +59,11 @@ def test_the_whole_move_in_in_order(desk):
     assert desk.state(number) == "已登记（待确认）"
     # no step can be skipped: keys before anything else
     assert desk.act(number, "hand_over_keys", "2026-11-21T09:06+08:00", ok=False, keys_count=6)[0] == (
-        f"  1. 「操作」(action)：{number} 当前状态为「已登记（待确认）」，不能「交钥匙（入住）」；"
-        "可做：登记确认(confirm)、取消办理(cancel)")
+        f"  1. 「操作」：{number} 当前状态为「已登记（待确认）」，不能「交钥匙（入住）」；"
+        "可做：登记确认、取消办理")
     desk.act(number, "confirm", "2026-11-21T09:10+08:00")
     assert desk.act(number, "inspect", "2026-11-21T09:40+08:00", by="赵敏", ok=False, inspected_on="2026-11-21",
-                    inspector="赵敏") == ["  1. 「验房记录」(inspection_items)：「验房」时必须填写"]
+                    inspector="赵敏") == ["  1. 「验房记录」：「验房」时必须填写"]
     desk.act(number, "inspect", "2026-11-21T09:40+08:00", by="赵敏", inspected_on="2026-11-21", inspector="赵敏",
              inspection_items=ALL_PASS)
     assert desk.state(number) == "已验房（待签文件）"
@@ -79,7 +79,7 @@ def test_the_whole_move_in_in_order(desk):
              "fee_receipt": "0026871"}]
     assert desk.act(number, "pay_fees", "2026-11-21T10:10+08:00", by="李娜", ok=False, fees=fees,
                     billing_start="2026-12-01") == [
-        "  1. 「经办人」(by)：李娜（客服专员）没有权限「缴费」，需要角色：收费员"]
+        "  1. 「经办人」：李娜（客服专员）没有权限「缴费」，需要角色：收费员"]
     desk.act(number, "pay_fees", "2026-11-21T10:15+08:00", by="郑丽", fees=fees, billing_start="2026-12-01")
     assert desk.state(number) == "已缴费（待领资料）"
 
@@ -92,13 +92,13 @@ def test_the_whole_move_in_in_order(desk):
 
     assert desk.act(number, "hand_over_keys", "2026-11-21T10:30+08:00", ok=False, water_meter=3.5,
                     power_meter=12.8, keys_count=6)[0] == (
-        "  1. 「钥匙领取人」(key_receiver)：必填项未填写（因为「钥匙」已填写或「门禁卡」已填写）")
+        "  1. 「钥匙领取人」：必填项未填写（因为「钥匙」已填写或「门禁卡」已填写）")
     desk.act(number, "hand_over_keys", "2026-11-21T10:30+08:00", water_meter=3.5, power_meter=12.8, gas_meter=0.6,
              keys_count=6, cards_count=3, key_receiver="陈志强", movein_date="2026-11-21")
     assert desk.state(number) == "已交钥匙/已入住"
 
     assert desk.act(number, "archive", "2026-11-21T11:00+08:00", ok=False) == [
-        "  1. 「经办人」(by)：王芳（客服专员、收费员）没有权限「归档」，需要角色：客服中心主管"]
+        "  1. 「经办人」：王芳（客服专员、收费员）没有权限「归档」，需要角色：客服中心主管"]
     desk.act(number, "archive", "2026-11-21T11:00+08:00", by="赵敏")
 
     lines = desk.explain(number, "2026-11-28T10:00+08:00")
@@ -129,13 +129,13 @@ def test_inspection_problems_go_back_to_the_developer_until_they_pass(desk):
     desk.act(number, "inspect", "2026-11-21T09:40+08:00", by="赵敏", inspected_on="2026-11-21", inspector="赵敏",
              inspection_items=failing, owner_opinion="整改后再收房")
     assert desk.act(number, "rectify", "2026-11-21T09:50+08:00", ok=False) == [
-        "  1. 「房管员意见」(inspector_opinion)：「转建设单位整改」时必须填写"]
+        "  1. 「房管员意见」：「转建设单位整改」时必须填写"]
     desk.act(number, "rectify", "2026-11-21T09:50+08:00", inspector_opinion="两处问题转建设单位整改，整改后复验")
     assert desk.state(number) == "整改中（待复验）"
     # nothing is signed while the house is being put right
     assert desk.act(number, "sign_documents", "2026-11-22T10:00+08:00", ok=False,
                     docs_signed=["前期物业服务协议/临时公约", "物业收费协议"])[0] == (
-        f"  1. 「操作」(action)：{number} 当前状态为「整改中（待复验）」，不能「签署文件」；可做：复验(reinspect)、取消办理(cancel)")
+        f"  1. 「操作」：{number} 当前状态为「整改中（待复验）」，不能「签署文件」；可做：复验、取消办理")
 
     still = [failing[0], {**failing[1], "passed": "是", "problem": None}, failing[2]]
     still[1] = {k: v for k, v in still[1].items() if v is not None}
@@ -164,6 +164,6 @@ def test_inspection_problems_go_back_to_the_developer_until_they_pass(desk):
 def test_cancelled_before_the_fees_only_by_the_supervisor(desk):
     number = desk.create("2026-11-21T09:05+08:00", REGISTRATION)
     assert desk.act(number, "cancel", "2026-11-21T09:30+08:00", ok=False) == [
-        "  1. 「经办人」(by)：王芳（客服专员、收费员）没有权限「取消办理」，需要角色：客服中心主管"]
+        "  1. 「经办人」：王芳（客服专员、收费员）没有权限「取消办理」，需要角色：客服中心主管"]
     desk.act(number, "cancel", "2026-11-21T09:30+08:00", by="赵敏")
     assert desk.state(number) == "已取消"

@@ -217,7 +217,7 @@ def test_urgent_repair_must_be_on_site_within_30_minutes_and_a_breach_stays_reco
     desk.submit(new_repair(urgency="紧急", reported="2026-11-20 09:00"), now="2026-11-20T09:02+08:00")
     first = desk.task("2026-11-20T09:19+08:00", REPAIR, "urgent_arrival")
     assert (first["task"], first["due"], first["status"], first["who"]) == (
-        "紧急维修 30 分钟内到场", "2026-11-20T09:30:00+08:00", "upcoming", ["clerk", "repair"])
+        "紧急维修 30分钟内到场", "2026-11-20T09:30:00+08:00", "upcoming", ["clerk", "repair"])
     assert first["explanation"] == ["开始：2026-11-20 09:00 (+08:00)（「报修时间」）", "规则：30分钟（30m）",
                                     "期限：2026-11-20 09:30 (+08:00)"]
     assert desk.task("2026-11-20T09:20+08:00", REPAIR, "urgent_arrival")["status"] == "due_soon"
@@ -302,7 +302,7 @@ def test_roles_and_resident_price_confirmation_are_enforced(desk):
                        price_confirmed="是"), now="2026-11-20T09:36+08:00")
     assert desk.refused(action(REPAIR, "complete", "李娜", "2026-11-20T10:00:00+08:00", work_done="修好"),
                         now="2026-11-20T10:00+08:00") == [
-        "「经办人」(by)：李娜（客服专员）没有权限「完工」，需要角色：维修人员、部门主管"]
+        "「经办人」：李娜（客服专员）没有权限「完工」，需要角色：维修人员、部门主管"]
 
 
 # -- the rework loop ----------------------------------------------------------------------------
@@ -318,7 +318,7 @@ def test_a_callback_that_finds_a_problem_sends_the_repair_back_for_rework(desk):
     # A problem sent back for rework cannot be filed as a plain visit (which would close the repair).
     assert desk.refused(action(CALLBACK, "visit", "赵敏", "2026-11-21T10:00:00+08:00", resolved="否", rework="是",
                                satisfaction="不满意", problem_found="角阀仍渗水"), now="2026-11-21T10:00+08:00") == [
-        "需返工的请用「退回返工」(send_back)，把维修单退回维修人员整改；问题未解决而不返工的，「是否退回返工」填“否”"]
+        "需返工的请用「退回返工」，把维修单退回维修人员整改；问题未解决而不返工的，「是否退回返工」填“否”"]
     assert desk.state(REPAIR) == "待回访"
     desk.submit(action(CALLBACK, "send_back", "赵敏", "2026-11-21T10:00:00+08:00", resolved="否", rework="是",
                        satisfaction="不满意", problem_found="角阀仍渗水", visited_at="2026-11-21 09:50"),

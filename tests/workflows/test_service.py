@@ -56,15 +56,14 @@ def test_the_manual_order_is_enforced_step_by_step(desk):
     # a fee before anything was done: refused, the whole slip says why and what can be done
     note = desk.act(number, "collect_fee", "2026-11-25T10:25+08:00", ok=False, amount_paid=770.90, collector="王芳")
     assert note == (
-        "文件：002.yaml\n收到时间：2026-11-25 10:25 (+08:00)\n结果：未登记，原文件已移到此处（outbox/rejected/）。\n\n问题：\n"
-        f"  1. 「操作」(action)：{number} 当前状态为「已商定（待签协议）」，不能「收费开票」；可做：签订协议(sign)、取消服务(cancel)\n\n"
-        "处理办法：按上面的说明改正后，把文件重新放入 inbox 文件夹。\n"
-        "（可先用 formflow validate 文件名 检查；需要新的填写模板用 formflow new 表单名）\n")
+        "文件：002.yaml\n收到时间：2026-11-25 10:25\n结果：未登记，原文件已移到此处（退回文件夹）。\n\n问题：\n"
+        f"  1. 「操作」：{number} 当前状态为「已商定（待签协议）」，不能「收费开票」；可做：签订协议、取消服务\n\n"
+        "处理办法：按上面的说明改正后，把文件重新放入收件箱文件夹。\n")
 
     desk.act(number, "sign", "2026-11-25T10:30+08:00")
     # nobody goes to the door before the department is notified
     assert rejection(desk.act(number, "start", "2026-11-25T10:35+08:00", by="吴静", ok=False, staff="保洁组")) == [
-        f"  1. 「操作」(action)：{number} 当前状态为「已签协议（待通知部门）」，不能「上门服务」；可做：通知部门(notify)、取消服务(cancel)"]
+        f"  1. 「操作」：{number} 当前状态为「已签协议（待通知部门）」，不能「上门服务」；可做：通知部门、取消服务"]
     desk.act(number, "notify", "2026-11-25T10:40+08:00", department="环境部")
     assert "  通知部门时间：2026-11-25T10:40+08:00" in desk.show(number, "2026-11-25T10:40+08:00")
 
@@ -81,34 +80,34 @@ def test_the_manual_order_is_enforced_step_by_step(desk):
     # no fee before the owner's acceptance
     assert rejection(desk.act(number, "collect_fee", "2026-11-27T16:40+08:00", ok=False,
                               amount_paid=770.90, collector="王芳")) == [
-        f"  1. 「操作」(action)：{number} 当前状态为「服务完毕（待业主验收）」，不能「收费开票」；"
-        "可做：业主验收合格(accept)、验收不合格，返工(reject_work)"]
+        f"  1. 「操作」：{number} 当前状态为「服务完毕（待业主验收）」，不能「收费开票」；"
+        "可做：业主验收合格、验收不合格，返工"]
     # 不合格 cannot be booked as an acceptance ...
     assert rejection(desk.act(number, "accept", "2026-11-27T16:45+08:00", ok=False, acceptance="不合格",
                               acceptance_note="阳台玻璃轨道仍有水泥点")) == [
-        "  1. 验收结果为“不合格”的不能按合格办理，请办理「验收不合格，返工」(reject_work)"]
+        "  1. 验收结果为“不合格”的不能按合格办理，请办理「验收不合格，返工」"]
     # ... it sends the work back, with the problem written down
-    assert "  1. 「验收意见」(acceptance_note)：必填项未填写（因为「验收结果」为“不合格”）" in rejection(
+    assert "  1. 「验收意见」：必填项未填写（因为「验收结果」为“不合格”）" in rejection(
         desk.act(number, "reject_work", "2026-11-27T16:50+08:00", ok=False, acceptance="不合格"))
     desk.act(number, "reject_work", "2026-11-27T16:50+08:00", acceptance="不合格",
              acceptance_note="阳台玻璃轨道仍有水泥点，次卫地面有胶渍")
     assert desk.state(number) == "验收不合格（返工中）"
     assert rejection(desk.act(number, "collect_fee", "2026-11-27T17:00+08:00", ok=False,
                               amount_paid=770.90, collector="王芳"))[0].endswith(
-        "当前状态为「验收不合格（返工中）」，不能「收费开票」；可做：服务完毕，请业主验收(finish)")
+        "当前状态为「验收不合格（返工中）」，不能「收费开票」；可做：服务完毕，请业主验收")
     desk.act(number, "finish", "2026-11-28T09:30+08:00", by="吴静")
     # a receipt number cannot be slipped in before the fee
     assert rejection(desk.act(number, "accept", "2026-11-28T09:40+08:00", ok=False, acceptance="返工后合格",
                               receipt_no="FP20261128003")) == [
-        "  1. 「票据号」(receipt_no)：「业主验收合格」时不能填写此项；可填写：「验收结果」(acceptance)、「验收意见」(acceptance_note)"]
+        "  1. 「票据号」：「业主验收合格」时不能填写此项；可填写：「验收结果」、「验收意见」"]
     desk.act(number, "accept", "2026-11-28T09:40+08:00", acceptance="返工后合格")
     assert desk.state(number) == "验收合格（待收费开票）"
     # no callback before the fee; the fee is the cashier's; a fee always comes with its receipt
     assert rejection(desk.act(number, "callback", "2026-11-28T09:45+08:00", by="李娜", ok=False)) == [
-        f"  1. 「操作」(action)：{number} 当前状态为「验收合格（待收费开票）」，不能「回访」；可做：收费开票(collect_fee)"]
+        f"  1. 「操作」：{number} 当前状态为「验收合格（待收费开票）」，不能「回访」；可做：收费开票"]
     assert rejection(desk.act(number, "collect_fee", "2026-11-28T09:50+08:00", by="李娜", ok=False,
                               amount_paid=770.90, receipt_no="FP20261128003", collector="李娜")) == [
-        "  1. 「经办人」(by)：李娜（客服专员）没有权限「收费开票」，需要角色：收费员"]
+        "  1. 「经办人」：李娜（客服专员）没有权限「收费开票」，需要角色：收费员"]
     assert rejection(desk.act(number, "collect_fee", "2026-11-28T09:55+08:00", ok=False,
                               amount_paid=770.90, collector="王芳")) == [
         "  1. 收了费（实收金额大于 0）必须同时开具票据、填写「票据号」；免费服务（实收金额为 0）不开票据，请删去「票据号」"]
@@ -124,7 +123,7 @@ def test_the_manual_order_is_enforced_step_by_step(desk):
         "callback": ("2026-11-30T10:10:00+08:00", "overdue", ["clerk", "supervisor"])}
     desk.act(number, "callback", "2026-11-29T15:00+08:00", by="李娜")
     assert rejection(desk.act(number, "archive", "2026-11-29T15:10+08:00", by="李娜", ok=False)) == [
-        "  1. 「经办人」(by)：李娜（客服专员）没有权限「归档」，需要角色：客服中心主管"]
+        "  1. 「经办人」：李娜（客服专员）没有权限「归档」，需要角色：客服中心主管"]
     desk.act(number, "archive", "2026-11-29T15:10+08:00", by="赵敏")
 
     lines = desk.explain(number, "2026-11-30T09:00+08:00")
@@ -183,4 +182,4 @@ def test_cancelled_before_the_visit_drops_the_deadline(desk):
     assert desk.state(number) == "已取消"
     assert desk.due(number, "2026-11-27T10:00+08:00") == {}
     assert rejection(desk.act(number, "start", "2026-11-27T08:50+08:00", by="吴静", ok=False, staff="保洁组")) == [
-        f"  1. 「操作」(action)：{number} 当前状态为「已取消」，不能「上门服务」；可做：无（记录已关闭）"]
+        f"  1. 「操作」：{number} 当前状态为「已取消」，不能「上门服务」；可做：无（记录已关闭）"]

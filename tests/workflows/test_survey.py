@@ -64,7 +64,7 @@ def test_an_unsatisfied_rating_with_a_phone_number_is_called_back(desk):
     assert desk.due(number, "2026-11-28T10:00+08:00") == {}
     desk.act(number, "analyse", "2026-12-20T10:00+08:00")
     assert desk.act(number, "archive", "2026-12-28T10:00+08:00", ok=False) == [
-        "  1. 「经办人」(by)：李娜（客服专员）没有权限「归档」，需要角色：客服中心主管"]
+        "  1. 「经办人」：李娜（客服专员）没有权限「归档」，需要角色：客服中心主管"]
     desk.act(number, "archive", "2026-12-28T10:00+08:00", by="赵敏")
     lines = desk.explain(number, "2026-12-31T10:00+08:00")
     assert lines[:6] == [

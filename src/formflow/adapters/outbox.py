@@ -33,7 +33,7 @@ from pathlib import Path
 from formflow.adapters.atomic import is_write_fault, write_bytes, write_fault_text, write_json, write_text
 from formflow.definitions.loader import Definitions
 from formflow.definitions.settings import safe_file_name
-from formflow.engine.clocks import fmt
+from formflow.engine.clocks import fmt_clerk
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
 
@@ -331,7 +331,7 @@ class Outbox:
             key = self._todo_key(now, mine)
             if self._list_keys.get(name) == key and (folder / f"待办-{name}.txt").exists():
                 continue
-            header = [f"{defs.settings.office} {name}的待办事项（截至 {fmt(now)}）", ""]
+            header = [f"{defs.settings.office} {name}的待办事项（截至 {fmt_clerk(now)}）", ""]
             try:
                 write_text(folder / f"待办-{name}.txt", "\n".join(header + todo_lines(defs, mine, now)) + "\n")
                 write_text(folder / f"待办-{name}.ics", todo_ics(mine, now, f"{name}的待办事项"))

@@ -18,7 +18,7 @@ from pathlib import Path
 from formflow.adapters import inbox
 from formflow.adapters.atomic import fsync_dir, write_fault_text, write_json
 from formflow.adapters.store import Store
-from formflow.engine.clocks import fmt
+from formflow.engine.clocks import fmt_clerk
 
 
 class Taken:
@@ -59,11 +59,11 @@ class Taken:
     def changed_after_read(self, path: Path, numbers: list[str], now: dt.datetime) -> str:
         """Set aside a stored file that changed after it was read; if that cannot be written, rename it
         in place to a name the inbox skips. Returns the fault, if any."""
-        note = [f"文件：{path.name}", f"收到时间：{fmt(now)}",
+        note = [f"文件：{path.name}", f"收到时间：{fmt_clerk(now)}",
                 f"结果：此文件在读取之后又被改动（可能是复制或保存时停顿了一下）。读取时的内容已登记为 {'、'.join(numbers)}；"
-                "改动后的文件未登记，原样放在此处（outbox/rejected/）。", "",
+                "改动后的文件未登记，原样放在此处（退回文件夹）。", "",
                 "处理办法：请核对改动后的内容与已登记的记录。如缺少内容，请对该记录办理补充操作，"
-                "或修改后重新放入 inbox（内容与已登记的完全相同时会被视为重复提交）。", ""]
+                "或修改后重新放入收件箱文件夹（内容与已登记的完全相同时会被视为重复提交）。", ""]
         try:
             inbox.set_aside(path, self.rejected, now, "\n".join(note))
             return ""

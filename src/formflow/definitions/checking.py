@@ -57,10 +57,35 @@ def _expected_types(types: str | list[str]) -> str:
     return " 或 or ".join(_TYPE_NAMES.get(t, t) for t in types)
 
 
+def _chinese(word: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in word)
+
+
+def closest(word: str, options: Iterable[str]) -> str | None:
+    """The option ``word`` was most likely meant to be, or ``None``.
+
+    Chinese names are short and each character carries meaning: 客服部 for 客服中心 shares two of
+    three characters, under difflib's usual cutoff for Latin spellings (0.6), so Chinese words are
+    matched at 0.5, and failing that by a shared first two characters (客服… → 客服中心).
+    """
+    options = [o for o in options if isinstance(o, str)]
+    match = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    if match:
+        return match[0]
+    if not _chinese(word):
+        return None
+    scored = sorted(((difflib.SequenceMatcher(None, word, o).ratio(), o) for o in options), reverse=True)
+    if scored and scored[0][0] >= 0.5:
+        # 重太 is as near to 重大 as to 重要: naming one would be a guess, the caller lists the options instead.
+        return scored[0][1] if len(scored) == 1 or scored[1][0] < scored[0][0] else None
+    prefixed = [o for o in options if len(word) >= 2 and o.startswith(word[:2])]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
 def suggest(word: str, options: Iterable[str]) -> str:
     """A 'did you mean' fix for ``word`` among ``options``, or ``""``."""
-    match = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"是否应为 did you mean '{match[0]}'?" if match else ""
+    match = closest(word, options)
+    return f"是否应为 did you mean '{match}'?" if match else ""
 
 
 def _problems(doc: Document, error: ValidationError) -> list[Problem]:

@@ -8,9 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from formflow.definitions.checking import check_schema
+from formflow.definitions.checking import check_schema, suggest
 from formflow.definitions.schema import CHOICES_SCHEMA
 from formflow.definitions.yamlsource import Document
+from formflow.engine.expressions import Expression, compared_texts
 from formflow.errors import Problem
 
 
@@ -95,3 +96,19 @@ def load_choice_file(doc: Document, folder: Path, read: Callable[[Path], bytes] 
         problems += duplicate_values(doc, (*keys, "options"), options)
         lists[name] = ChoiceList(name, spec.get("label", name), options)
     return lists, problems
+
+
+def unknown_options(expr: Expression, choices_of: Callable[[str], ChoiceList | None]) -> list[tuple[str, str, str]]:
+    """(field, text, fix) for each text ``expr`` compares a choice field with that is none of its options
+    (``choices_of(name)`` gives a field's options, ``None`` when it has none): such a condition is never
+    true, or always, whatever the clerk picks."""
+    found = []
+    for name, text, whole in compared_texts(expr):
+        options = choices_of(name)
+        if options is None:
+            continue
+        values = options.values
+        if text in values or (not whole and any(text in v for v in values)):
+            continue
+        found.append((name, text, suggest(text, values) or f"可选 options: {'、'.join(values)}"))
+    return found

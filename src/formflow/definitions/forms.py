@@ -14,9 +14,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from formflow.definitions.checking import check_schema, suggest
-from formflow.definitions.choices import ChoiceList, duplicate_values, parse_options
+from formflow.definitions.choices import (
+    ChoiceList,
+    duplicate_values,
+    parse_options,
+    unknown_options,
+)
 from formflow.definitions.schema import FORM_SCHEMA, PAPER_ONLY
-from formflow.definitions.yamlsource import Document
+from formflow.definitions.yamlsource import Document, format_keys
 from formflow.engine.expressions import Expression, ExpressionError, compile_expression
 from formflow.errors import Problem
 
@@ -99,8 +104,8 @@ class Field:
 
     @property
     def display(self) -> str:
-        """Label and key as errors name a field: ``「联系电话」(phone)``."""
-        return f"「{self.label}」({self.name})"
+        """The field as a clerk's message names it: ``「联系电话」``."""
+        return f"「{self.label}」"
 
 
 @dataclass(frozen=True)
@@ -296,12 +301,35 @@ class _FormBuilder:
                        "在 pattern 中加入相应日期部分，或改为 reset: never add the date part or use reset: never")
         return NumberPattern(pattern, reset)
 
-    def resolve_names(self, form_names: set[str]) -> None:
+    def resolve_names(self, fields: Mapping[str, Field]) -> None:
+        form_names = set(fields)
         for keys, expr, row_names in self.pending:
             visible = form_names | row_names
             for name in sorted(expr.names - visible):
                 self.error(keys, f"表达式引用了不存在的字段 expression names an unknown field {name!r}",
                            suggest(name, visible) or "检查字段名拼写 check the field name")
+            for name, text, fix in unknown_options(expr, lambda n: fields[n].choices if n in fields else None):
+                self.error(keys, f"「{fields[name].label}」没有选项“{text}” field {name!r} has no option {text!r}", fix)
+
+
+def _fields_beside(doc: Document, lists: Mapping[str, ChoiceList], found: list[Problem]) -> list[Problem]:
+    """The field checks of a form whose structure is wrong elsewhere: every field the schema found sound is
+    checked as usual (duplicate names, options, expressions), so one misspelt key does not hide the rest of
+    the file's mistakes until the next run. Names in expressions are not resolved: a field with a schema
+    problem would be reported as unknown."""
+    sections = doc.data.get("sections") if isinstance(doc.data, dict) else None
+    if not isinstance(sections, list):
+        return []
+    flawed = [p.keys for p in found]
+    b = _FormBuilder(doc, lists)
+    for s, section in enumerate(sections):
+        fields = section.get("fields") if isinstance(section, dict) else None
+        for i, raw in enumerate(fields if isinstance(fields, list) else ()):
+            where = format_keys(("sections", s, "fields", i))
+            if any(k == where or k.startswith((where + ".", where + "[")) for k in flawed):
+                continue
+            b.field(("sections", s, "fields", i), raw)
+    return b.problems
 
 
 def load_form(doc: Document, lists: Mapping[str, ChoiceList], file_stem: str) -> tuple[Form | None, list[Problem]]:
@@ -313,7 +341,7 @@ def load_form(doc: Document, lists: Mapping[str, ChoiceList], file_stem: str) ->
     """
     problems = check_schema(doc, FORM_SCHEMA)
     if problems:
-        return None, problems
+        return None, problems + _fields_beside(doc, lists, problems)
     data = doc.data
     b = _FormBuilder(doc, lists)
     if data["id"] != file_stem:
@@ -340,7 +368,7 @@ def load_form(doc: Document, lists: Mapping[str, ChoiceList], file_stem: str) ->
             if f.resident and f.type not in wanted:
                 b.error(keys, f"resident: {f.resident} 需要 {'/'.join(wanted)} 类型的字段 needs a {'/'.join(wanted)} "
                         f"field, not {f.type}")
-    b.resolve_names(top_names)
+    b.resolve_names({f.name: f for section in sections for f in section.fields})
     # Built even with problems, so later checks (defaults) can still report theirs in the same run.
     for i, key in enumerate(data.get("unit_file", ())):
         if key not in top_names:

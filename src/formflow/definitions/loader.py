@@ -16,8 +16,10 @@ from pathlib import Path
 
 from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
 from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.clerktext import key_warnings
 from formflow.definitions.choices import ChoiceList, load_choice_file
 from formflow.definitions.duties import Duty, load_duties
+from formflow.definitions.duetext import expand as expand_due
 from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import Settings, load_settings
@@ -207,6 +209,9 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
             origin[name] = doc.path
 
     forms: dict[str, Form] = {}
+    broken: set[str] = set()  # forms whose file did not load: what names them is not checked against them
+    clerk_texts: list[tuple[str, Document]] = []
+    form_docs: dict[str, Document] = {}
     form_paths = sources.glob(root / "forms", ".yaml")
     if not form_paths:
         problems.append(Problem(display_path(root / "forms"), 1, 1, "", "没有任何表单定义 no form definitions found",
@@ -214,26 +219,39 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
     for path in form_paths:
         doc = _read(path, problems, sources)
         if doc is None:
+            broken.add(path.stem)
             continue
         form, found = load_form(doc, lists, path.stem)
         problems += found
+        clerk_texts.append(("form", doc))
+        if form is None:
+            broken.add(doc.data["id"] if isinstance(doc.data, dict) and isinstance(doc.data.get("id"), str)
+                       else path.stem)
         if form is not None:
             if settings is not None:
                 _check_defaults(doc, form, settings, problems)
             forms[form.id] = form
+            form_docs[form.id] = doc
 
     workflows: dict[str, Workflow] = {}
     workflow_docs: dict[str, Document] = {}
+    failed_workflows: set[str] = set()
     for path in sources.glob(root / "workflows", ".yaml"):
         doc = _read(path, problems, sources)
-        if doc is None:
-            continue
-        workflow, found = load_workflow(doc, forms, settings, path.stem)
+        workflow, found = load_workflow(doc, forms, settings, path.stem, frozenset(broken)) if doc else (None, [])
         problems += found
         if workflow is not None:
             workflows[workflow.form] = workflow
             workflow_docs[workflow.form] = doc
-    problems += check_parent_effects(workflow_docs, workflows)
+            clerk_texts.append(("workflow", doc))
+        if workflow is None:
+            failed_workflows.add(path.stem)
+    if not failed_workflows:  # (an action a parent effect names may be in the workflow that did not load)
+        problems += check_parent_effects(workflow_docs, workflows)
+
+    problems += key_warnings(clerk_texts)
+    forms, workflows, found = expand_due(forms, form_docs, workflows, workflow_docs, frozenset(failed_workflows))
+    problems += found
 
     duties: dict[str, Duty] = {}
     if sources.is_file(root / DUTIES_FILE) and (doc := _read(root / DUTIES_FILE, problems, sources)) is not None:

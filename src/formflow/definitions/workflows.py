@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.choices import unknown_options
 from formflow.definitions.forms import Form
 from formflow.definitions.settings import Settings
 from formflow.definitions.workflow_schema import WORKFLOW_SCHEMA
@@ -144,9 +145,11 @@ def _points(raw: str | list[str]) -> tuple[str, ...]:
 
 
 class _WorkflowBuilder:
-    def __init__(self, doc: Document, forms: Mapping[str, Form], settings: Settings | None):
+    def __init__(self, doc: Document, forms: Mapping[str, Form], settings: Settings | None,
+                 broken: frozenset[str] = frozenset()):
         self.doc = doc
         self.forms = forms
+        self.broken = broken
         self.settings = settings
         self.problems: list[Problem] = []
         self.form = forms.get(doc.data["form"])
@@ -166,6 +169,10 @@ class _WorkflowBuilder:
             return None
         for name in sorted(expr.names - names):
             self.error(keys, f"表达式引用了不存在的字段 expression names an unknown field {name!r}", suggest(name, names))
+        if self.form is not None:
+            fields = self.form.fields
+            for name, text, fix in unknown_options(expr, lambda n: fields[n].choices if n in fields else None):
+                self.error(keys, f"「{fields[name].label}」没有选项“{text}” field {name!r} has no option {text!r}", fix)
         return expr
 
     def field(self, keys: tuple, name: str, *, form: Form | None = None, types: set[str] | None = None) -> None:
@@ -199,13 +206,20 @@ class _WorkflowBuilder:
 
 
 def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings | None,
-                  file_stem: str) -> tuple[Workflow | None, list[Problem]]:
-    """A :class:`Workflow` from one ``workflows/*.yaml`` document, with its problems (and lint warnings)."""
+                  file_stem: str, broken: frozenset[str] = frozenset()) -> tuple[Workflow | None, list[Problem]]:
+    """A :class:`Workflow` from one ``workflows/*.yaml`` document, with its problems (and lint warnings).
+
+    ``broken``: forms whose files are there but did not load. A workflow of such a form is not checked
+    further: every field it names would be "unknown", a dozen messages for the one mistake in the form.
+    """
     problems = check_schema(doc, WORKFLOW_SCHEMA)
     if problems:
         return None, problems
     data = doc.data
-    b = _WorkflowBuilder(doc, forms, settings)
+    if data["form"] not in forms and data["form"] in broken:
+        return None, [doc.problem(("form",), f"表单 {data['form']} 未能加载，先修正上面的错误 form {data['form']!r} did "
+                                  "not load: fix its errors above first, then this workflow is checked")]
+    b = _WorkflowBuilder(doc, forms, settings, broken)
     if data["form"] != file_stem:
         b.error(("form",), f"form 与文件名不符 form {data['form']!r} does not match the file name {file_stem}.yaml",
                 f"把文件改名为 rename the file to {data['form']}.yaml")
@@ -290,7 +304,7 @@ def _effect(b: _WorkflowBuilder, keys: tuple, raw: dict, names: set[str]) -> Eff
     if kind == "create":
         spec = raw["create"]
         target = b.forms.get(spec["form"])
-        if target is None:
+        if target is None and spec["form"] not in b.broken:  # (a form that failed to load has said why)
             b.error((*keys, "create", "form"), f"没有这个表单 no form {spec['form']!r}", suggest(spec["form"], b.forms))
         for to_field, from_field in spec.get("copy", {}).items():
             b.field((*keys, "create", "copy", to_field), from_field)

@@ -18,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from formflow.definitions.yamlhints import explain
 from formflow.errors import Problem
 
 KeyPath = tuple[str | int, ...]
@@ -68,10 +69,12 @@ class Document:
 
 
 class YamlSyntaxError(Exception):
-    """The text is not YAML we accept; ``problem`` says where and why."""
+    """The text is not YAML we accept; ``problem`` says where and why (for supervisors, with English);
+    ``chinese`` says what is wrong in Chinese only (for a clerk's rejection note), when known."""
 
-    def __init__(self, problem: Problem):
+    def __init__(self, problem: Problem, chinese: str = ""):
         self.problem = problem
+        self.chinese = chinese
         super().__init__(str(problem))
 
 
@@ -90,24 +93,25 @@ class _Builder:
         self.count = 0
         self.limit = limit
 
-    def fail(self, node: yaml.Node, keys: KeyPath, message: str, fix: str = "") -> YamlSyntaxError:
+    def fail(self, node: yaml.Node, keys: KeyPath, message: str, fix: str = "", chinese: str = "") -> YamlSyntaxError:
         line, column = _mark(node)
-        return YamlSyntaxError(Problem(self.path, line, column, format_keys(keys), message, fix))
+        return YamlSyntaxError(Problem(self.path, line, column, format_keys(keys), message, fix), chinese)
 
     def build(self, node: yaml.Node, keys: KeyPath) -> Any:
         self.count += 1
         if self.count > self.limit:
-            raise self.fail(node, keys, f"文档过大或别名嵌套过深（超过 {self.limit} 个节点） document too large or alias bomb")
+            raise self.fail(node, keys, f"文档过大或别名嵌套过深（超过 {self.limit} 个节点） document too large or alias bomb",
+                            chinese="文件过大或别名嵌套过深，不是一份表单")
         if isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.tag not in _PLAIN_TAGS:
             # We build collections ourselves, so refuse explicit tags rather than silently drop them.
             raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
-                            f"(only plain YAML is accepted, got {node.tag})")
+                            f"(only plain YAML is accepted, got {node.tag})", chinese=_NO_TAGS)
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)  # resolves "<<: *anchor" merge keys
             out: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
-                    raise self.fail(key_node, keys, "键必须是简单文字 a key must be plain text")
+                    raise self.fail(key_node, keys, "键必须是简单文字 a key must be plain text", chinese="键必须是简单文字")
                 key = self.scalar(key_node, keys)
                 key = key.isoformat() if isinstance(key, dt.date) else str(key)
                 if key in out:
@@ -116,6 +120,7 @@ class _Builder:
                         key_node, (*keys, key),
                         f"键重复 duplicate key '{key}'（第 {first} 行已出现 first at line {first}）",
                         "删除或合并其中一个 remove or merge one of them",
+                        f"“{key}”写了两次（第 {first} 行已出现），请删除或合并其中一个",
                     )
                 self.marks[(*keys, key)] = _mark(key_node)
                 out[key] = self.build(value_node, (*keys, key))
@@ -137,39 +142,53 @@ class _Builder:
         except yaml.YAMLError as exc:
             if node.tag.startswith("tag:yaml.org,2002:python") or "constructor" in str(exc):
                 raise self.fail(node, keys, "YAML 格式错误 YAML syntax error: 不允许的 YAML 标签 tag not allowed "
-                                f"(only plain YAML is accepted, got {node.tag})") from None
-            raise self.fail(node, keys, f"无法识别的值 cannot read value: {getattr(exc, 'problem', exc)}") from None
+                                f"(only plain YAML is accepted, got {node.tag})", chinese=_NO_TAGS) from None
+            raise self.fail(node, keys, f"无法识别的值 cannot read value: {getattr(exc, 'problem', exc)}",
+                            chinese="无法识别的值") from None
         except (ValueError, OverflowError):
             # PyYAML resolves unquoted 2025-13-45 as a timestamp and 99…9 as an int, then the
             # constructor itself fails; say what the clerk can do about it instead of crashing.
             if node.tag.endswith(":timestamp"):
                 raise self.fail(node, keys, f"日期或时间不存在 no such date/time: {node.value}",
-                                "改正日期；如果本来就是文字，请加引号 fix the date, or quote it if it is text") from None
+                                "改正日期；如果本来就是文字，请加引号 fix the date, or quote it if it is text",
+                                f"日期或时间不存在：{node.value}，请改正日期；如果本来就是文字，请加引号") from None
             raise self.fail(node, keys, f"无法识别的值 cannot read value: {node.value[:40]}…",
-                            "数字过长；如果本来就是文字，请加引号 number too long; quote it if it is text") from None
+                            "数字过长；如果本来就是文字，请加引号 number too long; quote it if it is text",
+                            f"数字过长：{node.value[:40]}…；如果本来就是文字，请加引号") from None
         except (IndexError, KeyError, AttributeError, TypeError):
             # An explicit tag on a value it cannot take (`!!int` with nothing after it, `!!bool x`):
             # PyYAML's constructors fail in their own ways there.
             raise self.fail(node, keys, f"无法识别的值 cannot read value: {node.tag.rsplit(':', 1)[-1]} "
-                            f"“{str(node.value)[:40]}”", "删除 !! 标签，或改正这个值 remove the !! tag or fix the value") from None
+                            f"“{str(node.value)[:40]}”", "删除 !! 标签，或改正这个值 remove the !! tag or fix the value",
+                            f"无法识别的值“{str(node.value)[:40]}”，请删除 !! 标签或改正这个值") from None
         if isinstance(value, (dt.date, dt.datetime)):
             return value.isoformat()
         if isinstance(value, bytes):
-            raise self.fail(node, keys, "不支持二进制值 binary values are not accepted")
+            raise self.fail(node, keys, "不支持二进制值 binary values are not accepted", chinese="不支持二进制值")
         return value
 
 
+_NO_TAGS = "不允许使用 !! 标签（只接受普通的 YAML）"
 _PLAIN_SCALARS = frozenset(f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null"))
 
 
-def _syntax_problem(path: str, exc: yaml.YAMLError) -> Problem:
+_GENERAL_FIX = "检查缩进、冒号后的空格和引号是否成对 check indentation, the space after ':' and matching quotes"
+
+
+def _syntax_problem(path: str, exc: yaml.YAMLError, text: str) -> _ParserError:
     mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
     line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
     what = getattr(exc, "problem", None) or str(exc)
     if "could not determine a constructor" in str(exc):
         what = "不允许的 YAML 标签 tag not allowed (only plain YAML is accepted)"
-    return Problem(path, line, column, "", f"YAML 格式错误 YAML syntax error: {what}",
-                   "检查缩进、冒号后的空格和引号是否成对 check indentation, the space after ':' and matching quotes")
+        return _ParserError(Problem(path, line, column, "", f"YAML 格式错误 YAML syntax error: {what}", _GENERAL_FIX),
+                            "不允许的 YAML 标签（只接受普通的 YAML）")
+    found = explain(text, line, column, what)
+    if found is None:
+        return _ParserError(Problem(path, line, column, "", f"YAML 格式错误 YAML syntax error: {what}", _GENERAL_FIX))
+    return _ParserError(Problem(path, found.line, found.column, "",
+                                f"YAML 格式错误 YAML syntax error: {found.chinese} {found.english}",
+                                found.fix or _GENERAL_FIX), found.chinese)
 
 
 class _ParserError(YamlSyntaxError):
@@ -208,7 +227,7 @@ def _parse(loader_class, text: str, path: str) -> list[Document]:
             builder.marks[()] = _mark(node)
             documents.append(Document(path, builder.build(node, ()), builder.marks, len(documents)))
     except yaml.YAMLError as exc:
-        raise _ParserError(_syntax_problem(path, exc)) from None
+        raise _syntax_problem(path, exc, text) from None
     finally:
         if loader is not None:
             loader.dispose()

@@ -133,7 +133,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
 
     action = workflow.actions.get(action_key)
     allowed = workflow.allowed(view.state)
-    allowed_text = "、".join(f"{a.label}({a.key})" for a in allowed) or "无（记录已关闭）"
+    allowed_text = "、".join(a.label for a in allowed) or "无（记录已关闭）"
     if action is None:
         refuse("action", "「操作」", f"流程中没有操作“{action_key}”；{record.number} 当前状态「{state_label}」可做：{allowed_text}")
         raise ActionRefused(problems)
@@ -149,7 +149,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
         refuse("at", "「办理时间」", early)
     for key in data:
         if key not in action.fields:
-            can = "、".join(f"「{labels.get(f, f)}」({f})" for f in action.fields) or "无"
+            can = "、".join(f"「{labels.get(f, f)}」" for f in action.fields) or "无"
             refuse(key, f"「{labels.get(key, key)}」", f"「{action.label}」时不能填写此项；可填写：{can}")
     merged = {**without_calculated(form, view.values), **{k: v for k, v in data.items() if k in action.fields}}
     result = validate_data(form, merged, defs.settings, at)

@@ -62,6 +62,12 @@ def fmt(moment: dt.datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M} ({offset[:3]}:{offset[3:]})"
 
 
+def fmt_clerk(moment: dt.datetime) -> str:
+    """A time as a clerk reads it on paper and in notes: ``2026-11-28 17:30``, in the zone it is given in (the
+    office's: an offset means nothing to the people of one office)."""
+    return f"{moment:%Y-%m-%d %H:%M}"
+
+
 def parse_span(text: str) -> dt.timedelta:
     """``30m`` / ``2h`` / ``3d`` as a timedelta (for reminders and escalation delays)."""
     number, unit = int(text[:-1]), text[-1]

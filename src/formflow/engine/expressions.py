@@ -155,6 +155,35 @@ class Expression:
         return self.source
 
 
+def compared_texts(expr: Expression) -> list[tuple[str, str, bool]]:
+    """(field, text, whole) for every text ``expr`` compares a field with: ``${severity} == '重大'``,
+    ``${category} in ['渗漏水', '电气']``, ``'卫生间(防水)' in ${items}``; ``whole`` is false where the text
+    may be part of the value (``'安全设施' in ${category}`` on a single choice). ``check`` holds them against
+    the field's options: a misspelt option in a guard is never true, and nothing else would say so."""
+    text = _REF.sub(lambda m: THIS if m.group(1) == "." else m.group(1), expr.source.strip())
+    found: list[tuple[str, str, bool]] = []
+
+    def texts(node: ast.AST) -> list[str]:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, (ast.List, ast.Tuple)):
+            return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return []
+
+    for node in ast.walk(ast.parse(text, mode="eval")):
+        if not isinstance(node, ast.Compare) or len(node.ops) != 1:
+            continue
+        left, op, right = node.left, node.ops[0], node.comparators[0]
+        if not isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)):
+            continue
+        contained = isinstance(op, (ast.In, ast.NotIn))
+        if isinstance(left, ast.Name) and left.id in expr.names:
+            found += [(left.id, t, True) for t in texts(right)]
+        if isinstance(right, ast.Name) and right.id in expr.names:
+            found += [(right.id, t, not contained) for t in texts(left)]
+    return found
+
+
 def compile_expression(source: str) -> Expression:
     """Parse ``source``; raise :class:`ExpressionError` for bad syntax or anything outside the language."""
     text = _REF.sub(lambda m: THIS if m.group(1) == "." else m.group(1), source.strip())

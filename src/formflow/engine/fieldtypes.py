@@ -171,7 +171,7 @@ def _option(field: Field, value: Any) -> str:
             return option.value
     values = field.choices.values
     # Show a form's whole list; a master list (hundreds of units from a CSV) only in part.
-    shown = "、".join(values[:30]) + (f" 等共 {len(values)} 项（完整列表见 formflow new 生成的模板）"
+    shown = "、".join(values[:30]) + (f" 等共 {len(values)} 项（完整列表见填写模板或服务台）"
                                       if len(values) > 30 else "")
     raise BadValue(f"“{text}”不在选项中，可选：{shown}")
 

@@ -182,7 +182,7 @@ def read_submission(raw: Any, defs: Definitions,
         problems.append(DataProblem(key, f"「{_LABELS[key]}」" if key in _LABELS else "", message))
 
     if not isinstance(raw, dict):
-        bad("", "文件内容应为“键: 值”的组合（form、by、data 等），请用 formflow new 生成填写模板")
+        bad("", "文件内容应为“键: 值”的组合（form、by、data 等），请使用填写模板")
         return None, problems
     kind_keys = (_NEW_KEYS if "form" in raw else _ACTION_KEYS if "record" in raw
                  else _DUTY_KEYS if "duty" in raw else None)
@@ -209,8 +209,7 @@ def read_submission(raw: Any, defs: Definitions,
             when, received = _minutes(at), _minutes(now.astimezone(at.tzinfo))
             if at < now - window.backdate:
                 bad("at", f"“{when}”比收到文件的时间（{received}）早了 {window.backdate.days} 天以上，请核对年份和日期"
-                          f"（补录纸质表最多可早 {window.backdate.days} 天；确需补录更早的表，请主管放宽 formflow.yaml 的 "
-                          "dates.backdate_days）")
+                          f"（补录纸质表最多可早 {window.backdate.days} 天；确需补录更早的表，请主管放宽补录期限）")
                 at = None
             elif at > now + window.ahead:
                 bad("at", f"“{when}”晚于收到文件的时间（{received}），不能填写将来的时间，请核对日期和年份")

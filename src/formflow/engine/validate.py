@@ -25,7 +25,7 @@ ME = "me"
 
 @dataclass(frozen=True)
 class DataProblem:
-    """One problem in filled data, named by the field's Chinese label and its key.
+    """One problem in filled data, named by the field's Chinese label (its key is for code, not for people).
 
     ``key`` is the data path (``members[2].phone``, rows counted from 1 like 第2行);
     ``label`` is how a clerk knows the field; ``message`` is what is wrong, in Chinese.
@@ -36,9 +36,15 @@ class DataProblem:
     message: str
 
     def __str__(self) -> str:
+        return self.text()
+
+    def text(self, line: int | None = None) -> str:
+        """The problem as a clerk reads it: the field by its label (its key only when it has none, being then
+        what the clerk wrote), with the line of the file it is on when known."""
         if not self.key:
             return self.message
-        return f"{self.label}({self.key})：{self.message}" if self.label else f"{self.key}：{self.message}"
+        where = f"（第 {line} 行）" if line else ""
+        return f"{self.label or self.key}{where}：{self.message}"
 
 
 @dataclass(frozen=True)
@@ -110,8 +116,9 @@ class _Checker:
         known = {f.name for f in fields}
         for key in raw:
             if key not in known:
-                self.add(f"{prefix}{key}", f"{label_prefix}未知字段",
-                         "表单中没有这个字段，请删除或检查拼写（可用 formflow new 生成填写模板）")
+                # The key is all there is to name it by: it is what the clerk wrote.
+                self.add(f"{prefix}{key}", f"{label_prefix}未知字段“{str(key)[:40]}”",
+                         "表单中没有这个字段，请删除或检查拼写")
         values: dict[str, Any] = {}
         for field in fields:
             key, label = f"{prefix}{field.name}", f"{label_prefix}「{field.label}」"

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from formflow.definitions.loader import Definitions
-from formflow.engine.clocks import fmt
+from formflow.engine.clocks import fmt_clerk
 from formflow.engine.todo import Task, is_mine
 from formflow.render.context import settings_context
 from formflow.render.values import local, mask, plain
@@ -72,7 +72,7 @@ def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> li
             who = "、".join(roles.get(r, r) for r in t.who)
             unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
             name = _duty_name(defs, t) or t.record  # a recurring duty: its name, not its key
-            lines.append(f"  {fmt(t.due)}  {name}{unit}  {t.task}  〔{who}〕")
+            lines.append(f"  {fmt_clerk(t.due)}  {name}{unit}  {t.task}  〔{who}〕")
     return lines or ["没有待办事项。"]
 
 

@@ -83,7 +83,7 @@ class DeskApp:
             response = self.error_page(exc.status, exc.message, request)
         except Exception as exc:  # noqa: BLE001 - a bug must not take the desk down; say so, log the rest
             self.desk.log("".join(traceback.format_exception(exc)))
-            response = self.error_page(500, "程序内部出错，详细信息已输出到运行 formflow serve 的窗口", request)
+            response = self.error_page(500, "程序内部出错，详细信息已输出到运行服务台程序的窗口，请告诉主管", request)
         headers = [("Content-Type", response.content_type), ("Content-Length", str(len(response.body))),
                    ("Cache-Control", "no-store"), *SECURITY_HEADERS, *response.headers]
         start_response(response.status_line(), headers)
@@ -103,10 +103,10 @@ class DeskApp:
                 response.headers.append(("Set-Cookie", self.guard.session_cookie()))
                 return response
             if not self.guard.signed_in(environ):
-                raise HTTPError(403, "此链接已经用过。请关闭 formflow serve（Ctrl-C）后重新运行，用新显示的链接打开。")
+                raise HTTPError(403, "此链接已经用过。请关闭服务台程序后重新启动，用新显示的链接打开。")
             return Response.redirect(request.path)
         if not self.guard.signed_in(environ):
-            raise HTTPError(403, "请用运行 formflow serve 时显示（或自动打开）的链接进入服务台。")
+            raise HTTPError(403, "请用启动服务台程序时显示（或自动打开）的链接进入服务台。")
         if request.method == "POST" and not self.guard.post_ok(environ, request.form.first(CSRF_FIELD)):
             raise HTTPError(403, "请求被拒绝：缺少或错误的表单令牌（请刷新页面后重试）")
         if request.method == "POST" and self.pin_mode and not request.path.startswith("/who"):

@@ -51,7 +51,7 @@ class SignIn:
         if settings.person(name) is None:
             return Outcome(message="请选择人员名册中的姓名")
         if not self.pins.has(name):
-            return Outcome(message=f"{name}还没有登录密码：请主管运行 formflow staff passwd {name} 设置")
+            return Outcome(message=f"{name}还没有登录密码：请主管为其设置")
         stamp, now = self.pins.stamp(name), self.clock()
         window = settings.lock_minutes * 60
         with self._lock:

@@ -47,6 +47,11 @@ def envelope_yaml(doc: dict[str, Any]) -> str:
     return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
 
 
+def _unlined(problem: str) -> str:
+    """A problem without the line of the file it names (（第 3 行）): the desk wrote that file, not the clerk."""
+    return re.sub(r"（第 \d+ 行）", "", problem)
+
+
 @dataclass
 class Ticket:
     """One submission from the desk, followed until the engine has taken it."""
@@ -116,7 +121,7 @@ class Processor:
             return Outcome("stored", tuple(earlier.get("records", ())))
         result = self.results.get(ticket.name)
         if result is not None:
-            return Outcome(result.status, tuple(result.records), tuple(result.problems))
+            return Outcome(result.status, tuple(result.records), tuple(_unlined(p) for p in result.problems))
         if (self.desk.root / "inbox" / ticket.name).exists():
             return Outcome("pending")
         return self._set_aside(ticket) or Outcome("pending")  # taken by a watcher: the store shows it shortly
@@ -127,7 +132,7 @@ class Processor:
         for note in sorted(folder.glob(f"*-{ticket.name}.说明.txt")):
             text = note.read_text(encoding="utf-8", errors="replace")
             body = text.split("问题：", 1)[-1].split("处理办法：", 1)[0]
-            lines = [re.sub(r"^\d+\.\s*", "", line.strip()) for line in body.splitlines() if line.strip()]
+            lines = [_unlined(re.sub(r"^\d+\.\s*", "", line.strip())) for line in body.splitlines() if line.strip()]
             return Outcome("duplicate" if "重复提交" in text else "rejected", (), tuple(lines))
         return None
 

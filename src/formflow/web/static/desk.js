@@ -38,7 +38,7 @@
       }).then(function (answer) {
         if (mine === seq) { show(answer); }
       }).catch(function () {
-        if (live) { live.textContent = "无法连接服务台（formflow serve 是否仍在运行？）"; live.className = "live bad"; }
+        if (live) { live.textContent = "无法连接服务台：请确认服务台程序仍在运行"; live.className = "live bad"; }
       });
     }
 
