@@ -2,7 +2,9 @@
 
 `check` runs this when the workspace has a database: a state that records are in but the
 edited workflow no longer has must be mapped in ``renamed_states``; a version must never go
-below the one stored records were made with.
+below the one stored records were made with; and a form or workflow that says something else than
+what records were made under at its version ought to have had its version raised (a warning: the
+kept definitions versions in the archive hold what each version said).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 from formflow.definitions.loader import Definitions, display_path
-from formflow.definitions.yamlsource import YamlSyntaxError, load_file
+from formflow.definitions.yamlsource import YamlSyntaxError, load_bytes, load_file
 from formflow.engine.records import current_state
 from formflow.errors import Problem
 
@@ -61,3 +63,70 @@ def stored_record_problems(defs: Definitions, rows) -> list[Problem]:
                                     f"版本号只能增加 the version may only go up (records use version {stored}, "
                                     f"got {definition.version})", f"改为 set it to {stored + 1} 或更大 or more"))
     return problems
+
+
+def _meaning(raw: bytes) -> object:
+    """What a definition file says, for telling a change from a reformatting (comments, spacing, quoting
+    and the change note are no change); ``None`` when it does not parse."""
+    try:
+        data = load_bytes(raw, "").data
+    except YamlSyntaxError:
+        return None
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "change_note"}
+    return data
+
+
+def unraised_versions(defs: Definitions, rows, data: Path) -> list[Problem]:
+    """Warnings for each form or workflow that changed since stored records ``rows`` were made under its
+    version, its version not raised: the kept definitions versions in ``data`` hold what that version said."""
+    made: Counter = Counter()
+    for row in rows:
+        made[("forms", row["form"], row.get("form_version") or 0)] += 1
+        made[("workflows", row["form"], row.get("workflow_version") or 0)] += 1
+    definitions = [("forms", d.id, d.version) for d in defs.forms.values()]
+    definitions += [("workflows", w.form, w.version) for w in defs.workflows.values()]
+    definitions = [d for d in definitions if made[d]]
+    if not definitions:
+        return []
+    from formflow.adapters.keptforms import KeptIndex
+
+    index = KeptIndex(data).refresh()
+    if not len(index):
+        return []
+    problems = []
+    for kind, name, version in definitions:
+        key = f"{kind}/{name}.yaml"
+        now = defs.sources.get(key)
+        if now is None or not _changed(index, key, version, now):
+            continue
+        path = defs.root / kind / f"{name}.yaml"
+        line, column = _where(path, ("version",))
+        what = ("表单", "form") if kind == "forms" else ("流程", "workflow")
+        count = made[(kind, name, version)]
+        problems.append(Problem(
+            display_path(path), line, column, "version",
+            f"{what[0]}已修改但版本号仍为 {version}，已有 {count} 条记录按第 {version} 版登记 the {what[1]} changed "
+            f"since records were made under version {version} but its version was not raised",
+            f"把 version 改为 {version + 1}，并在 change_note 写明改了什么 raise version to {version + 1} and say "
+            f"what changed in change_note", warning=True))
+    return problems
+
+
+def _changed(index, key: str, version: int, now: bytes) -> bool:
+    """Whether a kept version whose ``key`` declares ``version`` says something else than ``now`` does."""
+    meaning = None
+    seen = {now}
+    for vid in index.declaring(key, version):
+        try:
+            then = index.files(vid).get(key)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        if then is None or then in seen:
+            continue
+        seen.add(then)
+        if meaning is None:
+            meaning = _meaning(now)
+        if _meaning(then) != meaning:
+            return True
+    return False

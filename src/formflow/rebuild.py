@@ -11,7 +11,9 @@ and switches to it only once it is complete:
 
 A kill between 2 and 3 is finished by the next process that takes the workspace lock
 (:func:`finish_switch`). Counters never go backwards: the new store keeps the higher of each
-counter, so no number given before is given again. A file that no longer replays (its kept
+counter, so no number given before is given again, and every record its form and workflow versions
+(a file archived without its definitions replays under today's: its records keep the versions the
+old store says they were made under). A file that no longer replays (its kept
 version missing, or a file archived by a version of formflow that kept none, checked against
 today's definitions) stops the switch: every such file is listed and the old store stays.
 """
@@ -84,6 +86,21 @@ def _kept_bookkeeping(folder: Path) -> tuple[dict[str, int], dt.date | None]:
     return old.counters(), old.since()
 
 
+def _versions_as_before(folder: Path, store: Store, numbers: set[str]) -> None:
+    """Give ``numbers`` (records a file archived without its definitions made again, under today's) the form
+    and workflow versions the store being replaced says they were made under: the only witness left."""
+    if not folder.is_dir():
+        return
+    before = {row["number"]: (row["form_version"], row["workflow_version"])
+              for row in Store(folder).states() if row["number"] in numbers}
+    for row in store.states():
+        was = before.get(row["number"])
+        if was is not None and was != (row["form_version"], row["workflow_version"]):
+            record = store.get(row["number"])
+            store.put(dataclasses.replace(record, form_version=was[0], workflow_version=was[1]), row["state"])
+    store.commit()
+
+
 def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHUNK) -> RebuildReport:
     """Replay the archive of the workspace at ``root`` into a new store and switch to it.
 
@@ -104,6 +121,7 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
     current = defs.version_id  # files accepted under today's definitions need no kept version loaded
     relaxed: dict[str, Definitions] = {}
     legacy = refused_legacy = taken = 0
+    legacy_made: set[str] = set()  # records made by files archived without their definitions
     last = None
     for entry in office:
         original, meta, foreign = entry.path, entry.meta, entry.station != office.own
@@ -131,6 +149,8 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
                 failures.append(f"{original.name}: {exc}")
             continue
         report.files += 1
+        if not vid:
+            legacy_made.update(engine.created)
         if report.files % chunk == 0:
             engine.store.commit()
         if vid:
@@ -164,6 +184,8 @@ def rebuild(root: Path, defs: Definitions, now: dt.datetime, *, chunk: int = CHU
     if since:
         store.note_since(since)
     store.commit()
+    if legacy_made:
+        _versions_as_before(data / "db", store, legacy_made)
     engine.note_since(now)  # the first archived file's day (from the replayed submissions), if none was noted
     store.commit()
     report.records = store.count()

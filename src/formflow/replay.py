@@ -57,6 +57,11 @@ class Replayer(Engine):
         self.reset: set[str] = set()
         self._again = False  # the entry being applied was applied before, and undone
 
+    @property
+    def created(self) -> list[str]:
+        """The numbers of the records the entry replayed last made, in order."""
+        return list(self._created)
+
     # -- one entry --------------------------------------------------------------------------------
 
     def replay_archived(self, path: Path, meta: dict, defs: Definitions, *, foreign: bool = False,

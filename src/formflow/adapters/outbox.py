@@ -76,10 +76,12 @@ def _render(defs: Definitions, kind: str, args: tuple) -> bytes:
     from formflow.render import pdf
 
     if kind == "record":
+        from formflow.adapters.keptforms import form_made_under
         from formflow.adapters.store import doc_to_record
 
         doc, now = args
-        return pdf.render_record(defs, doc_to_record(doc), now)
+        record = doc_to_record(doc)
+        return pdf.render_record(defs, record, now, form_made_under(defs, record, now))
     tasks, now, title, who = args
     return pdf.render_todo(defs, tasks, now, title, who)
 

@@ -34,21 +34,27 @@ def check(root: Path) -> None:
     \b
     例 Example:  formflow check --root ~/阳光花园
     """
-    from formflow.compat import stored_record_problems
+    from formflow.compat import stored_record_problems, unraised_versions
     from formflow.errors import DefinitionError
 
     defs = load(root, show_warnings=True)
     db = root / "data" / "db"
+    warnings = []
     if db.is_dir():
         from formflow.adapters.store import Store
 
-        problems = stored_record_problems(defs, Store(db).states())
+        rows = list(Store(db).states())
+        problems = stored_record_problems(defs, rows)
+        warnings = unraised_versions(defs, rows, root / "data")
         if problems:
-            raise DefinitionError(problems)
+            raise DefinitionError(problems + warnings)
+        for warning in warnings:
+            click.echo(str(warning), err=True)
     register = defs.settings.register
+    count = len(defs.warnings) + len(warnings)
     click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
                + (f", {len(register)} 户房屋 units" if register else "")
-               + (f", {len(defs.warnings)} 条警告 warnings" if defs.warnings else ""))
+               + (f", {count} 条警告 warnings" if count else ""))
     if register and defs.settings.unknown_unit == "warn":
         click.echo("提示 note: 房号不在房屋清单中时只提示不拒收 (units.unknown: warn)；清单完整后可改为 refuse")
     if defs.settings.sign_in == "none":

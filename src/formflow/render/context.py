@@ -7,10 +7,11 @@ except the QR code, which is SVG that segno made from the record number.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
 
-from formflow.definitions.forms import Field, Form, form_labels
+from formflow.definitions.forms import Field, Form, Section, form_labels
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.expressions import describe, holds
@@ -26,6 +27,20 @@ def settings_context(defs: Definitions) -> dict:
 
 
 # ── record ──────────────────────────────────────────────────────────────────────────────
+
+def _added_since(form: Form, current: Form, values) -> tuple[Section, ...]:
+    """Fields of today's form that ``form`` (an older version) lacks and the record holds values for (a later
+    action filled them in), in today's sections: printed after the older version's."""
+    if form is current:
+        return ()
+    known = set(form.fields)
+    added = []
+    for section in current.sections:
+        fields = tuple(f for f in section.fields if f.name not in known and not is_empty(values.get(f.name)))
+        if fields:
+            added.append(dataclasses.replace(section, fields=fields, show_if=None))
+    return tuple(added)
+
 
 def _view(defs: Definitions, record: Record) -> tuple[RecordView, Any]:
     workflow = defs.workflows.get(record.form)
@@ -49,10 +64,10 @@ def _who(defs: Definitions, name: str) -> str:
     return f"{name}（{roles}）" if roles else name
 
 
-def _change(form: Form, step: Step, tz) -> str:
+def _change(form: Form, current: Form, step: Step, tz) -> str:
     if step.event.action == CREATE:
         return ""
-    fields = form.fields
+    fields = {**current.fields, **form.fields}
     parts = []
 
     def shown(field, value) -> str:
@@ -71,17 +86,23 @@ def _change(form: Form, step: Step, tz) -> str:
     return "；".join(parts)
 
 
-def record_context(defs: Definitions, record: Record, now: dt.datetime) -> dict:
-    """Everything the record template prints for ``record`` at ``now``."""
-    form = defs.forms[record.form]
+def record_context(defs: Definitions, record: Record, now: dt.datetime, made: Form | None = None) -> dict:
+    """Everything the record template prints for ``record`` at ``now``.
+
+    ``made``: the form version the record was made under (kept in the archive), whose labels, options and
+    sections it prints; ``None`` when none is kept: today's form, with a note saying so."""
+    current = defs.forms[record.form]
+    form = made if made is not None and made.version == record.form_version else current
     tz = defs.settings.timezone
-    labels = form_labels(form)
+    # Today's workflow runs the clocks and may name fields the record's form version did not have yet.
+    labels = {**form_labels(current), **form_labels(form)}
     view, workflow = _view(defs, record)
-    typed = typed_values(form, view.values, defs.settings, now)
+    typed = typed_values(current, view.values, defs.settings, now)
+    typed_then = typed if form is current else typed_values(form, view.values, defs.settings, now)
 
     def shown(expr) -> bool:
         try:
-            return expr is None or holds(expr, typed, now=now)
+            return expr is None or holds(expr, typed_then, now=now)
         except Exception:  # a condition that cannot be decided still prints the field
             return True
 
@@ -89,7 +110,7 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime) -> dict:
         return shown(field.show_if) or not is_empty(view.values.get(field.name))
 
     sections = []
-    for section in form.sections:
+    for section in (*form.sections, *_added_since(form, current, view.values)):
         has_values = any(not is_empty(view.values.get(f.name)) for f in section.fields)
         if not shown(section.show_if) and not has_values:
             continue
@@ -104,7 +125,7 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime) -> dict:
         elif workflow is not None and step.event.action == CREATE and step.after in workflow.states:
             state = workflow.states[step.after].label
         history.append({"at": local(step.event.at, tz), "by": _who(defs, step.event.by), "action": step.label,
-                        "state": state, "change": _change(form, step, tz), "note": step.event.note})
+                        "state": state, "change": _change(form, current, step, tz), "note": step.event.note})
 
     clocks = []
     if workflow is not None:

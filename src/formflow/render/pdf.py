@@ -55,6 +55,7 @@ import pydyf
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from formflow.definitions.forms import Form
 from formflow.definitions.loader import Definitions
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
@@ -252,8 +253,8 @@ class Renderer:
                 pdf_variant=variant, custom_metadata=True, uncompressed_pdf=False,
                 pdf_identifier=_identifier(context), finisher=self.finisher)
 
-    def render_record(self, defs: Definitions, record: Record, now: dt.datetime) -> bytes:
-        return self.pdf("record.html", record_context(defs, record, now), variant=self.variant)
+    def render_record(self, defs: Definitions, record: Record, now: dt.datetime, made: Form | None = None) -> bytes:
+        return self.pdf("record.html", record_context(defs, record, now, made), variant=self.variant)
 
     def render_blank(self, defs: Definitions, form_id: str, fillable: bool = False) -> bytes:
         if not fillable:
@@ -323,9 +324,12 @@ def renderer_for(defs: Definitions, *, latin_only: bool = False) -> Renderer:
         return _renderers[key]
 
 
-def render_record(defs: Definitions, record: Record, now: dt.datetime) -> bytes:
-    """The record as an A4 PDF: every field, the history, each clock, sign-off boxes, QR code of its number."""
-    return renderer_for(defs).render_record(defs, record, now)
+def render_record(defs: Definitions, record: Record, now: dt.datetime, made: Form | None = None) -> bytes:
+    """The record as an A4 PDF: every field, the history, each clock, sign-off boxes, QR code of its number.
+
+    ``made``: the form version the record was made under (its labels, options and sections are printed);
+    ``None``: today's form, with a note when the record was made under another version."""
+    return renderer_for(defs).render_record(defs, record, now, made)
 
 
 def render_record_latin_baseline(defs: Definitions, record: Record, now: dt.datetime) -> bytes:

@@ -19,6 +19,7 @@ import jinja2
 
 import formflow.render
 from formflow.adapters.audit import AuditLog
+from formflow.adapters.keptforms import form_made_under
 from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN, CORRECT
@@ -252,7 +253,7 @@ class DeskApp:
         defs, record = self.record_of(number)
         now = self.desk.now()
         person = self.person(request)
-        context = pages.record_context(defs, record, now, person)
+        context = pages.record_context(defs, record, now, person, form_made_under(defs, record, now))
         view, form = context["view"], context["form"]
         controls = {a.key: pages.action_controls(defs, form, view, a, now) for a in context["actions"]}
         failed_key = ""

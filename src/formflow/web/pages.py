@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -220,15 +221,21 @@ def form_sections(defs: Definitions, form: Form) -> list[dict]:
     return out
 
 
-def record_context(defs: Definitions, record: Record, now: dt.datetime, person: Staff | None) -> dict:
-    """Fields, history, clocks and the actions ``person`` may do now."""
+def record_context(defs: Definitions, record: Record, now: dt.datetime, person: Staff | None,
+                   made: Form | None = None) -> dict:
+    """Fields, history, clocks and the actions ``person`` may do now; the fields under the labels of ``made``,
+    the form version the record was made under, when it is kept (actions are today's: they use today's form)."""
     form = defs.forms[record.form]
+    then = made if made is not None and made.version == record.form_version else form
     workflow = defs.workflows[record.form]
     view = replay(record, workflow)
     settings = defs.settings
-    labels = form_labels(form)
+    labels = {**form_labels(form), **form_labels(then)}
     sections = []
-    for section in form.sections:
+    known = set(then.fields)
+    added = [dataclasses.replace(s, fields=tuple(f for f in s.fields if f.name not in known))
+             for s in form.sections] if then is not form else []  # filled in by a later action under today's form
+    for section in (*then.sections, *added):
         shown = [(f, view.values[f.name]) for f in section.fields if f.holds_data and f.name in view.values]
         if shown:
             sections.append({"title": section.title, "fields": [
@@ -236,7 +243,7 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, person: 
                  "rows": [[display(c, row.get(c.name), settings) for c in f.columns if c.holds_data]
                           for row in v if isinstance(row, dict)] if f.type == "table" else []}
                 for f, v in shown]})
-    history = [_step(defs, workflow, form, step, labels) for step in view.steps]
+    history = [_step(defs, workflow, {**form.fields, **then.fields}, step, labels) for step in view.steps]
     typed = typed_values(form, view.values, settings, now)
     clocks = [{"label": c.label, "task": c.task, "status": c.status, "status_label": STATUS_LABELS[c.status],
                "due": short(c.due, settings), "started": short(c.started, settings),
@@ -266,9 +273,8 @@ def action_controls(defs: Definitions, form: Form, view: RecordView, action, now
                     prefix=f"a-{action.key}", labels=form_labels(form), required=set(action.requires))
 
 
-def _step(defs: Definitions, workflow, form: Form, step, labels: dict) -> dict:
+def _step(defs: Definitions, workflow, fields: dict, step, labels: dict) -> dict:
     event = step.event
-    fields = form.fields
     changes = []
     def shown(f, value) -> str:
         if value is None or value == "":
