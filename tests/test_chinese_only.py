@@ -73,7 +73,7 @@ def test_desk_pages_and_paper_hold_no_latin_word_of_ours(workspace):
         if ours(text, allowed):
             found[f"blank {form}"] = ours(text, allowed)
     client = Client(make_desk(workspace, workspace.load(), pdfs=False)).sign_in()
-    pages = ["/", "/?all=1", "/records", "/search?q=%E4%BD%95%E4%B8%BD%E8%90%8D", "/units/6-2-901"]
+    pages = ["/", "/?all=1", "/records", "/search?q=%E4%BD%95%E4%B8%BD%E8%90%8D", "/units/6-2-901", "/reports"]
     pages += [f"/forms/{form}" for form in app.defs.forms] + [f"/records/{n}" for n, *_ in app.indexed()]
     for page in pages:
         answer = client.get(page)

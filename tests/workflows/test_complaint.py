@@ -418,8 +418,8 @@ def test_reported_in_time_is_met(desk):
     assert "dept_head_notice" not in desk.tasks(number, "2026-11-23T10:05+08:00")
     assert clock_block(desk.explain(number, "2026-11-23T10:05+08:00"), "dept_head_notice")[-1] == \
         "完成：2026-11-23 10:00 (+08:00)，按时完成"
-    out = desk.act(number, "escalate", "2026-11-23T10:10:00+08:00", ok=True).out  # a second report is harmless
-    assert "✓" in out
+    out = desk.act(number, "escalate", "2026-11-23T10:10:00+08:00", ok=False).out  # reported once (once: true)
+    assert "已于 11月23日 10:00 呈报上级，不能重复办理" in out
 
 
 def test_minor_complaint_cannot_be_escalated(desk):

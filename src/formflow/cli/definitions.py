@@ -78,14 +78,16 @@ def check(root: Path) -> None:
 @cli.command("forms")
 @with_root
 def list_forms(root: Path) -> None:
-    """列出表单 List the forms with their Chinese titles.
+    """列出表单 List the forms with their Chinese titles, in the office's order (desk.form_order).
 
     \b
     例 Example:  formflow forms
     """
+    from formflow.definitions.loader import ordered_forms
+
     defs = load(root)
     width = max(len(f.id) for f in defs.forms.values())
-    for form in defs.forms.values():
+    for form in ordered_forms(defs):
         en = f"  {form.title_en}" if form.title_en else ""
         click.echo(f"{form.id:<{width}}  {form.title}（第{form.version}版）{en}")
 

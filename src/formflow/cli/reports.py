@@ -8,7 +8,6 @@ pure module of :mod:`formflow.reports`, writes ``<kind>-<period>.pdf`` and ``.cs
 from __future__ import annotations
 
 import datetime as dt
-from itertools import chain
 from pathlib import Path
 
 import click
@@ -66,6 +65,15 @@ def _month(text: str | None, now: dt.datetime, tz):
         raise click.BadParameter(str(exc), param_hint="--month") from None
 
 
+def _write(app, root: Path, output: Path | None, station: str, made) -> None:
+    """Write report ``made`` as ``<kind>-<period>[-<station>].pdf`` and ``.csv`` and say where, with its summary."""
+    from formflow.reports import pages
+
+    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
+                               _key(f"{made.kind}-{made.period.key}", station), made.template, made.context, made.rows)
+    _written(root, paths, made.lines)
+
+
 def _written(root: Path, paths, lines: list[str]) -> None:
     for path in paths:
         try:
@@ -91,23 +99,13 @@ def callbacks_cmd(month: str | None, station: str, output: Path | None, now_text
     按维修类别和维修部门·人员分列；另列本月到期、本月完成的回访，发现的问题和尚未回访的清单。
     例 Example:  formflow report callbacks --month 2026-10 [--station YG2]
     """
-    from formflow.reports import pages
-    from formflow.reports import tables as tb
-    from formflow.reports.callbacks import CALLBACK, REPAIR, callback_summary
+    from formflow.reports import run
 
     app = open_app(root)
     tz = app.defs.settings.timezone
     now = now_from(now_text, tz)
-    period = _month(month, now, tz)
-    summary = callback_summary(app.defs, chain(_records(app, station, REPAIR), _records(app, station, CALLBACK)),
-                               period, now)
-    local = pages.local_time(app.defs)
-    rows = tb.csv_rows([tb.CB_GROUP, tb.CB_NAME, *tb.CB_OUTCOME, *tb.CB_SATISFACTION[1:]], tb.callback_groups(summary),
-                       tb.callback_facts(summary, local), tb.callback_sections(summary, local))
-    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
-                               _key(f"callbacks-{period.key}", station),
-                               "report_callbacks.html", pages.callback_context(app.defs, summary), rows)
-    _written(root, paths, pages.callback_text(summary))
+    made = run.callbacks(app.defs, lambda form: _records(app, station, form), _month(month, now, tz), now)
+    _write(app, root, output, station, made)
 
 
 def _targets(text: str | None):
@@ -151,10 +149,8 @@ def survey_cmd(year: int | None, units: int | None, targets: str | None, station
     满意率 =（满意 + 基本满意）÷ 该项有效回答数；回收率 = 回收户数 ÷ 应发放户数。
     例 Example:  formflow report survey --year 2026 --units 480
     """
-    from formflow.reports import pages
-    from formflow.reports import tables as tb
+    from formflow.reports import run
     from formflow.reports.base import year_period
-    from formflow.reports.survey import MOVEIN, SURVEY, survey_analysis
 
     grades = _targets(targets)
     app = open_app(root)
@@ -165,14 +161,8 @@ def survey_cmd(year: int | None, units: int | None, targets: str | None, station
         period = year_period(year, tz)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--year") from None
-    records = chain(_records(app, station, SURVEY), _records(app, station, MOVEIN) if MOVEIN in app.defs.forms else ())
-    analysis = survey_analysis(app.defs, records, year, now, units=units, targets=grades)
-    rows = tb.csv_rows(tb.SURVEY_COLUMNS, tb.survey_items(analysis),
-                       tb.survey_facts(analysis, pages.local_time(app.defs)))
-    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
-                               _key(f"survey-{period.key}", station),
-                               "report_survey.html", pages.survey_context(app.defs, analysis, period), rows)
-    _written(root, paths, pages.survey_text(analysis))
+    made = run.survey(app.defs, lambda form: _records(app, station, form), period, now, units=units, targets=grades)
+    _write(app, root, output, station, made)
 
 
 @report.command("deadlines")
@@ -187,18 +177,10 @@ def deadlines_cmd(month: str | None, station: str, output: Path | None, now_text
     \b
     例 Example:  formflow report deadlines --month 2026-10
     """
-    from formflow.reports import pages
-    from formflow.reports import tables as tb
-    from formflow.reports.deadlines import deadline_summary
+    from formflow.reports import run
 
     app = open_app(root)
     tz = app.defs.settings.timezone
     now = now_from(now_text, tz)
-    period = _month(month, now, tz)
-    summary = deadline_summary(app.defs, _records(app, station), period, now)
-    rows = tb.csv_rows(tb.DEADLINE_COLUMNS, tb.deadline_rows(summary),
-                       tb.deadline_facts(summary, pages.local_time(app.defs)))
-    paths = pages.write_report(app.defs, output or root / "outbox" / "reports",
-                               _key(f"deadlines-{period.key}", station),
-                               "report_deadlines.html", pages.deadline_context(app.defs, summary), rows)
-    _written(root, paths, pages.deadline_text(summary))
+    made = run.deadlines(app.defs, lambda form: _records(app, station, form), _month(month, now, tz), now)
+    _write(app, root, output, station, made)

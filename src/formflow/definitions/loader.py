@@ -22,7 +22,7 @@ from formflow.definitions.duties import Duty, load_duties
 from formflow.definitions.duetext import expand as expand_due
 from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.schema import STATION_SCHEMA
-from formflow.definitions.settings import Settings, load_settings
+from formflow.definitions.settings import MANUAL_FORM_ORDER, Settings, load_settings
 from formflow.definitions.sources import Sources, version_id
 from formflow.definitions.units import UNITS_FILE, UnitRegister, cached_register, keep_register, load_units
 from formflow.definitions.workflows import Workflow, check_parent_effects, load_workflow
@@ -151,6 +151,23 @@ def _check_defaults(doc: Document, form: Form, settings: Settings, problems: lis
                 check(column, (*keys, "columns", j))
 
 
+def _check_form_order(doc: Document, settings: Settings, forms: set[str]) -> list[Problem]:
+    """``desk.form_order`` names forms that exist."""
+    return [doc.problem(("desk", "form_order", i), f"没有这个表单 no form {form_id!r} in forms/",
+                        suggest(form_id, forms) or f"可用 available: {', '.join(sorted(forms))}")
+            for i, form_id in enumerate(settings.form_order) if form_id not in forms]
+
+
+def ordered_forms(defs: Definitions) -> list[Form]:
+    """The forms in the office's order: ``desk.form_order``, then the rest in the work manual's order
+    (:data:`~formflow.definitions.settings.MANUAL_FORM_ORDER`), then any others by title."""
+    first = [f for f in defs.settings.form_order if f in defs.forms]
+    manual = [f for f in MANUAL_FORM_ORDER if f in defs.forms and f not in first]
+    rest = sorted((f for f in defs.forms.values() if f.id not in first and f.id not in manual),
+                  key=lambda f: (f.title, f.id))
+    return [defs.forms[f] for f in (*first, *manual)] + rest
+
+
 def _load_calendar(path: Path, today: dt.date, problems: list[Problem], sources: Sources) -> BusinessCalendar | None:
     if not sources.is_file(path):
         problems.append(Problem(display_path(path), 1, 1, "", "找不到工作日历 business calendar not found",
@@ -184,11 +201,12 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
     problems: list[Problem] = []
     settings_path = root / SETTINGS_FILE
     settings = None
+    settings_doc = None
     if not sources.is_file(settings_path):
         problems.append(Problem(display_path(settings_path), 1, 1, "", "找不到设置文件 settings file not found",
                                 f"用 formflow init {display_path(root)} 建立工作区 create a workspace with formflow init"))
-    elif (doc := _read(settings_path, problems, sources)) is not None:
-        settings, found = load_settings(doc)
+    elif (settings_doc := _read(settings_path, problems, sources)) is not None:
+        settings, found = load_settings(settings_doc)
         problems += found
         if settings is not None and sources.live and (root / STATION_FILE).exists():
             settings = _local_station(root / STATION_FILE, settings, problems)
@@ -232,6 +250,10 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
                 _check_defaults(doc, form, settings, problems)
             forms[form.id] = form
             form_docs[form.id] = doc
+
+    if settings is not None and settings_doc is not None and form_paths:
+        # (a form file with mistakes of its own is reported there, not again here)
+        problems += _check_form_order(settings_doc, settings, {*forms, *(p.stem for p in form_paths)})
 
     workflows: dict[str, Workflow] = {}
     workflow_docs: dict[str, Document] = {}

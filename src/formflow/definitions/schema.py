@@ -356,6 +356,12 @@ SETTINGS_SCHEMA: dict = {
                              "description": "Wrong PINs in a row before the person is locked out (default 5)."},
                 "lock_minutes": {"type": "integer", "minimum": 1, "maximum": 1440,
                                  "description": "How long a locked-out person waits (default 15)."},
+                "form_order": {"type": "array", "uniqueItems": True, "items": {"type": "string", "minLength": 1},
+                               "description": "Form ids in the order the desk's form lists and `formflow forms` "
+                               "show them (the office's own order). Forms not listed follow in the work manual's "
+                               "order (movein, renovation, repair, complaint, callback, survey, service, "
+                               "fee_reminder), then any others by title; that is also the order without this key. "
+                               "`check` names an id no form has."},
             },
         },
         "outbox": {

@@ -14,6 +14,8 @@ from formflow.definitions.yamlsource import Document
 from formflow.errors import Problem
 
 DEFAULT_UNIT_PATTERN = r"^\d{1,3}-\d{1,2}-\d{3,4}$"
+#: The work manual's order of the shipped forms: the desk lists forms so unless ``desk.form_order`` says otherwise.
+MANUAL_FORM_ORDER = ("movein", "renovation", "repair", "complaint", "callback", "survey", "service", "fee_reminder")
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,8 @@ class Settings:
     idle_minutes: int = 30
     attempts: int = 5
     lock_minutes: int = 15
+    #: ``desk.form_order``: form ids listed first, in this order (:func:`~formflow.definitions.loader.ordered_forms`).
+    form_order: tuple[str, ...] = ()
     #: Not a setting: the unit register (``units.yaml``) the loader binds here, so every reader of a 房号 sees it.
     register: Any = field(default=None, compare=False, repr=False)
     record_pdfs: bool = True
@@ -147,6 +151,7 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         unknown_unit=data.get("units", {}).get("unknown", "refuse"),
         sign_in=data.get("desk", {}).get("sign_in", "pin"), idle_minutes=data.get("desk", {}).get("idle_minutes", 30),
         attempts=data.get("desk", {}).get("attempts", 5), lock_minutes=data.get("desk", {}).get("lock_minutes", 15),
+        form_order=tuple(data.get("desk", {}).get("form_order", ())),
         record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
         todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
         dates=dates, settle_seconds=float(data.get("inbox", {}).get("settle_seconds", 10.0)),

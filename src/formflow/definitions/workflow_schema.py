@@ -136,6 +136,10 @@ WORKFLOW_SCHEMA: dict = {
                                  "description": "Fields that must be filled once the action is done."},
                     "guard": {**_EXPR, "description": "Expression on the record's values that must hold."},
                     "guard_message": {"type": "string", "description": "Chinese message when the guard fails."},
+                    "once": {"type": "boolean",
+                             "description": "`true`: the action may be done only once on a record (e.g. 呈报上级, "
+                             "which has no `to`); a second one is refused, saying when it was done, and the desk "
+                             "no longer offers it (default `false`)."},
                     "effects": {"type": "array", "items": _EFFECT, "description": "What else happens, in order."},
                 },
             },

@@ -58,6 +58,8 @@ class Action:
     guard: Expression | None = None
     guard_message: str = ""
     effects: tuple[Effect, ...] = ()
+    #: ``once: true``: done at most once on a record.
+    once: bool = False
 
 
 @dataclass(frozen=True)
@@ -250,7 +252,7 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
         effects = tuple(_effect(b, (*keys, "effects", i), e, names) for i, e in enumerate(raw.get("effects", ())))
         actions[key] = Action(key, raw["label"], sources, raw.get("to"), tuple(raw.get("roles", ())),
                               tuple(raw.get("fields", ())), tuple(raw.get("requires", ())), guard,
-                              raw.get("guard_message", ""), effects)
+                              raw.get("guard_message", ""), effects, raw.get("once", False))
 
     clocks: dict[str, Clock] = {}
     for key, raw in data.get("clocks", {}).items():

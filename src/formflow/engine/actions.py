@@ -91,6 +91,21 @@ def _minutes(moment: dt.datetime, defs: Definitions) -> str:
     return moment.isoformat(sep=" ", timespec="minutes")[:16]
 
 
+def done_at(view: RecordView, action) -> dt.datetime | None:
+    """When ``action`` was done on the record of ``view``, if it is a ``once`` action already done (else ``None``)."""
+    if not action.once:
+        return None
+    return next((s.event.at for s in view.steps if s.event.action == action.key), None)
+
+
+def _day_minutes(moment: dt.datetime, now: dt.datetime, defs: Definitions) -> str:
+    """``11月18日 10:05`` in the office's time zone (with the year when it is not ``now``'s)."""
+    zone = defs.settings.timezone
+    local = moment.astimezone(zone)
+    year = f"{local.year}年" if local.year != now.astimezone(zone).year else ""
+    return f"{year}{local.month}月{local.day}日 {local:%H:%M}"
+
+
 def create_record(defs: Definitions, number: str, form_id: str, by: str, at: dt.datetime,
                   data: dict[str, Any], *, parent: str = "", note: str = "",
                   validated: Validated | None = None) -> tuple[Record, Outcome]:
@@ -139,6 +154,10 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
         raise ActionRefused(problems)
     if action not in allowed:
         refuse("action", "「操作」", f"{record.number} 当前状态为「{state_label}」，不能「{action.label}」；可做：{allowed_text}")
+        raise ActionRefused(problems)
+    done = done_at(view, action)
+    if done is not None:
+        refuse("action", "「操作」", f"已于 {_day_minutes(done, at, defs)} {action.label}，不能重复办理")
         raise ActionRefused(problems)
     person = defs.settings.person(by)
     if not system and action.roles and (person is None or not set(person.roles) & set(action.roles)):

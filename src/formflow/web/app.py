@@ -24,7 +24,7 @@ from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN, CORRECT
 from formflow.web import fields as fx
-from formflow.web import pages, residents
+from formflow.web import pages, paper, residents
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
 from formflow.web.http import HTTPError, Request, Response, Routes
@@ -72,6 +72,7 @@ class DeskApp:
         r.add("POST", r"/who/out", self.sign_out)
         r.add("POST", rf"/duties/{_NAME}/done", self.duty_done)
         residents.register(self)
+        paper.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------------
 
@@ -255,6 +256,8 @@ class DeskApp:
         person = self.person(request)
         context = pages.record_context(defs, record, now, person, form_made_under(defs, record, now))
         view, form = context["view"], context["form"]
+        if failed is not None:  # the action tried stays on the page with what was typed, beside its refusal
+            context["actions"] = pages.with_failed(defs, record, view, person, context["actions"], failed[0])
         controls = {a.key: pages.action_controls(defs, form, view, a, now) for a in context["actions"]}
         failed_key = ""
         if failed is not None:

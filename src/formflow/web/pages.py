@@ -10,12 +10,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from formflow.definitions.forms import Field, Form, form_labels
-from formflow.definitions.loader import Definitions
+from formflow.definitions.loader import Definitions, ordered_forms
 from formflow.definitions.settings import Settings, Staff
 from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.expressions import Expression, describe
 from formflow.engine.fieldtypes import eligible
 from formflow.engine.numbering import SAFE_NUMBER
+from formflow.engine.possible import may_do, possible_now
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.todo import is_mine
 from formflow.engine.unitspelling import canonical
@@ -55,7 +56,7 @@ def who_words(defs: Definitions, roles: tuple[str, ...]) -> str:
 
 
 def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None = None, everyone: bool = False) -> dict:
-    """Forms by title, the to-do list (overdue first) and the most recent records; with ``person`` (and not
+    """Forms in the office's order, the to-do list (overdue first) and the most recent records; with ``person`` (and not
     ``everyone``) only their own tasks (:func:`~formflow.engine.todo.is_mine`)."""
     tasks = []
     office = app.todo(now)
@@ -74,7 +75,7 @@ def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None
                       "unit_link": unit_link(defs, task.unit), "name": task.name, "phone": task.phone,
                       "group": todo_group(task, now, zone),
                       "explanation": [plain(line) for line in task.explanation]})
-    return {"forms": list(defs.forms.values()), "tasks": tasks, "mine": person is not None and not everyone,
+    return {"forms": ordered_forms(defs), "tasks": tasks, "mine": person is not None and not everyone,
             "office_count": len(office), "mine_count": len(mine),
             "groups": [{"key": key, "label": label, "count": sum(1 for t in tasks if t["group"] == key)}
                        for key, label in TODO_GROUPS],
@@ -121,7 +122,7 @@ def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tu
             "states": states, "q": text,
             "first": (page - 1) * PAGE_SIZE + 1 if rows else 0, "last": (page - 1) * PAGE_SIZE + len(rows),
             "prev_link": link(page - 1) if page > 1 else "", "next_link": link(page + 1) if page < pages else "",
-            "forms": list(defs.forms.values())}
+            "forms": ordered_forms(defs)}
 
 
 def unit_link(defs: Definitions, text: str) -> str:
@@ -223,8 +224,9 @@ def form_sections(defs: Definitions, form: Form) -> list[dict]:
 
 def record_context(defs: Definitions, record: Record, now: dt.datetime, person: Staff | None,
                    made: Form | None = None) -> dict:
-    """Fields, history, clocks and the actions ``person`` may do now; the fields under the labels of ``made``,
-    the form version the record was made under, when it is kept (actions are today's: they use today's form)."""
+    """Fields, history, clocks and the actions ``person`` may do now (:func:`~formflow.engine.possible.possible_now`);
+    the fields under the labels of ``made``, the form version the record was made under, when it is kept (actions
+    are today's: they use today's form)."""
     form = defs.forms[record.form]
     then = made if made is not None and made.version == record.form_version else form
     workflow = defs.workflows[record.form]
@@ -250,17 +252,27 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, person: 
                "stopped": short(c.stopped, settings), "who": who_words(defs, c.who),
                "escalated": who_words(defs, c.escalated_to), "explanation": [plain(line) for line in c.explanation]}
               for c in record_clocks(view, typed, workflow, defs.calendar, now, labels)]
-    allowed = workflow.allowed(view.state)
-    correction = workflow.correction(form)
-    if correction is not None:  # in every state, closed records too
-        allowed = [*allowed, correction]
-    mine = [a for a in allowed if person is not None and (not a.roles or set(a.roles) & set(person.roles))]
-    others = [{"label": a.label, "roles": who_words(defs, a.roles)} for a in allowed if a not in mine]
+    possible = possible_now(defs, record, now, person, view)
+    mine = list(possible.mine)
+    others = [{"label": a.label, "roles": who_words(defs, a.roles)} for a in possible.others]
     unit = str(view.values.get(form.unit_field) or "") if form.unit_field else ""
     return {"record": record, "form": form, "state": workflow.states[view.state], "view": view,
             "unit": unit, "unit_link": unit_link(defs, unit),
             "sections": sections, "history": history, "clocks": clocks, "actions": mine, "others": others,
             "created": short(record.created_at, settings)}
+
+
+def with_failed(defs: Definitions, record: Record, view: RecordView, person: Staff | None, actions: list,
+                key: str) -> list:
+    """``actions`` and the refused action ``key`` when it is no longer offered (a guard that failed on the stored
+    values, a ``once`` action done meanwhile) but the state and ``person``'s roles still allow it: the page
+    shows it again with what the clerk typed and why it was refused."""
+    workflow = defs.workflows[record.form]
+    action = workflow.actions.get(key)
+    if action is None or action in actions or action not in workflow.allowed(view.state) or not may_do(action, person):
+        return actions
+    order = list(workflow.actions)
+    return sorted([*actions, action], key=lambda a: order.index(a.key) if a.key in order else len(order))
 
 
 def action_controls(defs: Definitions, form: Form, view: RecordView, action, now: dt.datetime) -> Controls:
