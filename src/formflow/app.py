@@ -44,7 +44,7 @@ class App:
         for folder in ("inbox", "outbox", "data"):
             (root / folder).mkdir(exist_ok=True)
         app = cls(root, defs, Engine(root, defs))
-        app.engine.on_commit = app.outbox.queue
+        app.engine.on_commit = app.queue_pdfs
         return app
 
     def reopen(self, defs: Definitions | None = None) -> App:
@@ -52,7 +52,7 @@ class App:
         with ``defs`` if given; the outbox (which to-do PDFs are up to date) is kept."""
         self.defs = defs or self.defs
         self.engine = Engine(self.root, self.defs)
-        self.engine.on_commit = self.outbox.queue
+        self.engine.on_commit = self.queue_pdfs
         self._todo_cache = None
         return self
 
@@ -79,7 +79,19 @@ class App:
 
     def write_outputs(self, now: dt.datetime, *, todo: bool = True) -> list[Path]:
         """PDFs of the records changed since the last time (a crash included), then the to-do lists."""
-        return self.outbox.print(self.defs, self.store.get, now, todo=self._todo_text(now) if todo else None)
+        return self.outbox.print(self.defs, self.store.get, now, todo=self._todo_text(now) if todo else None,
+                                 related=self.related)
+
+    def queue_pdfs(self, changed: set[str]) -> None:
+        """Queue the PDFs of ``changed`` records and of their parents: a parent's PDF lists the records it made
+        with their state (关联记录), so a callback made or visited prints its repair order again."""
+        parents = {record.parent for number in changed if (record := self.store.get(number)) is not None}
+        self.outbox.queue(set(changed) | (parents - {""}))
+
+    def related(self, record: Record) -> list[Record]:
+        """The record ``record`` came from and those it made, as stored (one that has not arrived left out)."""
+        numbers = ([record.parent] if record.parent else []) + self.store.children(record.number)
+        return [other for number in numbers if (other := self.store.get(number)) is not None]
 
     def record(self, number: str) -> Record:
         """The record ``number``, or a :class:`WorkspaceError` saying it does not exist."""

@@ -17,6 +17,7 @@ from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import STATUS_LABELS
 from formflow.engine.records import Record, replay
 from formflow.engine.unitfile import Entry, UnitFile, entry
+from formflow.punctuation import join_clauses
 from formflow.render.values import format_value, local
 
 COMMON = ("登记时间", "表单", "编号", "房号", "姓名", "联系电话", "状态", "未完成的期限")
@@ -26,7 +27,7 @@ UNIT_FILE = (*COMMON, "摘要")
 
 def summary(item: Entry, zone) -> str:
     """What the form's ``unit_file`` names, as a clerk reads it: ``接通情况：已接通；欠费金额：1,280.00 元``."""
-    return "；".join(f"{f.label}：{format_value(f, value, zone)}" for f, value in item.details)
+    return join_clauses(f"{f.label}：{format_value(f, value, zone)}" for f, value in item.details)
 
 
 def _deadlines(item: Entry, zone) -> str:

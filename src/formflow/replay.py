@@ -31,6 +31,7 @@ from formflow.engine.records import CONFLICT, Event, Record, replay
 from formflow.engine.validate import DataProblem
 from formflow.intake import read_content
 from formflow.pipeline import Engine, PassReport
+from formflow.punctuation import join_clauses, then
 
 
 class Held(Exception):
@@ -172,9 +173,11 @@ class Replayer(Engine):
         label = workflow.actions[action].label if workflow and action in workflow.actions else action
         station = f"{self._entry_station} 站" if self._entry_station else "本站"
         # Why it no longer applied, without the list of what could be done instead (action keys: not for clerks).
-        why = "；".join(re.split("；?可做：", p.message or str(p))[0] for p in exc.problems)
-        filled = "，".join(f"{_field_label(self.defs, record.form, k)}：{v}" for k, v in data.items() if v not in ("", None))
-        note = f"{station} {by} 于 {fmt(at)} 办理的「{label}」未生效：{why}" + (f"。其填写内容：{filled}" if filled else "")
+        why = join_clauses(re.split("；?可做：", p.message or str(p))[0] for p in exc.problems)
+        filled = join_clauses((f"{_field_label(self.defs, record.form, k)}：{v}" for k, v in data.items()
+                               if v not in ("", None)), "，")
+        note = f"{station} {by} 于 {fmt(at)} 办理的「{label}」未生效：{why}"
+        note = then(note, "。", f"其填写内容：{filled}") if filled else note
         flagged = record.with_event(self._stamp(Event(CONFLICT, by, at, {}, note)))
         self.store.put(flagged, replay(flagged, workflow).state if workflow else "")
         report.changed.add(record.number)
@@ -190,7 +193,7 @@ class Replayer(Engine):
 
 
 def _why(exc: Exception) -> str:
-    return "；".join(str(p) for p in exc.problems) if isinstance(exc, ActionRefused) else f"{type(exc).__name__}: {exc}"
+    return join_clauses(str(p) for p in exc.problems) if isinstance(exc, ActionRefused) else f"{type(exc).__name__}: {exc}"
 
 
 def _received(meta: dict, path: Path) -> dt.datetime:

@@ -243,3 +243,14 @@ def test_broken_definitions_show_clerks_one_line_and_the_supervisor_the_details(
     css = (Path(formflow.web.__file__).parent / "static" / "desk.css").read_text(encoding="utf-8")
     rule = css.split(".banner pre {", 1)[1].split("}", 1)[0]
     assert rule.split("font-family:", 1)[1].strip().rstrip(";").endswith('"Formflow Desk Fallback"')
+
+
+def test_a_note_stored_with_a_doubled_mark_reads_without_it(client, desk_app):
+    number = store_complaint(desk_app)
+    inbox = desk_app.desk.root / "inbox" / "assign.yaml"
+    inbox.write_text(f"record: {number}\naction: assign\nby: 李娜\nnote: 已电话联系住户。；明天上门。\n"
+                     "data: {routed_to: 工程维修部}\n", encoding="utf-8")
+    lain_still(inbox)
+    assert desk_app.processor.run_pass()
+    body = client.get(f"/records/{number}").body
+    assert "备注：已电话联系住户；明天上门。" in body and "。；" not in body

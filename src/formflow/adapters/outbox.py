@@ -72,16 +72,17 @@ def _render_in_worker(job: tuple[int, str, tuple]) -> tuple[int, bytes | None, s
 
 
 def _render(defs: Definitions, kind: str, args: tuple) -> bytes:
-    """One PDF: ``("record", (doc, now))`` or ``("todo", (tasks, now, title, who))``."""
+    """One PDF: ``("record", (doc, now, related docs))`` or ``("todo", (tasks, now, title, who))``."""
     from formflow.render import pdf
 
     if kind == "record":
         from formflow.adapters.keptforms import form_made_under
         from formflow.adapters.store import doc_to_record
 
-        doc, now = args
+        doc, now, related = args
         record = doc_to_record(doc)
-        return pdf.render_record(defs, record, now, form_made_under(defs, record, now))
+        return pdf.render_record(defs, record, now, [doc_to_record(d) for d in related],
+                                 form_made_under(defs, record, now))
     tasks, now, title, who = args
     return pdf.render_todo(defs, tasks, now, title, who)
 
@@ -160,9 +161,11 @@ class Outbox:
         return self.records_dir / record.form / f"{record.number}.pdf"
 
     def print(self, defs: Definitions, get, now: dt.datetime, *, todo: tuple[list[Task], str] | None = None,
-              records: bool = True, workers: int | None = None) -> list[Path]:
+              records: bool = True, workers: int | None = None,
+              related: Callable[[Record], list[Record]] | None = None) -> list[Path]:
         """Print what is due in one go: the queued record PDFs (``get(number)`` reads a record; not with
-        ``records=False``) and, with ``todo`` (tasks and the text list), the to-do lists. Returns the
+        ``records=False``; ``related(record)``: its parent and the records it made, for 关联记录) and, with
+        ``todo`` (tasks and the text list), the to-do lists. Returns the
         PDFs written. Never raises for a disk that cannot be written: what could not be written is
         left for the next print and :attr:`fault` says why.
 
@@ -184,7 +187,8 @@ class Outbox:
 
             for record in (get(n) for n in numbers):
                 if record is not None and record.form in defs.forms:
-                    jobs.append(_Job("record", (record_to_doc(record), now), self.pdf_path(record),
+                    others = [record_to_doc(r) for r in related(record)] if related is not None else []
+                    jobs.append(_Job("record", (record_to_doc(record), now, others), self.pdf_path(record),
                                      f"PDF of {record.number}", lambda n=record.number: self._mark_done(n)))
         written, unwritten = self._run(defs, jobs, workers if workers is not None else min(2, os.cpu_count() or 1))
         # Numbers without a PDF to print (record gone, form removed, render error logged) leave the queue

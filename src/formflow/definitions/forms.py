@@ -53,6 +53,7 @@ class PrintHints:
     lines: int = 0
     rows: int = 0
     hidden: bool = False
+    total: bool = False
 
 
 @dataclass(frozen=True)

@@ -53,13 +53,16 @@ _PRINT = {
         },
         "lines": {
             "type": "integer", "minimum": 1, "maximum": 40,
-            "description": "Blank writing lines on a blank paper form (long text, notes to write by hand).",
+            "description": "Blank writing lines on a blank paper form (long text, notes to write by hand); on a "
+            "`signature` box, lines to write an instruction on above the signature, on every PDF (主任批示).",
         },
         "rows": {
             "type": "integer", "minimum": 1, "maximum": 40,
             "description": "Blank rows a table prints on a blank paper form (default: `min_rows` or 3).",
         },
         "hidden": {"type": "boolean", "description": "Leave this field off paper entirely (digital-only fields)."},
+        "total": {"type": "boolean", "description": "A number or money column of a table: the printed table ends "
+                  "with a 合计 row adding it up (a line total such as 金额; not 单价)."},
     },
 }
 

@@ -179,6 +179,8 @@ WORKFLOW_SCHEMA: dict = {
                                        "description": "Shift, e.g. `-1d` for the day before."},
                         },
                     },
+                    "shows_in": {**_KEY, "description": "A date or datetime field of the form that shows this "
+                                 "deadline on the record's PDF while nobody filled it in (应回访日期)."},
                     "remind": {"type": "array", "items": {"type": "string", "pattern": r"^\d+(m|h|d)$"},
                                "description": "How long before due the task shows as due soon (first = earliest)."},
                     "escalate": {

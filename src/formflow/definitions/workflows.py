@@ -86,6 +86,7 @@ class Clock:
     due_by_default: str | None = None
     deadline_field: str = ""
     deadline_offset: str = ""
+    shows_in: str = ""
     remind: tuple[str, ...] = ()
     escalate: tuple[Escalation, ...] = ()
     source_line: int = 0
@@ -356,13 +357,15 @@ def _clock(b: _WorkflowBuilder, keys: tuple, key: str, raw: dict, states, action
     deadline = raw.get("deadline_field", {})
     if deadline:
         b.field((*keys, "deadline_field", "field"), deadline["field"], types=_DATE_TYPES)
+    if "shows_in" in raw:
+        b.field((*keys, "shows_in"), raw["shows_in"], types=_DATE_TYPES)
     applies_if = b.expression((*keys, "applies_if"), raw["applies_if"], names) if "applies_if" in raw else None
     return Clock(
         key=key, label=raw["label"], start=start, stop=stop, task=raw.get("task", raw["label"]),
         who=tuple(raw.get("who", ())), applies_if=applies_if, pause=tuple(raw.get("pause", ())), due=raw.get("due"),
         due_by_field=due_by.get("field", ""), due_by_rules=tuple(due_by.get("rules", {}).items()),
         due_by_default=due_by.get("default"), deadline_field=deadline.get("field", ""),
-        deadline_offset=deadline.get("offset", ""), remind=tuple(raw.get("remind", ())),
+        deadline_offset=deadline.get("offset", ""), shows_in=raw.get("shows_in", ""), remind=tuple(raw.get("remind", ())),
         escalate=tuple(Escalation(e["after"], tuple(e["to"])) for e in raw.get("escalate", ())),
         source_line=b.doc.where(keys)[0],
     )

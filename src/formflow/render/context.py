@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from formflow.definitions.forms import Field, Form, Section, form_labels
@@ -17,6 +18,7 @@ from formflow.engine.clocks import STATUS_LABELS, record_clocks
 from formflow.engine.expressions import describe, holds
 from formflow.engine.fieldtypes import is_empty
 from formflow.engine.records import CREATE, Record, RecordView, Step, replay, typed_values
+from formflow.punctuation import join_clauses, tidy, trim
 from formflow.render.layout import layout_blocks, layout_section
 from formflow.render.values import format_value, local, qr_svg
 
@@ -83,12 +85,50 @@ def _change(form: Form, current: Form, step: Step, tz) -> str:
             parts.append(f"{field.label}：{shown(field, step.replaced.get(key))} → {shown(field, value)}")
         else:
             parts.append(f"{field.label}：{'（清空）' if is_empty(value) else shown(field, value)}")
-    return "；".join(parts)
+    return join_clauses(parts)
 
 
-def record_context(defs: Definitions, record: Record, now: dt.datetime, made: Form | None = None) -> dict:
+def _state_label(defs: Definitions, record: Record) -> str:
+    workflow = defs.workflows.get(record.form)
+    if workflow is None:
+        return ""
+    state = replay(record, workflow).state
+    return workflow.states[state].label if state in workflow.states else ""
+
+
+def _related(defs: Definitions, record: Record, related: Sequence[Record]) -> list[dict]:
+    """The record this one came from (来源) and those it made (生成): number, form title, current state.
+
+    ``related`` are those records as the store has them; a parent not among them (not arrived from
+    another station yet) is still named by its number.
+    """
+    out = []
+    known = {r.number: r for r in related}
+    for number, role in [*([(record.parent, "来源")] if record.parent else []),
+                         *((r.number, "生成") for r in related if r.parent == record.number)]:
+        other = known.get(number)
+        form = defs.forms.get(other.form) if other is not None else None
+        out.append({"role": role, "number": number, "title": form.title if form else "",
+                    "state": _state_label(defs, other) if other is not None else ""})
+    return out
+
+
+def _clock_values(form: Form, workflow, clocks, tz) -> dict[str, str]:
+    """The fields that show a clock's due time (``shows_in``), as stored values: 应回访日期 from the callback clock."""
+    out = {}
+    for c in clocks:
+        field = form.fields.get(workflow.clocks[c.key].shows_in if c.key in workflow.clocks else "")
+        if field is not None:
+            due = c.due.astimezone(tz)
+            out[field.name] = due.date().isoformat() if field.type == "date" else due.isoformat(timespec="minutes")
+    return out
+
+
+def record_context(defs: Definitions, record: Record, now: dt.datetime, related: Sequence[Record] = (),
+                   made: Form | None = None) -> dict:
     """Everything the record template prints for ``record`` at ``now``.
 
+    ``related``: the records it came from and made (its parent and children), listed under 关联记录.
     ``made``: the form version the record was made under (kept in the archive), whose labels, options and
     sections it prints; ``None`` when none is kept: today's form, with a note saying so."""
     current = defs.forms[record.form]
@@ -99,6 +139,10 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, made: Fo
     view, workflow = _view(defs, record)
     typed = typed_values(current, view.values, defs.settings, now)
     typed_then = typed if form is current else typed_values(form, view.values, defs.settings, now)
+    running = record_clocks(view, typed, workflow, defs.calendar, now, labels) if workflow is not None else []
+    # A field nobody filled that shows a clock's due time (应回访日期) prints the time the clock computed.
+    printed = {**_clock_values(current, workflow, running, tz),
+               **{k: v for k, v in view.values.items() if not is_empty(v)}}
 
     def shown(expr) -> bool:
         try:
@@ -114,7 +158,7 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, made: Fo
         has_values = any(not is_empty(view.values.get(f.name)) for f in section.fields)
         if not shown(section.show_if) and not has_values:
             continue
-        sections.append(layout_section(section, layout_blocks(section.fields, view.values, defs.settings, labels, visible)))
+        sections.append(layout_section(section, layout_blocks(section.fields, printed, defs.settings, labels, visible)))
 
     history = []
     for step in view.steps:
@@ -125,14 +169,13 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, made: Fo
         elif workflow is not None and step.event.action == CREATE and step.after in workflow.states:
             state = workflow.states[step.after].label
         history.append({"at": local(step.event.at, tz), "by": _who(defs, step.event.by), "action": step.label,
-                        "state": state, "change": _change(form, current, step, tz), "note": step.event.note})
+                        "state": state, "change": _change(form, current, step, tz), "note": tidy(step.event.note)})
 
     clocks = []
-    if workflow is not None:
-        for c in record_clocks(view, typed, workflow, defs.calendar, now, labels):
-            clocks.append({"label": c.label, "rule": c.rule, "start": local(c.started, tz), "due": local(c.due, tz),
-                           "stopped": local(c.stopped, tz) if c.stopped else "", "status": STATUS_LABELS[c.status],
-                           "status_key": c.status, "who": "、".join(defs.settings.roles.get(r, r) for r in c.who)})
+    for c in running:
+        clocks.append({"label": c.label, "rule": c.rule, "start": local(c.started, tz), "due": local(c.due, tz),
+                       "stopped": local(c.stopped, tz) if c.stopped else "", "status": STATUS_LABELS[c.status],
+                       "status_key": c.status, "who": "、".join(defs.settings.roles.get(r, r) for r in c.who)})
 
     state = workflow.states[view.state].label if workflow is not None and view.state in workflow.states else ""
     version_note = "" if record.form_version == form.version else f"（按现行第 {form.version} 版表单打印）"
@@ -142,7 +185,8 @@ def record_context(defs: Definitions, record: Record, now: dt.datetime, made: Fo
         "form": {"id": form.id, "title": form.title, "title_en": form.title_en, "version": record.form_version,
                  "version_note": version_note},
         "record": {"number": record.number, "state": state, "created": local(record.created_at, tz),
-                   "created_by": _who(defs, record.events[0].by), "parent": record.parent, "qr": qr_svg(record.number)},
+                   "created_by": _who(defs, record.events[0].by), "parent": record.parent,
+                   "related": _related(defs, record, related), "qr": qr_svg(record.number)},
         "sections": sections, "history": history, "clocks": clocks,
         "printed": local(now, tz), "created_iso": now.isoformat(timespec="seconds"),
         "meta": {"FormflowForm": form.id, "FormflowFormVersion": str(record.form_version),
@@ -166,7 +210,7 @@ def blank_context(defs: Definitions, form_id: str, fillable: bool = False) -> di
         **settings_context(defs),
         "kind": "blank", "fillable": fillable, "title": f"{form.title}（空白表）",
         "form": {"id": form.id, "title": form.title, "title_en": form.title_en, "version": form.version,
-                 "description": form.description, "tag": tag, "qr": qr_svg(tag)},
+                 "description": f"{trim(form.description)}。" if form.description.strip() else "", "tag": tag, "qr": qr_svg(tag)},
         "sections": sections,
         "meta": {"FormflowForm": form.id, "FormflowFormVersion": str(form.version)},
     }

@@ -7,6 +7,7 @@ printed as instructions); pure data for the templates, no WeasyPrint.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from formflow.definitions.forms import Field, Section
@@ -112,6 +113,7 @@ def _table_block(field: Field, values: Mapping[str, Any] | None, settings, label
                     for c in columns],
         "notes": notes,
     }
+    rows: list = []
     if values is None:
         block["rows"] = []
         block["blank_rows"] = field.print.rows or field.min_rows or DEFAULT_BLANK_ROWS
@@ -120,7 +122,33 @@ def _table_block(field: Field, values: Mapping[str, Any] | None, settings, label
         block["rows"] = [[format_value(c, row.get(c.name), settings.timezone) if isinstance(row, Mapping) else ""
                           for c in columns] for row in rows]
         block["blank_rows"] = 0
+    # The 合计 row: under each column marked print.total, the sum of its rows (a box to write in on a blank form).
+    block["totals"], block["capitals"] = [], ""
+    if any(c.print.total for c in columns):
+        block["totals"] = [_column_total(c, rows, settings) if values is not None and c.print.total else ""
+                           for c in columns]
+        if values is not None and any(block["totals"]) and any(c.type == "money" and c.print.total for c in columns):
+            money = next(c for c in columns if c.type == "money" and c.print.total)
+            block["capitals"] = capital_rmb(_sum(money, rows))
     return block
+
+
+def _sum(column: Field, rows) -> Decimal | None:
+    """The column's numbers added up; ``None`` when no row has one."""
+    total, seen = Decimal(0), False
+    for row in rows:
+        value = row.get(column.name) if isinstance(row, Mapping) else None
+        try:
+            total += Decimal(str(value))
+            seen = True
+        except (InvalidOperation, ValueError):
+            continue
+    return total if seen else None
+
+
+def _column_total(column: Field, rows, settings) -> str:
+    total = _sum(column, rows)
+    return "" if total is None else format_value(column, total, settings.timezone)
 
 
 def layout_blocks(fields: Sequence[Field], values: Mapping[str, Any] | None, settings, labels,
@@ -149,8 +177,10 @@ def layout_blocks(fields: Sequence[Field], values: Mapping[str, Any] | None, set
         if field.type == "signature":
             close_row()
             box = {"label": field.label, "seal": field.seal, "with_date": field.with_date,
-                   "conditions": _conditions(field, labels)}
-            if blocks and blocks[-1]["kind"] == "signatures":
+                   # on a record the box is there because its condition holds: "仅当…时填写" is for blank forms
+                   "conditions": _conditions(field, labels) if values is None else [], "lines": field.print.lines}
+            # A box with lines to write on (主任批示) takes the width of the page, on its own.
+            if blocks and blocks[-1]["kind"] == "signatures" and not box["lines"] and not blocks[-1]["boxes"][-1]["lines"]:
                 blocks[-1]["boxes"].append(box)
             else:
                 blocks.append({"kind": "signatures", "boxes": [box]})

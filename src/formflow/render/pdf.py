@@ -47,7 +47,7 @@ import re
 import threading
 import unicodedata
 import zlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import jinja2
@@ -253,8 +253,9 @@ class Renderer:
                 pdf_variant=variant, custom_metadata=True, uncompressed_pdf=False,
                 pdf_identifier=_identifier(context), finisher=self.finisher)
 
-    def render_record(self, defs: Definitions, record: Record, now: dt.datetime, made: Form | None = None) -> bytes:
-        return self.pdf("record.html", record_context(defs, record, now, made), variant=self.variant)
+    def render_record(self, defs: Definitions, record: Record, now: dt.datetime, related: Sequence[Record] = (),
+                      made: Form | None = None) -> bytes:
+        return self.pdf("record.html", record_context(defs, record, now, related, made), variant=self.variant)
 
     def render_blank(self, defs: Definitions, form_id: str, fillable: bool = False) -> bytes:
         if not fillable:
@@ -324,12 +325,14 @@ def renderer_for(defs: Definitions, *, latin_only: bool = False) -> Renderer:
         return _renderers[key]
 
 
-def render_record(defs: Definitions, record: Record, now: dt.datetime, made: Form | None = None) -> bytes:
+def render_record(defs: Definitions, record: Record, now: dt.datetime, related: Sequence[Record] = (),
+                  made: Form | None = None) -> bytes:
     """The record as an A4 PDF: every field, the history, each clock, sign-off boxes, QR code of its number.
 
-    ``made``: the form version the record was made under (its labels, options and sections are printed);
-    ``None``: today's form, with a note when the record was made under another version."""
-    return renderer_for(defs).render_record(defs, record, now, made)
+    ``related``: its parent and the records it made (关联记录, with their state); ``made``: the form version the
+    record was made under (its labels, options and sections are printed); ``None``: today's form, with a note
+    when the record was made under another version."""
+    return renderer_for(defs).render_record(defs, record, now, related, made)
 
 
 def render_record_latin_baseline(defs: Definitions, record: Record, now: dt.datetime) -> bytes:

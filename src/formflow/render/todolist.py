@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import fmt_clerk
 from formflow.engine.todo import Task, is_mine
+from formflow.punctuation import join_clauses
 from formflow.render.context import settings_context
 from formflow.render.values import local, mask, plain
 
@@ -99,7 +100,7 @@ def _reason(task: Task, roles: Mapping[str, str]) -> str:
         if line.startswith(_ESCALATED):
             keys = line.removeprefix(_ESCALATED).split("、")
             parts.append("已升级告知" + "、".join(roles.get(k, k) for k in keys))
-    return plain("；".join(parts))
+    return plain(join_clauses(parts))
 
 
 def todo_context(defs: Definitions, tasks: Iterable[Task], now: dt.datetime, title: str,

@@ -20,6 +20,7 @@ from formflow.engine.possible import may_do, possible_now
 from formflow.engine.records import Record, RecordView, replay, typed_values
 from formflow.engine.todo import is_mine
 from formflow.engine.unitspelling import canonical
+from formflow.punctuation import tidy
 from formflow.render.todolist import TODO_GROUPS, todo_group
 from formflow.render.values import plain
 from formflow.web import fields as fx
@@ -308,4 +309,4 @@ def _step(defs: Definitions, workflow, fields: dict, step, labels: dict) -> dict
     name = lambda s: workflow.states[s].label if s in workflow.states else s  # noqa: E731
     return {"at": short(event.at, defs.settings), "label": step.label, "by": event.by, "before": name(step.before),
             "after": name(step.after), "moved": step.before != step.after or event.action == "create",
-            "changes": changes, "note": event.note}
+            "changes": changes, "note": tidy(event.note)}
