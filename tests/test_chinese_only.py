@@ -1,4 +1,5 @@
-"""What clerks read is Chinese: every desk page and PDF of the shipped workspace holds no Latin word of ours.
+"""What clerks read is Chinese: every desk page, PDF (records, blanks, to-do lists, reports) and rejection note of
+the shipped workspace holds no Latin word of ours.
 
 Latin letters may come only from what people wrote (a plate 粤BD73521, 60cm, a deed number), from the office's own
 definitions (an option "APP/微信", a hint quoting a record number), from record numbers, or be "PDF" and "Excel",
@@ -60,8 +61,22 @@ def test_desk_pages_and_paper_hold_no_latin_word_of_ours(workspace):
     for example in sorted((REPO / "examples").glob("*/valid.yaml")):
         shutil.copy(example, workspace.root / "inbox" / f"{example.parent.name}.yaml")
     assert workspace.cli("process").code == 0
+    for report, period in (("callbacks", "--month"), ("deadlines", "--month"), ("survey", "--year")):
+        assert workspace.cli("report", report, period, "2026-11" if period == "--month" else "2026").code == 0
     allowed = written_by_people_or_the_office(workspace.root)
     found: dict[str, set[str]] = {}
+    # Rejection notes: what the clerk wrote may come back quoted (a misspelt key), nothing else of ours.
+    for example in sorted((REPO / "examples").glob("*/invalid.yaml")):
+        shutil.copy(example, workspace.root / "inbox" / f"错误-{example.parent.name}.yaml")
+        doc = yaml.safe_load(example.read_text(encoding="utf-8"))
+        allowed |= latin_words_of(doc) | latin_words_of(list(doc.get("data", {})))
+    assert workspace.cli("process").code == 1
+    notes = sorted((workspace.root / "outbox" / "rejected").glob("*.说明.txt"))
+    assert len(notes) == len(list((REPO / "examples").glob("*/invalid.yaml")))
+    for note in notes:
+        text = note.read_text(encoding="utf-8").split("\n", 1)[1]  # after 文件：<the name the clerk gave it>
+        if ours(text, allowed):
+            found[note.name] = ours(text, allowed)
     for path in sorted((workspace.root / "outbox").rglob("*.pdf")):
         text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
         if ours(text, allowed):

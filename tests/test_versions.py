@@ -53,13 +53,13 @@ def test_a_record_prints_with_the_labels_options_and_sections_of_the_form_versio
     [new] = process(workspace, ("b.yaml", complaint("李女士", at=AT)))
     process(workspace, assign(old))  # printed again, under today's version 2
     lines = pdf_lines(workspace, old)
-    assert "表单 投诉处理记录 · 第 1 版 关联记录 —" in lines  # no note: printed as it was made
+    assert "表单 投诉处理记录 · 第 1 版" in lines  # no note: printed as it was made
     assert "投诉登记" in lines and "来电来访登记" not in lines
     assert "联系电话 13812345678 发生地点" in lines
     assert "投诉类别 工程维修 投诉级别 重要投诉（管理、服务工作失误）" in lines
     assert not any("住户手机" in line or "二级投诉" in line for line in lines)
     lines = pdf_lines(workspace, new)
-    assert "表单 投诉处理记录 · 第 2 版 关联记录 —" in lines
+    assert "表单 投诉处理记录 · 第 2 版" in lines
     assert "来电来访登记" in lines and "住户手机 13812345678 发生地点" in lines
     assert "投诉类别 工程维修 投诉级别 二级投诉（管理、服务工作失误）" in lines
 
@@ -73,7 +73,7 @@ def test_a_record_whose_form_version_is_no_longer_kept_prints_with_todays_form_a
     made = keptforms.form_made_under(app.defs, record, NOW)
     assert (made.version, made.fields["phone"].label) == (1, "联系电话")
     assert keptforms.form_made_under(app.defs, record, NOW) is made  # loaded once
-    context = record_context(app.defs, record, NOW, made)
+    context = record_context(app.defs, record, NOW, made=made)
     assert (context["form"]["version"], context["form"]["version_note"]) == (1, "")
     assert [s["title"] for s in context["sections"]][:1] == ["投诉登记"]
     # Every kept copy gone (a workspace from before versions were kept): today's form, with the note.
@@ -81,7 +81,7 @@ def test_a_record_whose_form_version_is_no_longer_kept_prints_with_todays_form_a
         kept.unlink()
     keptforms._made_under.clear()
     assert keptforms.form_made_under(app.defs, record, NOW) is None
-    context = record_context(app.defs, record, NOW, None)
+    context = record_context(app.defs, record, NOW, made=None)
     assert (context["form"]["version"], context["form"]["version_note"]) == (1, "（按现行第 2 版表单打印）")
     assert [s["title"] for s in context["sections"]][:1] == ["来电来访登记"]
 
@@ -97,7 +97,7 @@ def test_a_field_added_since_and_filled_in_later_prints_after_the_older_versions
     process(workspace)
     app = App.open(workspace.root)
     record = app.record(old)
-    context = record_context(app.defs, record, NOW, keptforms.form_made_under(app.defs, record, NOW))
+    context = record_context(app.defs, record, NOW, made=keptforms.form_made_under(app.defs, record, NOW))
     titles = [s["title"] for s in context["sections"]]
     assert titles[0] == "投诉登记" and titles[-1] == "来电来访登记"
     cells = [c for block in context["sections"][-1]["blocks"] for row in block.get("rows", []) for c in row]

@@ -59,11 +59,11 @@ def test_an_action_that_would_change_nothing_is_not_offered(defs):
 def test_a_once_action_is_refused_a_second_time_and_no_longer_offered(defs):
     record, _ = run(defs, new(defs, "重要"), ("escalate", "李娜", "2026-11-23 09:20", {}))
     assert refused(defs, record, "escalate", "赵敏", "2026-11-23 10:05", {}) == [
-        "「操作」(action)：已于 11月23日 09:20 呈报上级，不能重复办理"]
+        "「操作」：已于 11月23日 09:20 呈报上级，不能重复办理"]
     assert keys(defs, record, "李娜")[0] == ["assign", "correct"]
     # another year: the year is said too
     assert refused(defs, record, "escalate", "赵敏", "2027-01-04 10:05", {}) == [
-        "「操作」(action)：已于 2026年11月23日 09:20 呈报上级，不能重复办理"]
+        "「操作」：已于 2026年11月23日 09:20 呈报上级，不能重复办理"]
 
 
 def test_when_it_was_done_is_said_in_the_offices_time(defs):
@@ -71,4 +71,4 @@ def test_when_it_was_done_is_said_in_the_offices_time(defs):
     utc = dt.datetime(2026, 11, 23, 1, 20, tzinfo=dt.timezone.utc)  # 09:20 in Shanghai
     record = record.with_event(apply_action(defs, record, "escalate", "李娜", utc, {}).event)
     assert refused(defs, record, "escalate", "李娜", "2026-11-23 11:00", {}) == [
-        "「操作」(action)：已于 11月23日 09:20 呈报上级，不能重复办理"]
+        "「操作」：已于 11月23日 09:20 呈报上级，不能重复办理"]

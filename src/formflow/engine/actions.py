@@ -148,7 +148,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
 
     action = workflow.actions.get(action_key)
     allowed = workflow.allowed(view.state)
-    allowed_text = "、".join(a.label for a in allowed) or "无（记录已关闭）"
+    allowed_text = "、".join(a.label for a in allowed if done_at(view, a) is None) or "无（记录已关闭）"
     if action is None:
         refuse("action", "「操作」", f"流程中没有操作“{action_key}”；{record.number} 当前状态「{state_label}」可做：{allowed_text}")
         raise ActionRefused(problems)

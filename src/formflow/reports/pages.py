@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from formflow.definitions.duetext import clock_text
 from formflow.definitions.loader import Definitions
 from formflow.render.values import mask
 from formflow.reports import callbacks as cb
@@ -42,6 +43,14 @@ def _card(label: str, value: str, note: str, alert: bool = False) -> dict:
     return {"label": label, "value": value, "note": note, "alert": alert}
 
 
+def _callback_definitions(defs: Definitions) -> tuple[tuple[str, str], ...]:
+    """The method notes, with the callback deadlines as the workflow has them today (not a copy that goes stale)."""
+    workflow = defs.workflows.get(cb.CALLBACK)
+    clock = workflow.clocks.get(cb.CALLBACK_CLOCK) if workflow is not None else None
+    rules = (clock_text(clock) if clock is not None else None) or "回访流程中未设期限"
+    return tuple((term, text.replace("{rules}", rules)) for term, text in CALLBACK_DEFINITIONS)
+
+
 def _of(ratio: Ratio) -> str:
     return f"{ratio.percent()}（{ratio.num}/{ratio.den}）" if ratio.den else "—"
 
@@ -52,7 +61,7 @@ CALLBACK_DEFINITIONS = (
     ("应回访", "本月完工的维修：每次「完工」（完工时间在本月；返工后再完工另算一次）应回访一次，流程自动生成回访记录。"),
     ("已回访", "该次完工的回访记录已「回访完毕」或「退回返工」（截至统计时间）。"),
     ("回访率", f"已回访 ÷ 应回访。目标 100%（{cb.CALLBACK_TARGET_SOURCE}）。"),
-    ("按时 / 逾期", "按回访期限（workflows/callback.yaml：安全设施完工后 2 天、渗漏水试漏后 3 天、其他完工后 2 天）："
+    ("按时 / 逾期", "按回访流程的期限（{rules}）："
                   "期限内回访为按时，期限后回访为逾期回访，过期仍未回访为逾期未回访，期限未到为未到期。"),
     ("按时率", "按时回访 ÷（按时回访 + 逾期回访 + 逾期未回访）；未到期、作废、无回访记录的不计。"),
     ("满意率", "（满意 + 基本满意）÷ 填了满意度的已回访。"),
@@ -119,7 +128,7 @@ def callback_context(defs: Definitions, s: cb.CallbackSummary) -> dict:
                                       widths=("24mm", "32mm")),
         "satisfaction_table": tb.pdf_table([tb.CB_GROUP, tb.CB_NAME, *tb.CB_SATISFACTION], styled, text_columns=2,
                                            widths=("24mm", "32mm")),
-        "problems": problems, "pending": pending, "definitions": CALLBACK_DEFINITIONS,
+        "problems": problems, "pending": pending, "definitions": _callback_definitions(defs),
     }
 
 
@@ -152,7 +161,7 @@ def survey_context(defs: Definitions, a: SurveyAnalysis, period: Period) -> dict
                + "。" if weak else (f"各项满意率均达到{first_name}目标（≥{first:g}%）。" if a.forms_returned else ""))
     ways = "、".join(f"{w} {n}" for w, n in a.by_collection) or "无"
     returns = [
-        f"应发放 {a.units or '—'} 户（{a.units_source or '未知，请用 --units 指定'}）；回收征询表 {a.forms_returned} 份，"
+        f"应发放 {a.units or '—'} 户（{a.units_source or '未知：请主管录入房屋清单'}）；回收征询表 {a.forms_returned} 份，"
         f"涉及 {a.units_returned} 户，回收率 {_of(a.return_rate)}；无效问卷 {a.invalid} 份。",
         f"回收方式：{ways}。",
     ]
@@ -175,8 +184,8 @@ def survey_context(defs: Definitions, a: SurveyAnalysis, period: Period) -> dict
                               widths=("30mm",)),
         "definitions": (
             ("回收份数", "本年度（「征询年度」）登记的征询表，不含主管作废的无效问卷；回收户数为其中不同房号数。"),
-            ("应发放户数", "每户发放一份：--units 参数；未给时取房号清单（choices 中名为 units 的列表），"
-                      "再没有时取入住登记记录中的不同房号数（已取消的不计）。"),
+            ("应发放户数", "每户发放一份：取主管指定的户数；未指定时取房屋清单的户数，"
+                      "没有房屋清单时取入住登记记录中的不同房号数（已取消的不计）。"),
             ("回收率", "回收户数 ÷ 应发放户数。"),
             ("满意率", "（满意 + 基本满意）÷ 该项有效回答数；满意占比 = 满意 ÷ 该项有效回答数；未回答的不计入该项。"),
             ("目标", TARGETS_SOURCE + "。"),

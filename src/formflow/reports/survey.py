@@ -34,7 +34,7 @@ INVALID_STATE, MOVEIN_CANCELLED = "invalid", "cancelled"
 RATINGS = ("满意", "基本满意", "不满意")
 #: Industry reference quoted in forms/survey.yaml (not from the work manual): (grade, minimum 满意率 %).
 DEFAULT_TARGETS: tuple[tuple[str, float], ...] = (("一级", 80), ("二级", 75), ("三级", 70))
-TARGETS_SOURCE = "行业评定参考（forms/survey.yaml 注释）：满意率 ≥80% 一级、≥75% 二级、≥70% 三级；工作手册未规定指标"
+TARGETS_SOURCE = "行业评定参考（业主意见征询表的说明）：满意率 ≥80% 一级、≥75% 二级、≥70% 三级；工作手册未规定指标"
 BELOW = "未达标"
 
 
@@ -124,9 +124,11 @@ def rating_fields(defs: Definitions) -> list[tuple[str, str]]:
 
 def count_units(defs: Definitions, records: Iterable[Record]) -> tuple[int, str]:
     """The units a survey goes to, and where the number comes from (see the module docstring)."""
-    if "units" in defs.choices and defs.choices["units"].options:
+    if defs.settings.register is not None and len(defs.settings.register):
+        return len(defs.settings.register), "房屋清单的户数"
+    if "units" in defs.choices and defs.choices["units"].options:  # (before the register, offices listed units there)
         register = defs.choices["units"]
-        return len(set(register.values)), f"房号清单（choices：{register.label or 'units'}）"
+        return len(set(register.values)), f"房号选项列表“{register.label}”的户数" if register.label else "房号选项列表的户数"
     if MOVEIN not in defs.workflows:
         return 0, ""
     units = set()
