@@ -14,6 +14,10 @@ package, driven by Playwright; no browser is downloaded) takes each picture at 1
     docs/web/unit.png           a unit's file (一户一档), reached by typing its 房号 into the search box
     docs/web/search.png         a search by name: the register's units and the records
     docs/web/unit-filled.png    a form after choosing a 房号: the owner's name and phone filled in
+    docs/web/reports.png        the 报表 page: the monthly reports and the year's survey, with a month picker
+    docs/web/broken.png         a supervisor's slip in forms/: one line for clerks, the details opened
+    docs/web/paper-repair.png   page 1 of a completed repair's PDF: 关联记录 (its callback), materials with 合计
+    docs/web/paper-service.png  the service agreement's PDF: terms, the fee in capitals, both parties' signatures
 
 The clock is fixed (FORMFLOW_NOW) so the pictures only change when the pages do.
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -52,6 +57,18 @@ def prepare(root: Path) -> None:
         report = App.open(root).process()
     if report.rejected:
         raise SystemExit(f"examples set aside: {[r.line() for r in report.results if r.status != 'stored']}")
+    # The example repair taken to 完工, so its paper shows the callback it made (关联记录).
+    number = next(r.records[0] for r in report.results if r.records and r.records[0].startswith("WX-"))
+    # (entered from the paper order at 17:30: its steps are booked after that, their times are in its fields)
+    steps = [("dispatch", "李娜", "2026-11-18T17:35:00+08:00"), ("arrive", "张伟", "2026-11-18T17:36:00+08:00"),
+             ("start_work", "张伟", "2026-11-18T17:37:00+08:00"), ("complete", "张伟", "2026-11-18T17:38:00+08:00")]
+    for i, (action, by, at) in enumerate(steps):
+        (root / "inbox" / f"{i}-{action}.yaml").write_text(
+            f"record: {number}\naction: {action}\nby: {by}\nat: {at}\n", encoding="utf-8")
+        with WorkspaceLock(root):
+            done = App.open(root).process()
+        if done.rejected:
+            raise SystemExit(f"{action} set aside: {[r.line() for r in done.results]}")
 
 
 def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
@@ -128,9 +145,24 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
             page.press("#f-unit", "Tab")
             page.locator("#f-unit-unit:has-text('黄秀英')").wait_for()
             save("unit-filled.png")
+            page.goto(f"{running.base}/reports")
+            save("reports.png")
+            settings = root / "forms" / "callback.yaml"
+            good = settings.read_text(encoding="utf-8")
+            settings.write_text(good.replace("\ntitle: ", "\ntitle：", 1), encoding="utf-8")
+            page.goto(running.base + "/")
+            page.click(".banner details summary")
+            save("broken.png")
+            settings.write_text(good, encoding="utf-8")
             browser.close()
     finally:
         running.stop()
+    for form, name in (("repair", "paper-repair.png"), ("service", "paper-service.png")):
+        [record_pdf] = sorted((root / "outbox" / "records" / form).glob("*.pdf"))[:1]
+        target = out / name
+        subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(record_pdf),
+                        str(target.with_suffix(""))], check=True)
+        written.append(target)
     return written
 
 
