@@ -139,3 +139,31 @@ def test_a_key_in_clerk_text_is_a_warning(workspace):
     assert result.code == 0
     assert (f"workflows/complaint.yaml:{line}:5: 警告 warning: actions.close.guard_message: 服务台和纸质表上会显示代码"
             "“(reopen)”，办事人员只看中文 clerks would read the key 'reopen' here") in result.err
+
+
+def test_a_misspelt_key_is_one_message_and_the_rest_of_the_file_is_still_checked(workspace):
+    """formflow.yaml: `offic:` for `office:` is one mistake (not also "missing office"), and a person's unknown
+    department is reported in the same run."""
+    _edit(workspace, "formflow.yaml", "\noffice: ", "\noffic: ")
+    _edit(workspace, "formflow.yaml", "{name: 李娜, roles: [clerk], department: 客服中心}",
+          "{name: 李娜, roles: [clerk], department: 客服部}")
+    lines = [re.sub(r":\d+:\d+:", ":", line) for line in workspace.cli("check").err.splitlines()]
+    assert lines[:4] == [
+        "formflow.yaml: offic: 未知的键 unknown key 'offic'", "    修改建议 fix: 是否应为 did you mean 'office'?",
+        "formflow.yaml: staff[0].department: 未知的部门 unknown department '客服部'",
+        "    修改建议 fix: 是否应为 did you mean '客服中心'?"]
+    assert lines[-1] == "共 2 处错误，请修改后重新运行 formflow check。"
+
+
+def test_a_misspelt_key_in_one_action_does_not_hide_an_unknown_role_in_another(workspace):
+    _edit(workspace, "workflows/repair.yaml", "    label: 派工\n", "    labl: 派工\n")
+    _edit(workspace, "workflows/repair.yaml", "    roles: [clerk, supervisor, dept_head]\n    fields: [resident_opinion]",
+          "    roles: [clerk, supervisr, dept_head]\n    fields: [resident_opinion]")
+    lines = [re.sub(r":\d+:\d+:", ":", line) for line in workspace.cli("check").err.splitlines()]
+    assert lines[:4] == [
+        "workflows/repair.yaml: actions.dispatch.labl: 未知的键 unknown key 'labl'",
+        "    修改建议 fix: 是否应为 did you mean 'label'?",
+        "workflows/repair.yaml: actions.rework.roles[1]: 未知的角色 unknown role 'supervisr' (expected one of clerk, "
+        "supervisor, director, dept_head, repair, finance, security, cleaning)",
+        "    修改建议 fix: 是否应为 did you mean 'supervisor'?"]
+    assert lines[-1] == "共 2 处错误，请修改后重新运行 formflow check。"

@@ -7,7 +7,7 @@ editing YAML needs the line, the key, what was expected, what came, and a fix.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -136,12 +136,31 @@ def _problems(doc: Document, error: ValidationError) -> list[Problem]:
     return [doc.problem(keys, f"值不对 invalid value: {error.message}")]
 
 
+def untouched(found: Iterable[Problem]) -> Callable[[str], bool]:
+    """Whether the schema ``found`` nothing wrong at or under a key path (``staff[3]``): the part of a file that
+    can still be checked for meaning, so one mistake does not hide the others until the next run."""
+    flawed = [p.keys for p in found]
+    return lambda keys: not any(k == keys or k.startswith((keys + ".", keys + "[")) for k in flawed)
+
+
 def check_schema(doc: Document, schema: dict) -> list[Problem]:
     """Every structural problem of ``doc`` against ``schema``, in file order."""
     if doc.data is None:
         return [doc.problem((), "文件为空 the file is empty", "参考 formflow init 生成的示例 see the files `formflow init` writes")]
+    errors = list(_validator(schema).iter_errors(doc.data))
+    # A misspelt required key is one mistake, not two ("unknown key 'offic'" and "missing key 'office'"):
+    # the missing key is not reported where an unknown key beside it is its near spelling.
+    misspelt = set()
+    for error in errors:
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = list(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed and (near := closest(key, allowed)) is not None:
+                    misspelt.add((tuple(error.absolute_path), near))
     found: list[Problem] = []
-    for error in _validator(schema).iter_errors(doc.data):
+    for error in errors:
+        if error.validator == "required" and (tuple(error.absolute_path), error.message.split("'")[1]) in misspelt:
+            continue
         found.extend(_problems(doc, error))
     unique = {(p.line, p.column, p.keys, p.message): p for p in found}
     return sorted(unique.values(), key=lambda p: (p.line, p.column))

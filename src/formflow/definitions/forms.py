@@ -13,7 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.checking import check_schema, suggest, untouched
 from formflow.definitions.choices import (
     ChoiceList,
     duplicate_values,
@@ -321,13 +321,12 @@ def _fields_beside(doc: Document, lists: Mapping[str, ChoiceList], found: list[P
     sections = doc.data.get("sections") if isinstance(doc.data, dict) else None
     if not isinstance(sections, list):
         return []
-    flawed = [p.keys for p in found]
+    sound = untouched(found)
     b = _FormBuilder(doc, lists)
     for s, section in enumerate(sections):
         fields = section.get("fields") if isinstance(section, dict) else None
         for i, raw in enumerate(fields if isinstance(fields, list) else ()):
-            where = format_keys(("sections", s, "fields", i))
-            if any(k == where or k.startswith((where + ".", where + "[")) for k in flawed):
+            if not sound(format_keys(("sections", s, "fields", i))):
                 continue
             b.field(("sections", s, "fields", i), raw)
     return b.problems

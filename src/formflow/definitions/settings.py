@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.checking import check_schema, suggest, untouched
 from formflow.definitions.schema import SETTINGS_SCHEMA
 from formflow.definitions.yamlsource import Document
 from formflow.errors import Problem
@@ -100,28 +101,15 @@ def safe_file_name(name: str) -> bool:
     return bool(name) and len(name) <= 60 and not _UNSAFE.search(name)
 
 
-def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
-    """Settings from ``formflow.yaml``, with every problem found."""
-    problems = check_schema(doc, SETTINGS_SCHEMA)
-    if problems:
-        return None, problems
-    data = doc.data
-    try:
-        zone = ZoneInfo(data["timezone"])
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(doc.problem(("timezone",), f"未知的时区 unknown time zone {data['timezone']!r}",
-                                    "中国大陆使用 use 'Asia/Shanghai'"))
-        zone = None
-    try:
-        unit_pattern = re.compile(data.get("unit_pattern", DEFAULT_UNIT_PATTERN))
-    except re.error as exc:
-        problems.append(doc.problem(("unit_pattern",), f"正则表达式错误 bad regular expression: {exc}"))
-        unit_pattern = None
-    roles = data["roles"]
-    departments = tuple(data.get("departments", ()))
+def _staff(doc: Document, people: list, roles: Mapping[str, str], departments: tuple[str, ...],
+           problems: list[Problem], sound: Callable[[str], bool] = lambda keys: True) -> list[Staff]:
+    """The roster, each person checked against the roles and departments (``sound``: whether the schema found
+    nothing wrong at a key path; a person it did not is left out, its own problem said)."""
     seen: set[str] = set()
     staff = []
-    for i, person in enumerate(data["staff"]):
+    for i, person in enumerate(people):
+        if not sound(f"staff[{i}]"):
+            continue
         if person["name"] in seen:
             problems.append(doc.problem(("staff", i, "name"), f"人员重名 duplicate staff name {person['name']!r}",
                                         "同名时加以区分，如 李娜(客服) tell them apart, e.g. 李娜(客服)"))
@@ -140,6 +128,42 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
                                         suggest(department, departments) or "先在 departments 中添加 add it to departments"))
         staff.append(Staff(person["name"], tuple(person["roles"]), department, person.get("phone", ""),
                            person.get("active", True)))
+    return staff
+
+
+def _beside(doc: Document, found: list[Problem]) -> list[Problem]:
+    """The roster's checks when the schema found something wrong elsewhere in the file: a misspelt key at the
+    top does not hide a person's unknown department until the next run."""
+    data = doc.data
+    sound = untouched(found)
+    if not (isinstance(data, dict) and isinstance(data.get("staff"), list) and isinstance(data.get("roles"), dict)
+            and sound("roles") and sound("departments")):
+        return []
+    problems: list[Problem] = []
+    _staff(doc, data["staff"], data["roles"], tuple(data.get("departments") or ()), problems, sound)
+    return problems
+
+
+def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
+    """Settings from ``formflow.yaml``, with every problem found."""
+    problems = check_schema(doc, SETTINGS_SCHEMA)
+    if problems:
+        return None, problems + _beside(doc, problems)
+    data = doc.data
+    try:
+        zone = ZoneInfo(data["timezone"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(doc.problem(("timezone",), f"未知的时区 unknown time zone {data['timezone']!r}",
+                                    "中国大陆使用 use 'Asia/Shanghai'"))
+        zone = None
+    try:
+        unit_pattern = re.compile(data.get("unit_pattern", DEFAULT_UNIT_PATTERN))
+    except re.error as exc:
+        problems.append(doc.problem(("unit_pattern",), f"正则表达式错误 bad regular expression: {exc}"))
+        unit_pattern = None
+    roles = data["roles"]
+    departments = tuple(data.get("departments", ()))
+    staff = _staff(doc, data["staff"], roles, departments, problems)
     dates = _dates(doc, data.get("dates") or {}, problems)
     if any(not p.warning for p in problems):
         return None, problems

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from formflow.definitions.checking import check_schema, suggest
+from formflow.definitions.checking import check_schema, suggest, untouched
 from formflow.definitions.choices import unknown_options
+from formflow.definitions.workflowlint import lint
 from formflow.definitions.forms import Form
 from formflow.definitions.settings import Settings
 from formflow.definitions.workflow_schema import WORKFLOW_SCHEMA
-from formflow.definitions.yamlsource import Document
+from formflow.definitions.yamlsource import Document, format_keys
 from formflow.engine.expressions import Expression, ExpressionError, compile_expression
 from formflow.errors import Problem
 
@@ -217,7 +218,7 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
     """
     problems = check_schema(doc, WORKFLOW_SCHEMA)
     if problems:
-        return None, problems
+        return None, problems + _actions_beside(doc, forms, settings, problems, broken)
     data = doc.data
     if data["form"] not in forms and data["form"] in broken:
         return None, [doc.problem(("form",), f"表单 {data['form']} 未能加载，先修正上面的错误 form {data['form']!r} did "
@@ -240,16 +241,7 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
     for key, raw in data["actions"].items():
         keys = ("actions", key)
         sources = None if raw["from"] == "*" else tuple(raw["from"])
-        for i, s in enumerate(sources or ()):
-            b.state((*keys, "from", i), s, states)
-        if "to" in raw:
-            b.state((*keys, "to"), raw["to"], states)
-        for i, r in enumerate(raw.get("roles", ())):
-            b.role((*keys, "roles", i), r)
-        for part in ("fields", "requires"):
-            for i, f in enumerate(raw.get(part, ())):
-                b.field((*keys, part, i), f)
-        guard = b.expression((*keys, "guard"), raw["guard"], names) if "guard" in raw else None
+        guard = _check_action(b, keys, raw, states, names)
         effects = tuple(_effect(b, (*keys, "effects", i), e, names) for i, e in enumerate(raw.get("effects", ())))
         actions[key] = Action(key, raw["label"], sources, raw.get("to"), tuple(raw.get("roles", ())),
                               tuple(raw.get("fields", ())), tuple(raw.get("requires", ())), guard,
@@ -286,8 +278,41 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
     workflow = Workflow(data["form"], data["version"], states, actions, clocks, renamed,
                         data.get("change_note", ""), doc.path, corrections, responsible)
     if len(initials) == 1:
-        _lint(b, workflow)
+        lint(b.error, workflow)
     return workflow, b.problems
+
+
+def _check_action(b: _WorkflowBuilder, keys: tuple, raw: dict, states: Mapping | None,
+                  names: set[str]) -> Expression | None:
+    """The checks of one action against the states (``None``: not known), roles and fields; its guard compiled."""
+    if states is not None:
+        for i, s in enumerate(() if raw["from"] == "*" else raw["from"]):
+            b.state((*keys, "from", i), s, states)
+        if "to" in raw:
+            b.state((*keys, "to"), raw["to"], states)
+    for i, r in enumerate(raw.get("roles", ())):
+        b.role((*keys, "roles", i), r)
+    for part in ("fields", "requires"):
+        for i, f in enumerate(raw.get(part, ())):
+            b.field((*keys, part, i), f)
+    return b.expression((*keys, "guard"), raw["guard"], names) if "guard" in raw else None
+
+
+def _actions_beside(doc: Document, forms: Mapping[str, Form], settings: Settings | None, found: list[Problem],
+                    broken: frozenset[str]) -> list[Problem]:
+    """The action checks of a workflow whose structure is wrong elsewhere: each action the schema found sound
+    is checked as usual, so a misspelt key in one does not hide an unknown role in another until the next run."""
+    data = doc.data
+    sound = untouched(found)
+    if not (isinstance(data, dict) and isinstance(data.get("form"), str) and data["form"] in forms
+            and isinstance(data.get("actions"), dict)) or data["form"] in broken:
+        return []
+    b = _WorkflowBuilder(doc, forms, settings, broken)
+    states = data["states"] if isinstance(data.get("states"), dict) and sound("states") else None
+    for key, raw in data["actions"].items():
+        if sound(format_keys(("actions", key))):
+            _check_action(b, ("actions", key), raw, states, set(b.field_types))
+    return b.problems
 
 
 def _effect(b: _WorkflowBuilder, keys: tuple, raw: dict, names: set[str]) -> Effect:
@@ -369,42 +394,6 @@ def _clock(b: _WorkflowBuilder, keys: tuple, key: str, raw: dict, states, action
         escalate=tuple(Escalation(e["after"], tuple(e["to"])) for e in raw.get("escalate", ())),
         source_line=b.doc.where(keys)[0],
     )
-
-
-def _lint(b: _WorkflowBuilder, wf: Workflow) -> None:
-    """Unreachable states and clocks that can never stop (warnings a supervisor should see)."""
-    reachable = {wf.initial.key}
-    used_actions: set[str] = set()
-    changed = True
-    while changed:
-        changed = False
-        for action in wf.actions.values():
-            if action.key in used_actions:
-                continue
-            if any(s in reachable and (action.sources is not None or not wf.states[s].final)
-                   for s in (action.sources or reachable)):
-                used_actions.add(action.key)
-                if action.target and action.target not in reachable and action.target in wf.states:
-                    reachable.add(action.target)
-                changed = True
-    for key in wf.states:
-        if key not in reachable:
-            b.error(("states", key), f"状态 {key!r} 无法到达 state {key!r} cannot be reached from the initial state",
-                    "添加一个 to: 指向它的操作，或删除此状态 add an action leading to it, or remove it")
-    for key, action in wf.actions.items():
-        if key not in used_actions and all(s in wf.states for s in action.sources or ()):
-            b.error(("actions", key), f"操作 {key!r} 永远无法执行 action {key!r} can never be done "
-                    "(none of its 'from' states can be reached)")
-    for key, clock in wf.clocks.items():
-        stoppable = False
-        for point in clock.stop:
-            kind, _, name = point.partition(":")
-            if (kind == "state" and name in reachable) or (kind == "action" and name in used_actions) \
-                    or kind in ("field", "created"):
-                stoppable = True
-        if not stoppable:
-            b.error(("clocks", key, "stop"), f"计时 {key!r} 永远不会停止 clock {key!r} can never stop "
-                    "(its stop states/actions cannot be reached)", "检查 stop 的状态和操作 check the stop points")
 
 
 def check_parent_effects(docs: Mapping[str, Document], workflows: Mapping[str, Workflow]) -> list[Problem]:
