@@ -65,7 +65,7 @@ def test_a_unit_register_in_the_choice_lists_gives_the_number_of_units(survey_of
             options: [5-1-0101, 5-1-0102, 5-1-0201, 5-1-0202, 5-1-0301, 5-1-0302, 5-1-0401, 5-1-0402]
         """)
     defs, records = stored(survey_office)
-    assert count_units(defs, records) == (8, "房号清单（choices：房号清单）")
+    assert count_units(defs, records) == (8, "房号清单（房号清单）")
 
 
 def test_report_survey_writes_the_pdf_and_csv(survey_office):

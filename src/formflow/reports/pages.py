@@ -161,7 +161,7 @@ def survey_context(defs: Definitions, a: SurveyAnalysis, period: Period) -> dict
                + "。" if weak else (f"各项满意率均达到{first_name}目标（≥{first:g}%）。" if a.forms_returned else ""))
     ways = "、".join(f"{w} {n}" for w, n in a.by_collection) or "无"
     returns = [
-        f"应发放 {a.units or '—'} 户（{a.units_source or '未知：请主管录入房屋清单'}）；回收征询表 {a.forms_returned} 份，"
+        f"应发放 {a.units or '—'} 户（{a.units_source or '未知：请主管指定应发放户数'}）；回收征询表 {a.forms_returned} 份，"
         f"涉及 {a.units_returned} 户，回收率 {_of(a.return_rate)}；无效问卷 {a.invalid} 份。",
         f"回收方式：{ways}。",
     ]
@@ -184,8 +184,8 @@ def survey_context(defs: Definitions, a: SurveyAnalysis, period: Period) -> dict
                               widths=("30mm",)),
         "definitions": (
             ("回收份数", "本年度（「征询年度」）登记的征询表，不含主管作废的无效问卷；回收户数为其中不同房号数。"),
-            ("应发放户数", "每户发放一份：取主管指定的户数；未指定时取房屋清单的户数，"
-                      "没有房屋清单时取入住登记记录中的不同房号数（已取消的不计）。"),
+            ("应发放户数", "每户发放一份：取主管指定的户数；未指定时取房号清单的户数，"
+                      "没有房号清单时取入住登记记录中的不同房号数（已取消的不计）。"),
             ("回收率", "回收户数 ÷ 应发放户数。"),
             ("满意率", "（满意 + 基本满意）÷ 该项有效回答数；满意占比 = 满意 ÷ 该项有效回答数；未回答的不计入该项。"),
             ("目标", TARGETS_SOURCE + "。"),

@@ -124,11 +124,9 @@ def rating_fields(defs: Definitions) -> list[tuple[str, str]]:
 
 def count_units(defs: Definitions, records: Iterable[Record]) -> tuple[int, str]:
     """The units a survey goes to, and where the number comes from (see the module docstring)."""
-    if defs.settings.register is not None and len(defs.settings.register):
-        return len(defs.settings.register), "房屋清单的户数"
-    if "units" in defs.choices and defs.choices["units"].options:  # (before the register, offices listed units there)
+    if "units" in defs.choices and defs.choices["units"].options:
         register = defs.choices["units"]
-        return len(set(register.values)), f"房号选项列表“{register.label}”的户数" if register.label else "房号选项列表的户数"
+        return len(set(register.values)), f"房号清单（{register.label or '选项列表'}）"
     if MOVEIN not in defs.workflows:
         return 0, ""
     units = set()
