@@ -16,7 +16,7 @@ import os
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -43,6 +43,8 @@ class Sheet:
     headers: tuple[str, ...]
     rows: tuple[tuple[int, dict[str, str]], ...]
     encoding: str = ""
+    #: The worksheet read (its name as Excel shows it); "" for a CSV.
+    sheet: str = ""
 
 
 def _error(path: Path, zh: str, en: str) -> SheetError:
@@ -174,7 +176,8 @@ def _read_xlsx(path: Path, sheet: str | None, max_rows: int, is_header=None) -> 
             raise _error(path, "这个工作表里没有表格。", "that sheet is not a table of cells.")
         # Some exporters write a wrong <dimension>; trusting it would silently drop rows past it.
         ws.reset_dimensions()
-        return _table(path, ws.iter_rows(min_row=1, values_only=True), max_rows, "", is_header)
+        return replace(_table(path, ws.iter_rows(min_row=1, values_only=True), max_rows, "", is_header),
+                       sheet=ws.title)
     except SheetError:
         raise
     except Exception as exc:  # read_only parses lazily: damage inside a sheet only shows while iterating

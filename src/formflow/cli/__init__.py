@@ -5,7 +5,16 @@ mapped to exit codes in :func:`main` only (see :mod:`formflow.errors`). Commands
 in one module per concern; importing them registers them on the group.
 """
 
-from formflow.cli import definitions, desk, paper, reports, residents, sync, workflows  # noqa: F401 - registers the commands
+from formflow.cli import (  # noqa: F401 - registers the commands
+    definitions,
+    desk,
+    fees,
+    paper,
+    reports,
+    residents,
+    sync,
+    workflows,
+)
 from formflow.cli.main import cli, main, run
 from formflow.cli.people import audit, staff
 from formflow.web.cli import serve_command

@@ -8,6 +8,8 @@ unknown choice lists, expressions naming missing fields) is checked in ``forms.p
 
 from __future__ import annotations
 
+from formflow.definitions.fees import FEES_SCHEMA
+
 FIELD_TYPES = {
     "text": "单行文字 one line of text",
     "textarea": "多行文字 long text; wraps and continues across pages on paper",
@@ -297,6 +299,7 @@ SETTINGS_SCHEMA: dict = {
                             "check while the register is absent or empty."},
             },
         },
+        "fees": FEES_SCHEMA,
         "roles": {
             "type": "object",
             "description": "Roles by key, each with its Chinese name, e.g. `director: 管理处主任`.",

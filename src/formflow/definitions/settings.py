@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from formflow.definitions.checking import check_schema, suggest, untouched
+from formflow.definitions.fees import FeeSettings, load_fee_settings
 from formflow.definitions.schema import SETTINGS_SCHEMA
 from formflow.definitions.yamlsource import Document
 from formflow.errors import Problem
@@ -84,6 +85,8 @@ class Settings:
     dates: DateWindow = field(default_factory=DateWindow)
     #: Seconds a file must stay unchanged before the watcher takes it, unless its writer is known to be done.
     settle_seconds: float = 10.0
+    #: ``fees``: how the billing system's arrears list is read (:mod:`~formflow.definitions.fees`).
+    fees: FeeSettings = field(default_factory=FeeSettings)
     #: Not a setting: False only while files accepted once are replayed (``rebuild``), which skips the
     #: intake's plausibility checks (dates window, default text lengths, notes, actions before their record).
     plausibility: bool = True
@@ -165,6 +168,7 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
     departments = tuple(data.get("departments", ()))
     staff = _staff(doc, data["staff"], roles, departments, problems)
     dates = _dates(doc, data.get("dates") or {}, problems)
+    fees = load_fee_settings(doc, data.get("fees") or {}, problems)
     if any(not p.warning for p in problems):
         return None, problems
     return Settings(
@@ -179,6 +183,7 @@ def load_settings(doc: Document) -> tuple[Settings | None, list[Problem]]:
         record_pdfs=data.get("outbox", {}).get("record_pdfs", True),
         todo_pdfs=frozenset(data.get("outbox", {}).get("todo_pdfs", ("office", "people"))),
         dates=dates, settle_seconds=float(data.get("inbox", {}).get("settle_seconds", 10.0)),
+        fees=fees,
     ), problems  # (warnings only)
 
 

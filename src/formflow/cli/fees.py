@@ -1,0 +1,131 @@
+"""``formflow fees``: the billing system's arrears list imported as a dated snapshot, and the collector's list."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from formflow.cli.common import FORMAT_X, OUTPUT, load, now_from, with_root, xlsx_target
+from formflow.cli.main import cli
+from formflow.definitions.fees import FEE_COLUMNS
+
+#: Columns of the collector's list (``fees list``), as a clerk reads them.
+LIST_HEADERS = ("房号", "业主", "联系电话", "入住状态", "欠费金额（元）", "欠费月数", "最早欠费期间", "收费项目")
+
+
+def _day(text: str | None, param: str) -> dt.date | None:
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"“{text}”不是日期，应写成 YYYY-MM-DD not a date", param_hint=param) from None
+
+
+@cli.group()
+def fees() -> None:
+    """电话催费 Fee collection: import the billing system's arrears list, list who owes what."""
+
+
+@fees.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--sheet", help="工作表名称 sheet name (default: the one shown on opening)")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="欠费截至日期 the day it was owed (default: today; "
+              "for back-filling older exports)")
+@click.option("--yes", is_flag=True, help="不询问，直接保存 keep without asking (scripts)")
+@with_root
+def fees_import(file: Path, sheet: str | None, date_text: str | None, yes: bool, root: Path) -> None:
+    """导入欠费清单 Import the arrears list FILE (.xlsx or CSV, UTF-8 or GBK) as a dated snapshot, after a preview.
+
+    \b
+    例 Example:  formflow fees import 欠费明细.xlsx
+    Columns are found by their headers: 房号, 业主, 收费项目, 所属期间, 应收, 已收, 欠费金额 (and the names
+    this office's billing system uses, listed under fees.columns in formflow.yaml). Each import is kept under
+    data/archive/fees/ with the original file: what was owed on that day.
+    """
+    from formflow.fees import snapshots
+    from formflow.fees.owing import summary
+    from formflow.fees.values import yuan
+
+    defs = load(root)
+    settings = defs.settings
+    day = _day(date_text, "--date") or now_from(None, settings.timezone).date()
+    planned = snapshots.plan(settings, file, day, sheet=sheet)
+    found = planned.arrears
+    where = f"（工作表 sheet：{planned.sheet}）" if planned.sheet else f"（{planned.encoding.upper()}）"
+    click.echo(f"欠费清单 arrears list：{file.name}{where}")
+    click.echo("列 columns：" + "，".join(f"{FEE_COLUMNS[k]}←“{found.columns[k]}”" for k in FEE_COLUMNS
+                                         if k in found.columns))
+    rows = len(found.items) + len(found.refused) + len(found.totals)
+    click.echo(f"读取 rows read {rows} 行：采用 taken {len(found.items)} 行，未采用 refused {len(found.refused)} 行"
+               + (f"，合计行 total rows {len(found.totals)} 行已跳过 skipped" if found.totals else ""))
+    figures = summary(found.items, settings.register)
+    click.echo(f"欠费 owing {figures.units} 户 units，共 total {yuan(figures.total)} 元（截至 as of {day.isoformat()}）"
+               + (f"；已缴清 paid up {figures.paid_up} 行" if figures.paid_up else ""))
+    if figures.by_item:
+        click.echo("  按收费项目 by item：" + "；".join(f"{name} {units} 户 {yuan(owed)} 元"
+                                                  for name, units, owed in figures.by_item))
+    if figures.by_status:
+        click.echo("  按入住状态 by occupancy：" + "；".join(f"{status} {count} 户" for status, count in figures.by_status))
+    for item in found.unregistered:
+        click.echo(f"  ! 第 {item.row} 行 row {item.row}：{item.unit} 不在房屋清单中（已采用，请核对房号）")
+    for refused in found.refused:
+        click.echo(f"  ✗ 第 {refused.row} 行 row {refused.row}：{refused.reason}")
+    for number in found.totals:
+        click.echo(f"  提示：第 {number} 行是合计行，已跳过 total row skipped")
+    if snapshots.is_kept(root, planned):
+        click.echo(f"这份欠费清单 {day.isoformat()} 已经导入过，不再重复保存 already kept: "
+                   f"{snapshots.FOLDER.as_posix()}/{planned.name}")
+        return
+    if not found.items:
+        click.echo("没有可采用的行，未保存 nothing to keep")
+        return
+    if not yes and not click.confirm("保存这份欠费快照？ keep this snapshot?", default=False):
+        click.echo("未保存 nothing written")
+        return
+    path = snapshots.keep(root, planned, now_from(None, settings.timezone))
+    click.echo(f"已保存 kept: {path.relative_to(root).as_posix()}（{len(found.items)} 行 rows，"
+               f"{figures.units} 户 units，{yuan(figures.total)} 元）")
+
+
+@fees.command("list")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="这一天导入的欠费清单 the snapshot of that day "
+              "(default: the latest)")
+@FORMAT_X
+@OUTPUT
+@with_root
+def fees_list(date_text: str | None, fmt: str, output: Path | None, root: Path) -> None:
+    """欠费户清单 Who owes what, largest amount first, with the owner's phones from the unit register.
+
+    \b
+    例 Examples:  formflow fees list
+                  formflow fees list --date 2026-11-28 --format xlsx -o 欠费户清单.xlsx
+    """
+    from formflow.adapters.spreadsheet import write_xlsx
+    from formflow.fees import snapshots
+    from formflow.fees.owing import ZERO, per_unit
+    from formflow.fees.values import yuan
+
+    target = xlsx_target(fmt, output)
+    defs = load(root)
+    snapshot = snapshots.latest(root, _day(date_text, "--date"))
+    units = per_unit(snapshot.items, defs.settings.register)
+    total = sum((u.owed for u in units), ZERO)
+    title = f"欠费户清单（{snapshot.date.isoformat()} 导入，{snapshot.source}）：{len(units)} 户，共 {yuan(total)} 元"
+    if target is not None:
+        write_xlsx(target, LIST_HEADERS, [(u.unit, u.owner, "、".join(u.phones), u.status, u.owed, u.months,
+                                           u.oldest, u.items_text) for u in units], title=title, sheet_name="欠费户清单")
+        click.echo(f"已写入 written: {target}（{len(units)} 户 units）")
+        return
+    if fmt == "json":
+        click.echo(json.dumps({"date": snapshot.date.isoformat(), "source": snapshot.source, "total": f"{total:.2f}",
+                               "units": [u.as_data() for u in units]}, ensure_ascii=False, indent=1))
+        return
+    click.echo(title)
+    for u in units:
+        click.echo("  " + "  ".join(v for v in (u.unit, u.owner, "、".join(u.phones) or "（无电话）", u.status,
+                                                f"{yuan(u.owed)} 元", f"{u.months} 个月", f"自 {u.oldest}" if u.oldest else "",
+                                                u.items_text) if v))
