@@ -264,3 +264,20 @@ def test_reports_cover_every_station_held_or_one_of_them(office, tmp_path, capsy
     assert due == {"all": 5, "YGA": 2, "YGB": 2, "YGC": 1}
     assert (tmp_path / "deadlines-2026-11-YGB.csv").is_file() and (tmp_path / "deadlines-2026-11.csv").is_file()
     assert main(["report", "deadlines", "--station", "../x", "--root", str(root)]) == 2
+
+
+def test_records_folded_in_from_another_station_are_printed_here_too(tmp_path):
+    """A station prints on paper what it folds in: the other station's new complaint and the repair its own
+    action moved, not only what came through its own inbox."""
+    a, b = station(tmp_path, "YGA"), station(tmp_path, "YGB")
+    settings = b / "formflow.yaml"  # B prints record PDFs (the stations of these tests do not, to be quick)
+    settings.write_text(settings.read_text(encoding="utf-8").replace("record_pdfs: false", "record_pdfs: true"),
+                        encoding="utf-8")
+    drop(a, "a1.yaml", complaint("住户甲", "2026-11-28T09:00:00+08:00"))
+    [line] = process(a, "2026-11-28T09:10+08:00")
+    number = line.split("→ ")[1]
+    carry(a, b, tmp_path / "stick")
+    app = App.open(b)
+    assert number in app.outbox.pending()  # queued by the fold, before its commit
+    app.write_outputs(app.now())
+    assert (b / "outbox" / "records" / "complaint" / f"{number}.pdf").is_file()

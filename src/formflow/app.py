@@ -83,10 +83,12 @@ class App:
                                  related=self.related)
 
     def queue_pdfs(self, changed: set[str]) -> None:
-        """Queue the PDFs of ``changed`` records and of their parents: a parent's PDF lists the records it made
-        with their state (关联记录), so a callback made or visited prints its repair order again."""
+        """Queue the PDFs of ``changed`` records and of the records they came from and made: each PDF lists the
+        others with their state (关联记录), so a callback made or visited prints its repair order again, and a
+        repair that moves prints its callback again."""
         parents = {record.parent for number in changed if (record := self.store.get(number)) is not None}
-        self.outbox.queue(set(changed) | (parents - {""}))
+        children = {child for number in changed for child in self.store.children(number)}
+        self.outbox.queue(set(changed) | children | (parents - {""}))
 
     def related(self, record: Record) -> list[Record]:
         """The record ``record`` came from and those it made, as stored (one that has not arrived left out)."""
@@ -191,7 +193,7 @@ class App:
         new store (the engine's store let go first, as for :meth:`rebuild`). (The to-do list's cache follows
         the store's version: a fold that changed nothing keeps it.)"""
         try:
-            report = fold_arrived(self.root, self.defs, self.store, self.now())
+            report = fold_arrived(self.root, self.defs, self.store, self.now(), before_commit=self.queue_pdfs)
         except BaseException:
             # What it undid in memory must not be committed by the next pass: the store as it is on disk.
             self.reopen()

@@ -27,6 +27,7 @@ import datetime as dt
 import hashlib
 import heapq
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -62,11 +63,14 @@ class FoldReport:
     waiting: dict[str, str] = field(default_factory=dict)
 
 
-def fold_arrived(root: Path, defs: Definitions, store: Store, now: dt.datetime, *, chunk: int = CHUNK) -> FoldReport:
+def fold_arrived(root: Path, defs: Definitions, store: Store, now: dt.datetime, *, chunk: int = CHUNK,
+                 before_commit: Callable[[set[str]], None] | None = None) -> FoldReport:
     """Fold what arrived from other stations into ``store`` (this workspace's, opened by the caller, who
     holds the workspace lock): appended, or undone and applied again. When only a full replay will do,
     stop with ``replay_needed``: the caller replays every log (:func:`formflow.rebuild.rebuild`, after
-    letting its store go; what this call applied in memory and did not commit is dropped with it)."""
+    letting its store go; what this call applied in memory and did not commit is dropped with it).
+    ``before_commit`` is told the records a commit is about to change (their PDFs are queued first, as the
+    inbox's passes do: a crash in between must not leave a changed record with its old paper)."""
     data = root / "data"
     own = defs.settings.station
     report = FoldReport()
@@ -129,6 +133,8 @@ def fold_arrived(root: Path, defs: Definitions, store: Store, now: dt.datetime, 
         report.held = len(held)
         state["waiting"] = report.waiting
         store.set_fold_state(state)
+        if before_commit is not None and report.changed:
+            before_commit(report.changed)
         store.commit()
 
 

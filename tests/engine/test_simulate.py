@@ -65,7 +65,7 @@ def test_simulate_reports_a_refused_step_and_goes_on(defs):
     number = explained_number(lines)
     assert lines[2:5] == [
         "✗ 2026-11-23 09:05 (+08:00)  close：",
-        f"  - 「操作」：{number} 当前状态为「已登记」，不能「回访后关闭」；可做：分派、呈报上级、"
+        f"  - 「操作」：{number} 当前状态为「已登记」，不能「回访后关闭」；可做：分派、"  # (a 轻微 one: not 呈报上级)
         "认定为无效投诉",
         "2026-11-23 09:10 (+08:00)  分派(assign) → 已分派",
     ]

@@ -208,6 +208,9 @@ def test_leak_callback_counts_from_the_leak_test_day_and_a_same_day_visit_is_on_
         "完成：2026-11-20 18:00 (+08:00)，按时完成",
     ]
     assert (desk.state(CALLBACK), desk.state(REPAIR)) == ("已回访", "已关闭")
+    # 回访后关闭 is in `from: [closed]` for the callback's effect only: a clerk's file asking it again is refused.
+    problems = desk.refused(action(REPAIR, "close", "赵敏", "2026-11-20T18:20:00+08:00"), now="2026-11-20T18:20+08:00")
+    assert problems == [f"「操作」：{REPAIR} 已是「已关闭」，「回访后关闭」不会改变什么；可做：返工"]
 
 
 # -- urgent repairs, pause and resume, breaches -------------------------------------------------

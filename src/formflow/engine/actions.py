@@ -98,6 +98,31 @@ def done_at(view: RecordView, action) -> dt.datetime | None:
     return next((s.event.at for s in view.steps if s.event.action == action.key), None)
 
 
+def changes_nothing(view: RecordView, action) -> bool:
+    """Whether ``action`` would leave the record as it is: no state to move to, nothing to fill, no effect
+    (回访后关闭 on a closed repair: in ``from`` only for the callback's parent effect)."""
+    return action.target == view.state and not action.fields and not action.effects
+
+
+def offered(defs: Definitions, view: RecordView, now: dt.datetime) -> list:
+    """The actions of the record's workflow that can succeed on ``view`` now, whoever asks: allowed in its state,
+    not a ``once`` action already done, not one that changes nothing, and with a guard that holds on the
+    record's values — unless it reads a field the action lets the clerk fill, whose input may yet make it hold."""
+    workflow = defs.workflows[view.record.form]
+    typed = None
+    found = []
+    for action in workflow.allowed(view.state):
+        if done_at(view, action) is not None or changes_nothing(view, action):
+            continue
+        if action.guard is not None and not action.guard.names & set(action.fields):
+            if typed is None:
+                typed = typed_values(defs.forms[view.record.form], view.values, defs.settings, now)
+            if not holds(action.guard, typed, now=now):
+                continue
+        found.append(action)
+    return found
+
+
 def _day_minutes(moment: dt.datetime, now: dt.datetime, defs: Definitions) -> str:
     """``11月18日 10:05`` in the office's time zone (with the year when it is not ``now``'s)."""
     zone = defs.settings.timezone
@@ -148,16 +173,22 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
 
     action = workflow.actions.get(action_key)
     allowed = workflow.allowed(view.state)
-    allowed_text = "、".join(a.label for a in allowed if done_at(view, a) is None) or "无（记录已关闭）"
+    allowed_text = "、".join(a.label for a in offered(defs, view, at)) or (
+        "无（记录已关闭）" if workflow.states[view.state].final else "无")
     if action is None:
         refuse("action", "「操作」", f"流程中没有操作“{action_key}”；{record.number} 当前状态「{state_label}」可做：{allowed_text}")
         raise ActionRefused(problems)
     if action not in allowed:
         refuse("action", "「操作」", f"{record.number} 当前状态为「{state_label}」，不能「{action.label}」；可做：{allowed_text}")
         raise ActionRefused(problems)
+    # Refused when a clerk asks, never in a replay: the office's archive may hold what an older formflow took.
+    strict = not system and defs.settings.plausibility
     done = done_at(view, action)
-    if done is not None:
+    if done is not None and strict:
         refuse("action", "「操作」", f"已于 {_day_minutes(done, at, defs)} {action.label}，不能重复办理")
+        raise ActionRefused(problems)
+    if strict and changes_nothing(view, action):
+        refuse("action", "「操作」", f"{record.number} 已是「{state_label}」，「{action.label}」不会改变什么；可做：{allowed_text}")
         raise ActionRefused(problems)
     person = defs.settings.person(by)
     if not system and action.roles and (person is None or not set(person.roles) & set(action.roles)):

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from formflow.definitions.loader import Definitions
 from formflow.definitions.settings import Staff
 from formflow.definitions.workflows import Action
-from formflow.engine.actions import done_at
-from formflow.engine.expressions import holds
-from formflow.engine.records import Record, RecordView, replay, typed_values
+from formflow.engine.actions import offered
+from formflow.engine.records import Record, RecordView, replay
 
 
 @dataclass(frozen=True)
@@ -42,19 +41,7 @@ def possible_now(defs: Definitions, record: Record, now: dt.datetime, person: St
     workflow = defs.workflows[record.form]
     form = defs.forms[record.form]
     view = view if view is not None else replay(record, workflow)
-    typed = None
-    found: list[Action] = []
-    for action in workflow.allowed(view.state):
-        if done_at(view, action) is not None:
-            continue
-        if action.target == view.state and not action.fields and not action.effects:
-            continue
-        if action.guard is not None and not action.guard.names & set(action.fields):
-            if typed is None:
-                typed = typed_values(form, view.values, defs.settings, now)
-            if not holds(action.guard, typed, now=now):
-                continue
-        found.append(action)
+    found: list[Action] = offered(defs, view, now)
     correction = workflow.correction(form)
     if correction is not None:  # in every state, closed records too
         found.append(correction)
