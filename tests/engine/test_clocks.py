@@ -112,7 +112,7 @@ def test_working_time_in_a_provisional_year_is_noted(defs):
 
 @pytest.mark.parametrize(("rule", "words"), [
     ("eod", "当天内"), ("30m", "30分钟"), ("1h", "1小时"), ("2d", "2天（日历日）"), ("3wh", "3个工作小时"),
-    ("10wd", "10个工作日"), ("-1d", "-1天（日历日）")])
+    ("10wd", "10个工作日"), ("-1d", "前1天（日历日）")])
 def test_rule_words(rule, words):
     assert rule_words(rule) == words
 
@@ -221,11 +221,11 @@ def test_a_pause_state_extends_the_deadline(workspace):
     # Still waiting in 已答复: the deadline (3 days, 11-26 09:00) moves on with the pause.
     paused = clocks(defs, complaint("重要", "2026-11-23 09:00", *events), "2026-11-24 12:00")["resolve"]
     assert paused.due == at("2026-11-27 09:00")
-    assert "暂停 1天（已答复），期限顺延" in paused.explanation
+    assert "「已答复」期间共 1天，期限顺延" in paused.explanation
     done = complaint("重要", "2026-11-23 09:00", *events, ("resolve", "刘强", "2026-11-24 14:00", {"result": "好"}))
     state = clocks(defs, done, "2026-11-30 10:00")["resolve"]
     assert (state.due, state.status) == (at("2026-11-27 11:00"), MET)
-    assert state.explanation[-3:] == ("暂停 1天2小时（已答复），期限顺延", "期限：2026-11-27 11:00 (+08:00)",
+    assert state.explanation[-3:] == ("「已答复」期间共 1天2小时，期限顺延", "期限：2026-11-27 11:00 (+08:00)",
                                       "完成：2026-11-24 14:00 (+08:00)，按时完成")
 
 

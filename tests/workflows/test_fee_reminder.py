@@ -75,7 +75,7 @@ def test_promise_is_followed_up_the_day_before_for_moved_in_and_empty_units(desk
     assert desk.explain(number, "2026-11-28T10:00+08:00")[2:] == [
         "  ⏱ 承诺缴费日前一天提醒（promise_reminder）：未到期，期限 2026-11-29 23:59 (+08:00)",
         "      开始：2026-11-24 14:30 (+08:00)（「联系时间」）",
-        "      规则：按「承诺缴费日期」-1天（日历日）（2026-11-30，取代默认规则）",
+        "      规则：按「承诺缴费日期」前1天（日历日）（2026-11-30，取代默认规则）",
         "      期限：2026-11-29 23:59 (+08:00)",
     ]
 
@@ -91,12 +91,12 @@ def test_a_promise_right_after_the_national_day_holiday(desk, calendar):
 @pytest.mark.parametrize("offset, due, last_lines", [
     # the last working day before the promise, at close of business; the holiday is listed
     ("-1wd", "2026-09-30T17:30:00+08:00",
-     ["      规则：按「承诺缴费日期」-1个工作日（2026-10-08，取代默认规则）"]
+     ["      规则：按「承诺缴费日期」前1个工作日（2026-10-08，取代默认规则）"]
      + [f"      跳过 2026-10-0{d}（国庆节）" for d in range(1, 8)]
      + ["      期限：2026-09-30 17:30 (+08:00)"]),
     # counted back from 2026-10-08 23:59: 4h + 3.5h on 10-08, then 2.5h of 09-30 (17:30 → 15:00)
     ("-10wh", "2026-09-30T15:00:00+08:00",
-     ["      规则：按「承诺缴费日期」-10个工作小时（2026-10-08，取代默认规则）"]
+     ["      规则：按「承诺缴费日期」前10个工作小时（2026-10-08，取代默认规则）"]
      + [f"      跳过 2026-10-0{d}（国庆节）" for d in range(1, 8)]
      + ["      期限：2026-09-30 15:00 (+08:00)"]),
 ])

@@ -258,7 +258,7 @@ def test_from_permit_through_a_stoppage_and_acceptance_to_the_archive(desk):
         "  ⏱ 按期完工并申请验收（completion）：未到期，期限 2027-01-18 23:59 (+08:00)",
         "      开始：2026-11-25 09:30 (+08:00)（「发证」）",
         "      规则：按「计划完工日期」（2027-01-15，取代默认规则）",
-        "      暂停 3天（停工整改），期限顺延",
+        "      「停工整改」期间共 3天，期限顺延",
         "      期限：2027-01-18 23:59 (+08:00)",
     ]
     # without the pause this would be due soon on 01-15 and overdue on 01-16 (remind: [3d])

@@ -282,16 +282,26 @@ def test_waiting_for_parts_pauses_the_finish_deadline(desk):
     assert (held["due"], held["status"]) == ("2026-11-24T09:00:00+08:00", "upcoming")
     assert held["explanation"] == [
         "开始：2026-11-20 09:00 (+08:00)（「报修时间」）", "规则：「紧急程度」为“一般” → 3天（日历日）（3d）",
-        "暂停 1天（暂停（等配件）），期限顺延", "期限：2026-11-24 09:00 (+08:00)"]
+        "「暂停（等配件）」期间共 1天，期限顺延", "期限：2026-11-24 09:00 (+08:00)"]
     desk.submit(action(REPAIR, "resume", "张伟", "2026-11-22T16:30:00+08:00"), now="2026-11-22T16:30+08:00")
     resumed = desk.task("2026-11-24T10:00+08:00", REPAIR, "finish")
     assert (resumed["due"], resumed["status"]) == ("2026-11-24T15:30:00+08:00", "due_soon")
-    assert resumed["explanation"][2:] == ["暂停 1天6小时30分钟（暂停（等配件）），期限顺延", "期限：2026-11-24 15:30 (+08:00)"]
+    assert resumed["explanation"][2:] == ["「暂停（等配件）」期间共 1天6小时30分钟，期限顺延", "期限：2026-11-24 15:30 (+08:00)"]
     # Without the pause it would have been overdue by now; with it, completion at 15:00 is on time.
     desk.submit(action(REPAIR, "complete", "张伟", "2026-11-24T15:00:00+08:00", work_done="更换配件"),
                 now="2026-11-24T15:00+08:00")
     assert desk.clock(REPAIR, "finish", "2026-11-24T15:00+08:00")[0] == \
         "⏱ 维修完工（finish）：按时完成，期限 2026-11-24 15:30 (+08:00)"
+
+
+def test_waiting_for_parts_after_the_deadline_passed_does_not_move_it(desk):
+    """Put on hold two days after the 3 days ran out: the repair was late; the hold cannot make it on time."""
+    desk.submit(new_repair(urgency="一般", reported="2026-11-20 09:00"), now="2026-11-20T09:00+08:00")
+    desk.to_work()
+    desk.submit(action(REPAIR, "hold", "张伟", "2026-11-25T10:00:00+08:00"), now="2026-11-25T10:00+08:00")
+    held = desk.task("2026-11-26T10:00+08:00", REPAIR, "finish")
+    assert (held["due"], held["status"]) == ("2026-11-23T09:00:00+08:00", "overdue")
+    assert "期限：2026-11-23 09:00 (+08:00)" in held["explanation"] and not any("期间共" in line for line in held["explanation"])
 
 
 def test_roles_and_resident_price_confirmation_are_enforced(desk):
@@ -389,7 +399,7 @@ def test_the_rework_deadline_pauses_while_waiting_for_parts(desk):
                 now="2026-11-22T08:00+08:00")
     task = desk.task("2026-11-22T09:00+08:00", REPAIR, "rework")
     assert task["due"] == "2026-11-24T03:00:00+08:00"
-    assert task["explanation"][-2:] == ["暂停 18小时（暂停（等配件）），期限顺延", "期限：2026-11-24 03:00 (+08:00)"]
+    assert task["explanation"][-2:] == ["「暂停（等配件）」期间共 18小时，期限顺延", "期限：2026-11-24 03:00 (+08:00)"]
     assert desk.state(REPAIR) == "维修中"
     desk.submit(action(REPAIR, "complete", "张伟", "2026-11-22T10:00:00+08:00", work_done="更换整套角阀"),
                 now="2026-11-22T10:00+08:00")

@@ -340,7 +340,7 @@ class Outbox:
             header = [f"{defs.settings.office} {name}的待办事项（截至 {fmt_clerk(now)}）", ""]
             try:
                 write_text(folder / f"待办-{name}.txt", "\n".join(header + todo_lines(defs, mine, now)) + "\n")
-                write_text(folder / f"待办-{name}.ics", todo_ics(mine, now, f"{name}的待办事项"))
+                write_text(folder / f"待办-{name}.ics", todo_ics(mine, now, f"{name}的待办事项", {k: f.title for k, f in defs.forms.items()}))
                 write_text(folder / f"待办-{name}.json", json.dumps([t.as_json() for t in mine], ensure_ascii=False,
                                                                      indent=1))
             except OSError as exc:
@@ -367,7 +367,7 @@ class Outbox:
         try:
             write_text(folder / "待办.txt", text)
             write_text(folder / "todo.json", json.dumps([t.as_json() for t in tasks], ensure_ascii=False, indent=1))
-            write_text(folder / "待办.ics", todo_ics(tasks, now, f"{defs.settings.office} 待办事项"))
+            write_text(folder / "待办.ics", todo_ics(tasks, now, f"{defs.settings.office} 待办事项", {k: f.title for k, f in defs.forms.items()}))
         except OSError as exc:  # the probe passed, the disk filled up since: the lists wait for the next time
             if not is_write_fault(exc):
                 raise

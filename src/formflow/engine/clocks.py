@@ -78,8 +78,10 @@ def rule_words(rule: str) -> str:
     """A due rule in Chinese: ``3wd`` → 3个工作日."""
     if rule == "eod":
         return "当天内"
-    match = re.fullmatch(r"(-?\d+)(m|h|d|wh|wd)", rule)
-    return f"{match.group(1)}{_UNIT_WORDS[match.group(2)]}" if match else rule
+    match = re.fullmatch(r"(-?)(\d+)(m|h|d|wh|wd)", rule)
+    if not match:
+        return rule
+    return f"{'前' if match.group(1) else ''}{match.group(2)}{_UNIT_WORDS[match.group(3)]}"
 
 
 def apply_rule(calendar: BusinessCalendar, start: dt.datetime, rule: str) -> DueResult:
@@ -210,7 +212,9 @@ def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workfl
             rule += f"{rule_words(clock.deadline_offset)}"
         else:
             result = DueResult(deadline)
-        why.append(f"规则：{rule}（{view.values.get(clock.deadline_field)}，取代默认规则）")
+        raw = view.values.get(clock.deadline_field)
+        shown = raw if isinstance(raw, str) and len(raw) == 10 else fmt(deadline)  # a date as written, a time as times are
+        why.append(f"规则：{rule}（{shown}，取代默认规则）")
     else:
         rule_code = clock.due
         if clock.due_by_field:
@@ -231,12 +235,18 @@ def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workfl
 
     due = result.due
     if clock.pause:
-        paused = sum(((b - a) for a, b in view.intervals_in(clock.pause, stopped or now) if b > start),
-                     dt.timedelta())
+        paused = dt.timedelta()
+        for a, b in sorted(view.intervals_in(clock.pause, stopped or now)):
+            if b <= start:
+                continue
+            a = max(a, start)
+            if a >= due + paused:  # put on hold once the deadline had passed: nothing is left to extend
+                break
+            paused += b - a
         if paused:
             due += paused
             names = "、".join(workflow.states[s].label for s in clock.pause if s in workflow.states)
-            why.append(f"暂停 {_span_words(paused)}（{names}），期限顺延")
+            why.append(f"「{names}」期间共 {_span_words(paused)}，期限顺延")
     why.append(f"期限：{fmt(due)}")
 
     if stopped is not None:

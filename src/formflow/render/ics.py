@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from formflow.engine.clocks import STATUS_LABELS
 from formflow.engine.todo import Task
-from formflow.render.values import mask
+from formflow.render.values import mask, plain
 
 PRODID = "-//formflow//todo//ZH"
 #: The calendar reminds this long before a task is due.
@@ -51,8 +51,11 @@ def task_uid(task: Task) -> str:
     return f"{key}@formflow"
 
 
-def todo_ics(tasks: Iterable[Task], now: dt.datetime, name: str = "待办事项") -> str:
-    """The tasks as an .ics VCALENDAR text (CRLF line ends), one VEVENT each at its due time."""
+def todo_ics(tasks: Iterable[Task], now: dt.datetime, name: str = "待办事项",
+             titles: Mapping[str, str] | None = None) -> str:
+    """The tasks as an .ics VCALENDAR text (CRLF line ends), one VEVENT each at its due time; ``titles``: the
+    forms' Chinese titles, the events' category (a phone's calendar shows it to the clerk)."""
+    titles = titles or {}
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", f"PRODID:{PRODID}", "CALSCALE:GREGORIAN", "METHOD:PUBLISH",
              f"X-WR-CALNAME:{_escape(mask(name))}"]
     stamp = _utc(now)
@@ -60,7 +63,7 @@ def todo_ics(tasks: Iterable[Task], now: dt.datetime, name: str = "待办事项"
         unit = f" {task.unit}" if task.unit else ""
         flag = f"【{STATUS_LABELS.get(task.status, task.status)}】" if task.status == "overdue" else ""
         summary = mask(f"{flag}{task.task} · {task.record}{unit}")
-        description = mask("\n".join((f"记录 {task.record}{unit}", *task.explanation)))
+        description = mask("\n".join((f"记录 {task.record}{unit}", *(plain(line) for line in task.explanation))))
         lines += [
             "BEGIN:VEVENT",
             f"UID:{task_uid(task)}",
@@ -68,7 +71,7 @@ def todo_ics(tasks: Iterable[Task], now: dt.datetime, name: str = "待办事项"
             f"DTSTART:{_utc(task.due)}",
             f"SUMMARY:{_escape(summary)}",
             f"DESCRIPTION:{_escape(description)}",
-            f"CATEGORIES:{_escape(task.form or 'duty')}",
+            f"CATEGORIES:{_escape(titles.get(task.form, task.form) if task.form else '周期性工作')}",
             "BEGIN:VALARM", "ACTION:DISPLAY", f"TRIGGER:{ALARM_BEFORE}", f"DESCRIPTION:{_escape(summary)}", "END:VALARM",
             "END:VEVENT",
         ]
