@@ -62,8 +62,11 @@ def todo_ics(tasks: Iterable[Task], now: dt.datetime, name: str = "待办事项"
     for task in tasks:
         unit = f" {task.unit}" if task.unit else ""
         flag = f"【{STATUS_LABELS.get(task.status, task.status)}】" if task.status == "overdue" else ""
-        summary = mask(f"{flag}{task.task} · {task.record}{unit}")
-        description = mask("\n".join((f"记录 {task.record}{unit}", *(plain(line) for line in task.explanation))))
+        # A recurring duty has no record: its period, not its key (bulletin_board@2026-11-23).
+        where = f"{task.record}{unit}" if task.form else f"{task.record.partition('@')[2]} 起"
+        summary = mask(f"{flag}{task.task} · {where}")
+        description = mask("\n".join((f"记录 {where}" if task.form else f"周期 {where}",
+                                       *(plain(line) for line in task.explanation))))
         lines += [
             "BEGIN:VEVENT",
             f"UID:{task_uid(task)}",

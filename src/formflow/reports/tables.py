@@ -169,7 +169,7 @@ def callback_facts(s: CallbackSummary, local: Callable) -> list[list[Any]]:
         ["统计截至", local(s.now), "此时间以后的办理不计入"],
         ["回访率目标", s.target, cb.CALLBACK_TARGET_SOURCE],
         ["回访率", s.total.callback_rate, "已回访 ÷ 应回访（本月完工的维修，每次完工应回访一次）"],
-        ["按时率", s.total.on_time_rate, "按时回访 ÷（按时回访 + 逾期回访 + 逾期未回访）；期限按 workflows/callback.yaml"],
+        ["按时率", s.total.on_time_rate, "按时回访 ÷（按时回访 + 逾期回访 + 逾期未回访）；期限按回访流程的规定"],
         ["满意率", s.total.satisfied_rate, "（满意 + 基本满意）÷ 填了满意度的已回访"],
         ["本月到期回访", s.due.total, counts_text({dl.OUTCOME_LABELS[k]: n for k, n in due.items()})],
         ["本月完成回访", len(s.visits), counts_text(s.visits_by_source)],
@@ -204,12 +204,12 @@ def survey_facts(a: SurveyAnalysis, local: Callable) -> list[list[Any]]:
     return [
         ["征询年度", a.year, ""],
         ["统计截至", local(a.now), "此时间以后登记的征询表不计入"],
-        ["应发放户数", a.units or "", a.units_source or "未知：请用 --units 指定"],
+        ["应发放户数", a.units or "", a.units_source or "未知：请主管指定应发放户数"],
         ["回收份数", a.forms_returned, "本年度登记的征询表，不含无效问卷"],
         ["回收户数", a.units_returned, "回收的不同房号数"],
         ["回收率", a.return_rate, "回收户数 ÷ 应发放户数"],
         ["无效问卷", a.invalid, "主管作废的问卷，不计入统计"],
-        ["满意率目标", targets, "行业评定参考（forms/survey.yaml），工作手册未规定；可用 --targets 修改"],
+        ["满意率目标", targets, "行业评定参考，工作手册未规定；主管可另定目标"],
         ["满意率口径", "", "（满意 + 基本满意）÷ 该项有效回答数；未回答的不计入该项"],
         *(["回收方式：" + way, n, ""] for way, n in a.by_collection),
     ]
