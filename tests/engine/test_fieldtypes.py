@@ -138,3 +138,8 @@ def test_id_check_digit_matches_the_gb11643_examples():
     # Worked examples of GB 11643-1999 and a mod-11 remainder of 2 (check character X).
     assert id_check_digit("11010519491231002") == "X"
     assert id_check_digit("44052418800101001") == "4"
+
+
+def test_text_keeps_the_chinese_punctuation_typed_and_folds_full_width_letters_and_digits():
+    assert read("text", "　林晓燕（配偶），电话１３８，房号Ａ座：") == "林晓燕（配偶），电话138，房号A座："
+    assert read("textarea", "维修及时，师傅干活仔细。") == "维修及时，师傅干活仔细。"

@@ -211,7 +211,7 @@ def test_blank_form_prints_tick_boxes_conditions_rows_and_its_version(tmp_path, 
     movein = flat(pdftotext(pdf.render_blank(defs, "movein"), tmp_path))
     assert "序号＊姓名＊与业主关系身份证号码联系电话" in movein
     assert "12345" in movein  # five blank rows for family members (print.rows: 5)
-    assert "管理处盖章（盖章）" in movein
+    assert "管理处盖章" in movein and "盖章（盖章）" not in movein  # the label says it once
     assert "（可多选）" in movein
 
 
@@ -239,3 +239,16 @@ def test_values_print_in_chinese(defs):
 def test_mask_hides_phone_and_id_numbers():
     assert mask("张先生 13812345678，身份证 11010519491231002X") == "张先生 138****5678，身份证 110***********002X"
     assert mask("TS-YG-202611-0001 3-2-1502") == "TS-YG-202611-0001 3-2-1502"
+
+
+def test_a_fillable_box_is_named_by_its_label_when_hovered(defs):
+    """A reader shows each box's /TU on hover: the field's Chinese name, never its key."""
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf.render_blank(defs, "repair", fillable=True)))
+    tips = {str(f.get("/T")): str(f.get("/TU", "")) for f in reader.get_fields().values()}
+    assert tips["reported_at"] == "报修时间" and tips["_record"] == "记录编号"
+    assert tips["materials.1.mat_name"] == "材料清单第1行材料名称及规格"
+    assert not [t for t in tips.values() if re.search(r"[A-Za-z_]{2,}", t)]

@@ -46,9 +46,17 @@ def is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip()) or value == [] or value == {}
 
 
+#: Full-width digits and Latin letters (and the ideographic space) → their ASCII forms; nothing else. A text is
+#: Chinese: its ，。（）：are what the clerk typed and must print as typed (NFKC would make them , . ( ) :).
+_WIDE = {**{0xFF10 + i: 0x30 + i for i in range(10)}, **{0xFF21 + i: 0x41 + i for i in range(26)},
+         **{0xFF41 + i: 0x61 + i for i in range(26)}, 0x3000: 0x20}
+
+
 def read_text(field: Field, value: Any, limit: int | None = None) -> str:
     """Text of a ``text``/``textarea`` field, at most ``limit`` characters (None: the field's own; 0: no limit)."""
-    text = _text(value) if field.type == "text" else str(value).strip("\n") if isinstance(value, str) else _text(value)
+    if isinstance(value, bool) or isinstance(value, (list, dict)):
+        raise BadValue(f"应为文字，填写的是 {_show(value)}")
+    text = str(value).translate(_WIDE).strip() if field.type == "text" else str(value).strip("\n")
     limit = field.length_limit if limit is None else limit
     if limit and len(text) > limit:
         raise BadValue(f"最多 {limit} 个字，填写了 {len(text)} 个字，请删减")

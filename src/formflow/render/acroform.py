@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Callable
 
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
@@ -43,8 +44,10 @@ def _text_da(da: str) -> str:
     return f"{FIELD_FONT} {size.group(1) if size else '10'} Tf 0 g"
 
 
-def tidy(data: bytes) -> bytes:
-    """``data`` (a fillable PDF from WeasyPrint) with its AcroForm put right, as described above."""
+def tidy(data: bytes, tooltip: Callable[[str], str] | None = None) -> bytes:
+    """``data`` (a fillable PDF from WeasyPrint) with its AcroForm put right, as described above; ``tooltip``
+    gives each box's hover text from its name (WeasyPrint puts the name there: ``reported_at`` is no help to
+    the clerk filling it; 「报修时间」 is)."""
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     form = writer._root_object.get("/AcroForm")
     if form is None:
@@ -63,6 +66,8 @@ def tidy(data: bytes) -> bytes:
                 field.pop(key, None)
             continue
         top.append(ref)
+        if tooltip is not None and "/T" in field:
+            field[NameObject("/TU")] = TextStringObject(tooltip(str(field["/T"])))
         if "/DA" in field:
             da = str(field["/DA"])
             field[NameObject("/DA")] = TextStringObject(_text_da(da) if field.get("/FT") == "/Tx" else _GS.sub("", da))

@@ -262,11 +262,33 @@ class Renderer:
             return self.pdf("blank.html", blank_context(defs, form_id), variant=self.variant)
         from formflow.render.acroform import tidy
 
-        return tidy(self.pdf("blank.html", blank_context(defs, form_id, True), forms=True, variant=None))
+        return tidy(self.pdf("blank.html", blank_context(defs, form_id, True), forms=True, variant=None),
+                    _box_names(defs.forms[form_id]))
 
     def render_todo(self, defs: Definitions, tasks: Iterable[Task], now: dt.datetime, title: str,
                     who: str | None = None) -> bytes:
         return self.pdf("todo.html", todo_context(defs, tasks, now, title, who), variant=self.variant)
+
+
+def _box_names(form: Form):
+    """A fillable box's name (``reported_at``, ``materials.0.mat_name``, ``channel.2``, ``_record``) → what it is
+    called on the form: 「报修时间」, 「材料清单」第1行「材料名称」."""
+    fields = form.fields
+
+    def name(box: str) -> str:
+        if box == "_record":
+            return "记录编号"
+        head, _, rest = box.partition(".")
+        field = fields.get(head)
+        if field is None:
+            return ""
+        parts = rest.split(".")
+        if field.type == "table" and len(parts) >= 2 and parts[0].isdigit():
+            column = next((c for c in field.columns if c.name == parts[1]), None)
+            return f"{field.label}第{int(parts[0])}行{column.label if column else ''}"  # (rows named from 1)
+        return field.label
+
+    return name
 
 
 def page_count(data: bytes) -> int:

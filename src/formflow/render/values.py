@@ -90,7 +90,9 @@ def format_value(field: Field, value: Any, tz) -> str:
     if kind in ("integer", "decimal", "money"):
         places = 2 if kind == "money" else field.decimals if kind == "decimal" else None
         unit = field.unit_label or ("元" if kind == "money" else "")
-        return _number(value, places) + (f" {unit}" if unit else "")
+        # A whole number is a count or a year (征询年度 2026, not 2,026): grouped only past ten thousand.
+        plain_int = kind == "integer" and isinstance(value, int) and abs(value) < 10_000
+        return (str(value) if plain_int else _number(value, places)) + (f" {unit}" if unit else "")
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, (list, tuple)):
