@@ -19,7 +19,7 @@ def test_rule_words():
 
 def test_shipped_hints_and_tasks_say_what_the_rules_say(defs):
     assert defs.forms["callback"].fields["repair_class"].hint == \
-        "安全设施完工后 2天内回访；渗漏水试漏后 3天内回访；其他完工后 2天内回访"
+        "安全设施完工后2天内回访；渗漏水试漏后3天内回访；其他完工后2天内回访"
     assert defs.forms["complaint"].fields["severity"].hint == \
         "重大：当天呈送管理处主任；重要：1小时内转呈部门主管；轻微：2天内或住户要求的期限内解决"
     urgent = defs.forms["repair"].fields["urgency"].choices.options[0]
@@ -33,15 +33,15 @@ def test_a_changed_rule_changes_every_text_that_quotes_it(workspace):
           "rules: {安全设施: 2d, 渗漏水: 3d, 其他: 3wd}")
     _edit(workspace, "workflows/complaint.yaml", "    due: 1h ", "    due: 1wh ")
     defs = workspace.load()
-    assert defs.forms["callback"].fields["repair_class"].hint.endswith("其他完工后 3个工作日内回访")
-    assert defs.forms["repair"].fields["category"].hint.endswith("其他维修完工后 3个工作日内回访")
+    assert defs.forms["callback"].fields["repair_class"].hint.endswith("其他完工后3个工作日内回访")
+    assert defs.forms["repair"].fields["category"].hint.endswith("其他维修完工后3个工作日内回访")
     assert defs.workflows["complaint"].clocks["dept_head_notice"].task == "重要投诉1个工作小时内转呈部门主管"
 
 
 def test_a_placeholder_that_points_at_nothing_is_an_error_at_its_line(workspace):
     _edit(workspace, "forms/callback.yaml", "{due:callback.callback.其他}", "{due:callback.callbak.其他}")
     _edit(workspace, "forms/complaint.yaml", "{due:complaint.resolve.轻微}内或", "{due:complaint.resolve.一般}内或")
-    _edit(workspace, "workflows/repair.yaml", "task: 紧急维修 {due}内到场", "task: 紧急维修 {due:很急}内到场")
+    _edit(workspace, "workflows/repair.yaml", "task: 紧急维修{due}内到场", "task: 紧急维修{due:很急}内到场")
     err = workspace.cli("check").err
     assert "sections[0].fields[7].hint: {due:callback.callbak.其他}: 流程 callback 没有期限 no clock 'callbak'\n" \
            "    修改建议 fix: 是否应为 did you mean 'callback'?" in err

@@ -167,3 +167,34 @@ def test_a_misspelt_key_in_one_action_does_not_hide_an_unknown_role_in_another(w
         "supervisor, director, dept_head, repair, finance, security, cleaning)",
         "    修改建议 fix: 是否应为 did you mean 'supervisor'?"]
     assert lines[-1] == "共 2 处错误，请修改后重新运行 formflow check。"
+
+
+def test_an_unknown_state_is_one_message_and_a_bad_duration_says_how_to_write_one(workspace):
+    """`to: arived` was 16 messages (every state and action after it "cannot be reached"); `due: 2days` quoted
+    a regular expression. A schema error in a clock does not hide the unknown state in an action."""
+    _edit(workspace, "workflows/repair.yaml", "    to: arrived\n", "    to: arived\n")
+    _edit(workspace, "workflows/repair.yaml", '    due: 2d               # 日历日；改为工作日用 "2wd"', "    due: 2days")
+    lines = [re.sub(r":\d+:\d+:", ":", line) for line in workspace.cli("check").err.splitlines()]
+    assert lines == [
+        "workflows/repair.yaml: actions.arrive.to: 未知的状态 unknown state 'arived'",
+        "    修改建议 fix: 是否应为 did you mean 'arrived'?",
+        "workflows/repair.yaml: clocks.rework.due: 期限写法不对 bad duration (got '2days')",
+        "    修改建议 fix: 写成数字加单位：30m 分钟、2h 小时、3d 日历日、4wh 工作小时、3wd 工作日，或 eod 当天 a number and a unit: "
+        "30m, 2h, 3d, 4wh, 3wd, or eod",
+        *(re.sub(r":\d+:\d+:", ":", line) for line in CALENDAR_WARNING),
+        "共 2 处错误，请修改后重新运行 formflow check。",
+    ]
+    _edit(workspace, "workflows/repair.yaml", "    due: 2days", "    due: 2d")
+    lines = [line for line in workspace.cli("check").err.splitlines() if not line.startswith(("    ", "calendar"))]
+    assert lines == ["workflows/repair.yaml:50:5: actions.arrive.to: 未知的状态 unknown state 'arived'",
+                     "共 1 处错误，请修改后重新运行 formflow check。"]
+
+
+def test_a_full_width_colon_inside_braces_is_named_too(workspace):
+    """The shipped forms write fields as {name: …, label: …}: a 「：」 there makes one key of "label： 报修人"."""
+    _edit(workspace, "forms/repair.yaml", "{name: reporter, label: 报修人,", "{name: reporter, label： 报修人,")
+    lines = [line for line in workspace.cli("check").err.splitlines() if not line.startswith("calendar")]
+    assert lines[:2] == [
+        f"forms/repair.yaml:{_line_of(workspace, 'forms/repair.yaml', 'label： 报修人')}:26: sections[0].fields[3].label： 报修人: "
+        "“label”后面的冒号是全角“：”，键后面要用半角冒号和空格“: ” a full-width colon '：' after a key: YAML needs ': '",
+        FIX_COLON]

@@ -267,5 +267,5 @@ def test_a_set_effect_that_cannot_be_computed_refuses_the_action_with_a_reason(w
     workspace.write("inbox/b.yaml", "record: TS-YG-202611-0001\naction: assign\nby: 李娜\ndata: {routed_to: 环境部}\n")
     result = workspace.cli("process")
     assert result.code == 1, result.err
-    assert ("「分派」时无法按流程定义计算此项（TypeError），请主管检查流程定义中的 set 表达式") in result.out
+    assert "「分派」时无法按流程定义计算此项，请告诉主管检查流程中「分派」的计算规则" in result.out
     assert "内部出错" not in result.out

@@ -15,7 +15,7 @@ def test_template_documents_every_field(workspace):
     assert "form: complaint\nversion: 1    # 表单版本，请勿修改\n" in text
     assert ("  # 投诉方式 Channel｜单选｜必填｜可选：来电 / 来访 / 来函 / 网络/APP / 其他\n  channel:\n") in text
     assert ("  # 住户要求期限 Resident's requested deadline｜日期，例 2026-11-28｜仅当「投诉级别」为“轻微”时填写｜"
-            "住户提出期限时填写；不填则按 2天处理\n  resident_deadline:\n") in text
+            "住户提出期限时填写；不填则按2天处理\n  resident_deadline:\n") in text
     assert "sign_receiver" not in text  # signature boxes are signed on paper, never typed
 
 
@@ -25,7 +25,7 @@ def test_blank_template_validates_to_the_missing_required_fields(workspace):
     assert result.code == 1
     assert result.out.splitlines() == [
         "✗ t.yaml：9 处问题",
-        "  - 「经办人」（第 7 行）：缺少经办人（by），请填写人员名册中的姓名",
+        "  - 「经办人」（第 7 行）：缺少经办人，请填写人员名册中的姓名",
         "  - 「投诉方式」（第 14 行）：必填项未填写",
         "  - 「投诉人」（第 16 行）：必填项未填写",
         "  - 「房号」（第 18 行）：必填项未填写",

@@ -73,7 +73,7 @@ def test_promise_is_followed_up_the_day_before_for_moved_in_and_empty_units(desk
     assert desk.due(number, "2026-11-30T00:30+08:00") == {
         "promise_reminder": ("2026-11-29T23:59:00+08:00", "overdue", ["finance", "clerk", "supervisor"])}
     assert desk.explain(number, "2026-11-28T10:00+08:00")[2:] == [
-        "  ⏱ 承诺缴费日前一天提醒（promise_reminder）：未到期，期限 2026-11-29 23:59 (+08:00)",
+        "  ⏱ 承诺缴费日前1天提醒（promise_reminder）：未到期，期限 2026-11-29 23:59 (+08:00)",
         "      开始：2026-11-24 14:30 (+08:00)（「联系时间」）",
         "      规则：按「承诺缴费日期」前1天（日历日）（2026-11-30，取代默认规则）",
         "      期限：2026-11-29 23:59 (+08:00)",
@@ -152,7 +152,7 @@ def test_paid_closes_the_card_and_its_deadline_is_kept_as_met(desk):
     assert desk.tasks(number, "2026-11-30T09:00+08:00") == {}
     lines = desk.explain(number, "2026-11-30T09:00+08:00")
     assert lines[2] == "  2026-11-26 11:00 (+08:00)  郑丽 确认已缴费 → 已缴费（结案）"
-    assert lines[3] == "  ⏱ 承诺缴费日前一天提醒（promise_reminder）：按时完成，期限 2026-11-29 23:59 (+08:00)"
+    assert lines[3] == "  ⏱ 承诺缴费日前1天提醒（promise_reminder）：按时完成，期限 2026-11-29 23:59 (+08:00)"
     again = desk.act(number, "next_call", "2026-11-30T09:00+08:00", ok=False)
     assert "当前状态为「已缴费（结案）」，不能「已再次催缴」；可做：无（记录已关闭）" in again
 

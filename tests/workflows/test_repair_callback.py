@@ -220,7 +220,7 @@ def test_urgent_repair_must_be_on_site_within_30_minutes_and_a_breach_stays_reco
     desk.submit(new_repair(urgency="紧急", reported="2026-11-20 09:00"), now="2026-11-20T09:02+08:00")
     first = desk.task("2026-11-20T09:19+08:00", REPAIR, "urgent_arrival")
     assert (first["task"], first["due"], first["status"], first["who"]) == (
-        "紧急维修 30分钟内到场", "2026-11-20T09:30:00+08:00", "upcoming", ["clerk", "repair"])
+        "紧急维修30分钟内到场", "2026-11-20T09:30:00+08:00", "upcoming", ["clerk", "repair"])
     assert first["explanation"] == ["开始：2026-11-20 09:00 (+08:00)（「报修时间」）", "规则：30分钟（30m）",
                                     "期限：2026-11-20 09:30 (+08:00)"]
     assert desk.task("2026-11-20T09:20+08:00", REPAIR, "urgent_arrival")["status"] == "due_soon"

@@ -94,11 +94,17 @@ def _problems(doc: Document, error: ValidationError) -> list[Problem]:
     if kind == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         extra = [k for k in error.instance if k not in allowed]
-        return [
-            doc.problem((*keys, k), f"未知的键 unknown key '{k}'",
-                        suggest(k, allowed) or f"可用的键 allowed keys: {', '.join(allowed)}")
-            for k in extra
-        ]
+        found = []
+        for k in extra:
+            key = k.split("：", 1)[0].strip()
+            if "：" in k and key in allowed:  # {label： 报修人} in a flow mapping: one key with the colon inside
+                found.append(doc.problem((*keys, k), f"“{key}”后面的冒号是全角“：”，键后面要用半角冒号和空格“: ” "
+                                         "a full-width colon '：' after a key: YAML needs ': '",
+                                         "把“：”改为英文冒号加一个空格 replace '：' with ': '"))
+            else:
+                found.append(doc.problem((*keys, k), f"未知的键 unknown key '{k}'",
+                                         suggest(k, allowed) or f"可用的键 allowed keys: {', '.join(allowed)}"))
+        return found
     if kind == "required":
         missing = error.message.split("'")[1]
         return [doc.problem(keys, f"缺少必填键 missing required key '{missing}'", f"添加 add '{missing}: ...'")]
@@ -112,6 +118,10 @@ def _problems(doc: Document, error: ValidationError) -> list[Problem]:
     if kind == "pattern" and keys and keys[-1] == "name" or kind == "pattern" and error.validator_value.startswith("^[a-z]"):
         return [doc.problem(keys, f"名称格式不对 bad name (expected lower-case letters, digits and _, starting "
                                   f"with a letter, got {_got(error.instance)})", "例如 e.g. 'unit_no'")]
+    if kind == "pattern" and error.validator_value.startswith("^(eod|"):  # a due rule (workflow_schema.DURATION)
+        return [doc.problem(keys, f"期限写法不对 bad duration (got {_got(error.instance)})",
+                            "写成数字加单位：30m 分钟、2h 小时、3d 日历日、4wh 工作小时、3wd 工作日，或 eod 当天 "
+                            "a number and a unit: 30m, 2h, 3d, 4wh, 3wd, or eod")]
     if kind == "pattern":
         return [doc.problem(keys, f"格式不对 bad format (expected to match {error.validator_value}, "
                                   f"got {_got(error.instance)})")]

@@ -6,7 +6,8 @@ blank form. Written instead as ``其他维修完工后 {due:callback.callback.�
 from the rule itself when the definitions load:
 
 - ``{due:WORKFLOW.CLOCK}`` — the clock's rule (``2天``, ``3个工作日``, ``当天``); for a rule that depends
-  on a field (``due_by``), every case: ``重大10天、重要3天、轻微2天``;
+  on a field (``due_by``), every case: ``重大10天、重要3天、轻微2天``; for a date field's deadline, its
+  offset (``前1天``);
 - ``{due:WORKFLOW.CLOCK.CASE}`` — one case of a ``due_by`` rule;
 - in a clock's own ``label`` and ``task``: ``{due}`` and ``{due:CASE}`` for that clock.
 
@@ -34,8 +35,10 @@ def rule_text(rule: str) -> str:
     """A due rule as a hint says it: ``2d`` → 2天, ``3wd`` → 3个工作日, ``eod`` → 当天."""
     if rule == "eod":
         return "当天"
-    match = re.fullmatch(r"(\d+)(m|h|d|wh|wd)", rule)
-    return f"{match.group(1)}{_UNITS[match.group(2)]}" if match else rule
+    match = re.fullmatch(r"(-?)(\d+)(m|h|d|wh|wd)", rule)
+    if not match:
+        return rule
+    return f"{'前' if match.group(1) else ''}{match.group(2)}{_UNITS[match.group(3)]}"
 
 
 def clock_text(clock: Clock, case: str = "") -> str | None:
@@ -46,6 +49,8 @@ def clock_text(clock: Clock, case: str = "") -> str | None:
         return rule_text(clock.due)
     if clock.due_by_rules:
         return "、".join(f"{value}{rule_text(rule)}" for value, rule in clock.due_by_rules)
+    if clock.deadline_field:  # a date the record holds, moved by the offset: 前1天, or the day itself
+        return rule_text(clock.deadline_offset) if clock.deadline_offset else "当天"
     return None
 
 

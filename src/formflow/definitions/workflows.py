@@ -277,8 +277,8 @@ def load_workflow(doc: Document, forms: Mapping[str, Form], settings: Settings |
                 "改用其他键 rename the action", warning=True)
     workflow = Workflow(data["form"], data["version"], states, actions, clocks, renamed,
                         data.get("change_note", ""), doc.path, corrections, responsible)
-    if len(initials) == 1:
-        lint(b.error, workflow)
+    if len(initials) == 1 and not any(not p.warning for p in b.problems):
+        lint(b.error, workflow)  # (after an unknown state, "cannot be reached" would only repeat it, a dozen times)
     return workflow, b.problems
 
 

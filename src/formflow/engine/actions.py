@@ -231,8 +231,8 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
             return evaluate(expr, values, now=at, number=record.number)
         except EVALUATION_ERRORS as exc:
             raise ActionRefused([DataProblem(key, f"「{labels.get(key, key)}」",
-                                             f"「{action.label}」时无法按流程定义计算此项（{type(exc).__name__}），"
-                                             "请主管检查流程定义中的 set 表达式")]) from None
+                                             f"「{action.label}」时无法按流程定义计算此项，请告诉主管检查流程中"
+                                             f"「{action.label}」的计算规则")]) from None
 
     for effect in action.effects:
         if effect.kind == "set":

@@ -194,7 +194,7 @@ def read_submission(raw: Any, defs: Definitions,
             bad(key, f"未知的键，可用的键：{', '.join(sorted(kind_keys))}")
     by = raw.get("by")
     if not isinstance(by, str) or not by.strip():
-        bad("by", "缺少经办人（by），请填写人员名册中的姓名")
+        bad("by", "缺少经办人，请填写人员名册中的姓名")
     elif defs.settings.person(by.strip()) is None:
         names = "、".join(s.name for s in defs.settings.staff if s.active)
         bad("by", f"“{by}”不在人员名册中（名册：{names}）")
