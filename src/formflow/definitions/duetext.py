@@ -31,14 +31,16 @@ _PLACEHOLDER = re.compile(r"\{due(?::([^{}]*))?\}")
 _UNITS = {"m": "分钟", "h": "小时", "d": "天", "wh": "个工作小时", "wd": "个工作日"}
 
 
-def rule_text(rule: str) -> str:
-    """A due rule as a hint says it: ``2d`` → 2天, ``3wd`` → 3个工作日, ``eod`` → 当天."""
+def rule_text(rule: str, *, in_full: bool = False) -> str:
+    """A due rule as a hint says it: ``2d`` → 2天, ``3wd`` → 3个工作日, ``-1d`` → 前1天, ``eod`` → 当天;
+    ``in_full`` as an explanation says it, calendar days named as such (2天（日历日）, 当天内)."""
     if rule == "eod":
-        return "当天"
+        return "当天内" if in_full else "当天"
     match = re.fullmatch(r"(-?)(\d+)(m|h|d|wh|wd)", rule)
     if not match:
         return rule
-    return f"{'前' if match.group(1) else ''}{match.group(2)}{_UNITS[match.group(3)]}"
+    unit = "天（日历日）" if in_full and match.group(3) == "d" else _UNITS[match.group(3)]
+    return f"{'前' if match.group(1) else ''}{match.group(2)}{unit}"
 
 
 def clock_text(clock: Clock, case: str = "") -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from formflow.definitions.duetext import rule_text
 from formflow.definitions.workflows import Clock, Workflow
 from formflow.engine.calendar import MAX_GAP_DAYS, BusinessCalendar, DueResult, SkippedDay
 from formflow.engine.expressions import holds
@@ -22,7 +23,6 @@ from formflow.engine.records import RecordView
 
 UPCOMING, DUE_SOON, OVERDUE, MET, MET_LATE = "upcoming", "due_soon", "overdue", "met", "met_late"
 STATUS_LABELS = {UPCOMING: "未到期", DUE_SOON: "即将到期", OVERDUE: "已逾期", MET: "按时完成", MET_LATE: "逾期完成"}
-_UNIT_WORDS = {"m": "分钟", "h": "小时", "d": "天（日历日）", "wh": "个工作小时", "wd": "个工作日"}
 #: Without `remind`, a clock counts as due soon this long before it is due.
 DEFAULT_SOON = dt.timedelta(hours=2)
 #: Deadlines outside these are not computed (see :func:`record_clocks`): every list, PDF and calendar
@@ -75,13 +75,8 @@ def parse_span(text: str) -> dt.timedelta:
 
 
 def rule_words(rule: str) -> str:
-    """A due rule in Chinese: ``3wd`` → 3个工作日."""
-    if rule == "eod":
-        return "当天内"
-    match = re.fullmatch(r"(-?)(\d+)(m|h|d|wh|wd)", rule)
-    if not match:
-        return rule
-    return f"{'前' if match.group(1) else ''}{match.group(2)}{_UNIT_WORDS[match.group(3)]}"
+    """A due rule in Chinese, as explanations say it: ``3wd`` → 3个工作日, ``2d`` → 2天（日历日）."""
+    return rule_text(rule, in_full=True)
 
 
 def apply_rule(calendar: BusinessCalendar, start: dt.datetime, rule: str) -> DueResult:
