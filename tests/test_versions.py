@@ -222,3 +222,15 @@ def test_the_desks_record_page_shows_the_fields_as_the_form_version_the_record_w
     assert "来电来访登记" not in shown and "住户手机" not in shown
     page = client.get(f"/records/{new}").body
     assert "<h3>来电来访登记</h3>" in page and "<dt>住户手机</dt>" in page
+
+
+def test_a_shared_choice_list_changed_under_stored_records_is_a_change_of_the_forms_that_use_it(workspace):
+    """Renaming an option of choices/common.yaml changes every form that names the list, as surely as its own file."""
+    without_pdfs(workspace.root)
+    process(workspace, ("a.yaml", complaint("张先生", at=AT)))
+    edit(workspace, "choices/common.yaml", "options: [客服中心, 工程维修部, 秩序维护部, 环境部,",
+         "options: [客服中心, 工程维修部, 秩序维护部, 环境卫生部,")
+    result = workspace.cli("check")
+    assert result.err.splitlines() == [*CALENDAR_WARNING, *unraised("forms", 7, 1)]
+    edit(workspace, "forms/complaint.yaml", "version: 1\n", "version: 2\n")
+    assert workspace.cli("check").err.splitlines() == CALENDAR_WARNING

@@ -10,6 +10,7 @@ kept definitions versions in the archive hold what each version said).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 
 from formflow.definitions.loader import Definitions, display_path
@@ -98,7 +99,8 @@ def unraised_versions(defs: Definitions, rows, data: Path) -> list[Problem]:
     for kind, name, version in definitions:
         key = f"{kind}/{name}.yaml"
         now = defs.sources.get(key)
-        if now is None or not _changed(index, key, version, now):
+        if now is None or not (_changed(index, key, version, now)
+                               or kind == "forms" and _lists_changed(index, key, version, defs.sources)):
             continue
         path = defs.root / kind / f"{name}.yaml"
         line, column = _where(path, ("version",))
@@ -111,6 +113,54 @@ def unraised_versions(defs: Definitions, rows, data: Path) -> list[Problem]:
             f"把 version 改为 {version + 1}，并在 change_note 写明改了什么 raise version to {version + 1} and say "
             f"what changed in change_note", warning=True))
     return problems
+
+
+def _used_lists(raw: bytes) -> set[str]:
+    """The shared choice lists (``choices: departments``) a form file names, in its fields and table columns."""
+    data = _meaning(raw)
+    found: set[str] = set()
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("choices"), str):
+                found.add(node["choices"])
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return found
+
+
+def _lists(files: Mapping[str, bytes], names: set[str]) -> dict[str, object]:
+    """What the choice lists ``names`` are in the definition files ``files`` (a CSV master list by its bytes)."""
+    found: dict[str, object] = {}
+    for key, raw in sorted(files.items()):
+        if not (key.startswith("choices/") and key.endswith(".yaml")):
+            continue
+        data = _meaning(raw)
+        lists = data.get("lists") if isinstance(data, dict) else None
+        for name, entry in (lists or {}).items() if isinstance(lists, dict) else ():
+            if name in names:
+                csv = entry.get("csv") if isinstance(entry, dict) else None
+                found[name] = (entry, files.get(f"choices/{csv}")) if isinstance(csv, str) else entry
+    return found
+
+
+def _lists_changed(index, key: str, version: int, now: Mapping[str, bytes]) -> bool:
+    """Whether a shared choice list the form ``key`` uses offers other options than when records were made under
+    ``version`` (renaming 基本满意 in choices/common.yaml changes the survey's options as surely as its own file)."""
+    names = _used_lists(now[key])
+    if not names:
+        return False
+    current = _lists(now, names)
+    for vid in index.declaring(key, version):
+        try:
+            then = index.files(vid)
+        except (OSError, ValueError, UnicodeDecodeError):
+            continue
+        if key in then and _lists(then, names) != current:
+            return True
+    return False
 
 
 def _changed(index, key: str, version: int, now: bytes) -> bool:
