@@ -229,7 +229,7 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
         # YAML, a value too large to build) refuses this action with a reason, never crashes the pass.
         try:
             return evaluate(expr, values, now=at, number=record.number)
-        except EVALUATION_ERRORS as exc:
+        except EVALUATION_ERRORS:
             raise ActionRefused([DataProblem(key, f"「{labels.get(key, key)}」",
                                              f"「{action.label}」时无法按流程定义计算此项，请告诉主管检查流程中"
                                              f"「{action.label}」的计算规则")]) from None

@@ -54,7 +54,7 @@ _WIDE = {**{0xFF10 + i: 0x30 + i for i in range(10)}, **{0xFF21 + i: 0x41 + i fo
 
 def read_text(field: Field, value: Any, limit: int | None = None) -> str:
     """Text of a ``text``/``textarea`` field, at most ``limit`` characters (None: the field's own; 0: no limit)."""
-    if isinstance(value, bool) or isinstance(value, (list, dict)):
+    if isinstance(value, (bool, list, dict)):
         raise BadValue(f"应为文字，填写的是 {_show(value)}")
     text = str(value).translate(_WIDE).strip() if field.type == "text" else str(value).strip("\n")
     limit = field.length_limit if limit is None else limit
