@@ -30,13 +30,13 @@ def test_root_option_and_missing_workspace(tmp_path, capsys):
 
 def test_forms_lists_chinese_titles(workspace):
     out = workspace.cli("forms").out
-    assert "complaint     投诉处理记录（第1版）  Complaint record" in out.splitlines()
-    assert len(out.splitlines()) == 8
+    assert "complaint       投诉处理记录（第1版）  Complaint record" in out.splitlines()
+    assert len(out.splitlines()) == 9
 
 
 def test_new_refuses_unknown_form_and_overwrite(workspace):
     result = workspace.cli("new", "tousu")
-    assert (result.code, result.err) == (1, "没有表单 no form “tousu”；可用 available: callback, complaint, fee_reminder, "
+    assert (result.code, result.err) == (1, "没有表单 no form “tousu”；可用 available: callback, complaint, fee_collection, fee_reminder, "
                                              "movein, renovation, repair, service, survey\n")
     workspace.write("x.yaml", "keep me")
     result = workspace.cli("new", "complaint", "-o", "x.yaml")
@@ -78,7 +78,7 @@ def test_validate_bad_files(workspace):
     assert lines[6] == "✗ stream.yaml：8 处问题"  # (接待人 is who signs: by: 李娜)
     assert lines[7] == "  - 第1份文档 document 1：「投诉方式」：必填项未填写"
     assert lines[-1] == ("  - 第2份文档 document 2：「表单」（第 4 行）：没有表单“nope”，可用的表单：callback, complaint, "
-                         "fee_reminder, movein, renovation, repair, service, survey")
+                         "fee_collection, fee_reminder, movein, renovation, repair, service, survey")
 
 
 def test_definition_errors_exit_1_without_traceback(workspace):

@@ -23,7 +23,7 @@ def test_blank_prints_the_paper_form(workspace):
 def test_blank_refuses_unknown_forms_and_existing_files(workspace):
     result = workspace.cli("blank", "parking")
     assert (result.code, result.err.splitlines()[0]) == (
-        1, "没有表单 no form “parking”；可用 available: callback, complaint, fee_reminder, movein, renovation, repair, "
+        1, "没有表单 no form “parking”；可用 available: callback, complaint, fee_collection, fee_reminder, movein, renovation, repair, "
            "service, survey")
     (workspace.root / "mine.pdf").write_bytes(b"keep me")
     result = workspace.cli("blank", "repair", "-o", "mine.pdf")

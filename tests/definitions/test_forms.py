@@ -12,7 +12,7 @@ from ..conftest import CALENDAR_WARNING
 def test_shipped_workspace_passes_check(workspace):
     result = workspace.cli("check")
     assert result.code == 0, result.err
-    assert result.out.startswith("定义检查通过 OK: 8 个表单 forms, 10 名人员 staff")
+    assert result.out.startswith("定义检查通过 OK: 9 个表单 forms, 10 名人员 staff")
 
 
 def _editor_clutter(root) -> None:
@@ -27,7 +27,7 @@ def test_editor_and_os_clutter_beside_the_definitions_is_skipped(workspace):
     _editor_clutter(workspace.root)
     result = workspace.cli("check")
     assert (result.code, result.err.count("修改建议")) == (0, 1), result.err  # only the calendar warning
-    assert result.out.startswith("定义检查通过 OK: 8 个表单 forms, 10 名人员 staff")
+    assert result.out.startswith("定义检查通过 OK: 9 个表单 forms, 10 名人员 staff")
     workspace.write("inbox/a.yaml", """
         form: complaint
         by: 李娜

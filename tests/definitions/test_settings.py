@@ -46,7 +46,8 @@ def test_an_impossible_earliest_date_is_named(workspace):
 
 # ---- desk.form_order --------------------------------------------------------------------------------------
 
-MANUAL = ["movein", "renovation", "repair", "complaint", "callback", "survey", "service", "fee_reminder"]
+MANUAL = ["movein", "renovation", "repair", "complaint", "callback", "survey", "service", "fee_reminder",
+          "fee_collection"]
 
 
 def _form_order(workspace, value: str | None) -> int:
@@ -83,7 +84,8 @@ def test_form_order_puts_the_offices_forms_first(workspace):
 
     _form_order(workspace, "[complaint, repair]")
     order = [f.id for f in ordered_forms(workspace.load())]
-    assert order == ["complaint", "repair", "movein", "renovation", "callback", "survey", "service", "fee_reminder"]
+    assert order == ["complaint", "repair", "movein", "renovation", "callback", "survey", "service", "fee_reminder",
+                     "fee_collection"]
 
 
 def test_an_unknown_form_in_form_order_is_named_with_a_fix(workspace):

@@ -48,7 +48,7 @@ def fill(text: str, values: dict[str, str]) -> str:
 
 
 @pytest.mark.parametrize("form_id", ["complaint", "repair", "movein", "renovation", "callback", "survey", "service",
-                                     "fee_reminder"])
+                                     "fee_reminder", "fee_collection"])
 def test_round_trip_new_fill_validate(workspace, form_id):
     """Fill every required field of each shipped form's template with the values of its valid example."""
     from formflow.definitions.yamlsource import parse_documents

@@ -12,7 +12,7 @@ from formflow.web.security import SESSION_COOKIE
 from .conftest import Client, store_complaint
 
 MANUAL_TITLES = ["入住登记表", "装修申请及许可证", "维修派工单", "投诉处理记录", "回访记录", "业主意见征询表",
-                 "便民/委托服务协议", "催费记录"]
+                 "便民/委托服务协议", "催费记录", "催缴档案"]
 
 
 def text_of(pdf: bytes) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from formflow.cli.common import FORMAT_X, OUTPUT, load, now_from, with_root, xlsx_target
+from formflow.cli.common import FORMAT_X, OUTPUT, load, now_from, open_app, with_root, xlsx_target
 from formflow.cli.main import cli
 from formflow.definitions.fees import FEE_COLUMNS
 
@@ -27,7 +27,7 @@ def _day(text: str | None, param: str) -> dt.date | None:
 
 @cli.group()
 def fees() -> None:
-    """电话催费 Fee collection: import the billing system's arrears list, list who owes what."""
+    """电话催费 Fee collection: import the billing system's arrears list, list who owes what, start a collection round."""
 
 
 @fees.command("import")
@@ -129,3 +129,86 @@ def fees_list(date_text: str | None, fmt: str, output: Path | None, root: Path) 
         click.echo("  " + "  ".join(v for v in (u.unit, u.owner, "、".join(u.phones) or "（无电话）", u.status,
                                                 f"{yuan(u.owed)} 元", f"{u.months} 个月", f"自 {u.oldest}" if u.oldest else "",
                                                 u.items_text) if v))
+
+
+@fees.command("round")
+@click.option("--date", "date_text", metavar="YYYY-MM-DD", help="这一天导入的欠费清单 the snapshot of that day "
+              "(default: the latest)")
+@click.option("--name", help="催费批次名称 the round's name (default: 当月，如 2026年12月催费)")
+@click.option("--by", required=True, help="经办人姓名 who does it (from the roster); also the collector unless "
+              "--collector says otherwise")
+@click.option("--collector", help="催费人 the collector the records are assigned to (default: --by)")
+@click.option("--yes", is_flag=True, help="不询问，直接写入 write without asking (scripts)")
+@with_root
+def fees_round(date_text: str | None, name: str | None, by: str, collector: str | None, yes: bool,
+               root: Path) -> None:
+    """一轮催费 A collection round: one 催缴档案 per unit owing in the arrears snapshot, after a preview.
+
+    \b
+    例 Example:  formflow fees round --name 2026年12月催费 --by 王芳
+    Units moved in and not yet moved in alike; the owner's phones from the unit register. Each record is a
+    submission written into inbox/ (formflow process or watch stores it). A unit that already has a record of
+    the same round (or whose submission waits in inbox/) is skipped, so running it twice creates nothing twice.
+    """
+    import yaml
+
+    from formflow.adapters.atomic import write_text
+    from formflow.adapters.inbox import safe_name
+    from formflow.fees import rounds, snapshots
+    from formflow.fees.values import yuan
+
+    app = open_app(root)
+    settings = app.defs.settings
+    if rounds.FORM not in app.defs.forms or rounds.FORM not in app.defs.workflows:
+        raise click.ClickException(f"工作区没有催缴档案表单 no form “{rounds.FORM}” (forms/{rounds.FORM}.yaml)")
+    collector = collector or by
+    for option, person_name in (("--by", by), ("--collector", collector)):
+        if settings.person(person_name) is None:
+            raise click.BadParameter(f"“{person_name}”不在人员名册中 not on the roster", param_hint=option)
+    field = app.defs.forms[rounds.FORM].fields.get("collector")
+    roles = set(field.roles or ()) if field is not None else set()
+    if roles and not roles & set(settings.person(collector).roles):
+        need = "、".join(settings.roles.get(r, r) for r in sorted(roles))
+        raise click.BadParameter(f"“{collector}”不能做催费人 cannot collect（需要角色：{need}）",
+                                 param_hint="--collector" if collector != by else "--by")
+    now = now_from(None, settings.timezone)
+    snapshot = snapshots.latest(root, _day(date_text, "--date"))
+    name = (name or rounds.default_name(now.date())).strip()
+    if not name:
+        raise click.BadParameter("催费批次名称不能为空 the round needs a name", param_hint="--name")
+    inbox = root / "inbox"
+
+    def file_of(unit: str) -> Path:
+        return inbox / f"催缴-{safe_name(name)}-{safe_name(unit)}.yaml"
+
+    existing = rounds.existing_units(app, name)
+    waiting = {u.unit for u in rounds.plan(name, snapshot.date, snapshot.items, settings.register, set()).units
+               if file_of(u.unit).exists()}
+    planned = rounds.plan(name, snapshot.date, snapshot.items, settings.register, existing | waiting)
+    click.echo(f"催费批次 round：{name}（欠费清单 {snapshot.date.isoformat()} 导入，{snapshot.source}）")
+    click.echo(f"新建催缴档案 to create：{len(planned.units)} 户 units"
+               + (f"，共 {yuan(planned.total)} 元" if planned.units else "")
+               + (f"；已有本批次档案，跳过 skipped {len(planned.skipped)} 户" if planned.skipped else ""))
+    statuses: dict[str, int] = {}
+    for unit in planned.units:
+        statuses[unit.status] = statuses.get(unit.status, 0) + 1
+    if statuses:
+        click.echo("  按入住状态 by occupancy：" + "；".join(f"{s} {n} 户" for s, n in statuses.items()))
+    for unit in planned.units[:20]:
+        click.echo("  + " + "  ".join(v for v in (unit.unit, unit.owner, "、".join(unit.phones) or "（无电话）",
+                                                  unit.status, f"{yuan(unit.owed)} 元") if v))
+    if len(planned.units) > 20:
+        click.echo(f"  + …… 另 {len(planned.units) - 20} 户 more")
+    if planned.skipped:
+        shown = "、".join(planned.skipped[:20]) + ("……" if len(planned.skipped) > 20 else "")
+        click.echo(f"  跳过 skipped：{shown}")
+    if not planned.units:
+        click.echo("没有要新建的催缴档案 nothing to create")
+        return
+    if not yes and not click.confirm("写入收件箱，由下次处理时登记？ write the records into inbox/?", default=False):
+        click.echo("未写入 nothing written")
+        return
+    for unit in planned.units:
+        doc = rounds.submission(planned, unit, by, collector, now)
+        write_text(file_of(unit.unit), yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    click.echo(f"已放入收件箱 written: {len(planned.units)} 个文件 files（formflow process 或 watch 处理）")

@@ -366,7 +366,7 @@ SETTINGS_SCHEMA: dict = {
                                "description": "Form ids in the order the desk's form lists and `formflow forms` "
                                "show them (the office's own order). Forms not listed follow in the work manual's "
                                "order (movein, renovation, repair, complaint, callback, survey, service, "
-                               "fee_reminder), then any others by title; that is also the order without this key. "
+                               "fee_reminder, fee_collection), then any others by title; that is also the order without this key. "
                                "`check` names an id no form has."},
             },
         },

@@ -17,7 +17,8 @@ from formflow.errors import Problem
 
 DEFAULT_UNIT_PATTERN = r"^\d{1,3}-\d{1,2}-\d{3,4}$"
 #: The work manual's order of the shipped forms: the desk lists forms so unless ``desk.form_order`` says otherwise.
-MANUAL_FORM_ORDER = ("movein", "renovation", "repair", "complaint", "callback", "survey", "service", "fee_reminder")
+MANUAL_FORM_ORDER = ("movein", "renovation", "repair", "complaint", "callback", "survey", "service", "fee_reminder",
+                     "fee_collection")
 
 
 @dataclass(frozen=True)

@@ -5,5 +5,6 @@ The modules, from the edge in:
 - :mod:`~formflow.fees.values` reads one cell: an amount to the fen, a 所属期间 as YYYY-MM (pure);
 - :mod:`~formflow.fees.arrears` reads an exported table into arrears items and refused rows (pure);
 - :mod:`~formflow.fees.snapshots` keeps each import as a dated snapshot under ``data/archive/fees/`` (files);
-- :mod:`~formflow.fees.owing` turns a snapshot and the unit register into the collector's list (pure).
+- :mod:`~formflow.fees.owing` turns a snapshot and the unit register into the collector's list (pure);
+- :mod:`~formflow.fees.rounds` makes a collection round: one 催缴档案 submission per unit owing, for ``inbox/``.
 """
