@@ -87,7 +87,7 @@ class App:
         others with their state (关联记录), so a callback made or visited prints its repair order again, and a
         repair that moves prints its callback again."""
         parents = {record.parent for number in changed if (record := self.store.get(number)) is not None}
-        children = {child for number in changed for child in self.store.children(number)}
+        children = self.store.children_of(set(changed))
         self.outbox.queue(set(changed) | children | (parents - {""}))
 
     def related(self, record: Record) -> list[Record]:

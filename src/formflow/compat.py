@@ -95,12 +95,13 @@ def unraised_versions(defs: Definitions, rows, data: Path) -> list[Problem]:
     index = KeptIndex(data).refresh()
     if not len(index):
         return []
+    kept = _Kept(index)
     problems = []
     for kind, name, version in definitions:
         key = f"{kind}/{name}.yaml"
         now = defs.sources.get(key)
-        if now is None or not (_changed(index, key, version, now)
-                               or kind == "forms" and _lists_changed(index, key, version, defs.sources)):
+        if now is None or not (_changed(kept, key, version, now)
+                               or kind == "forms" and _lists_changed(kept, key, version, defs.sources)):
             continue
         path = defs.root / kind / f"{name}.yaml"
         line, column = _where(path, ("version",))
@@ -131,47 +132,66 @@ def _used_lists(raw: bytes) -> set[str]:
     return found
 
 
-def _lists(files: Mapping[str, bytes], names: set[str]) -> dict[str, object]:
-    """What the choice lists ``names`` are in the definition files ``files`` (a CSV master list by its bytes)."""
+def _all_lists(files: Mapping[str, bytes]) -> dict[str, object]:
+    """What every choice list is in the definition files ``files`` (a CSV master list with its bytes)."""
     found: dict[str, object] = {}
     for key, raw in sorted(files.items()):
         if not (key.startswith("choices/") and key.endswith(".yaml")):
             continue
         data = _meaning(raw)
         lists = data.get("lists") if isinstance(data, dict) else None
-        for name, entry in (lists or {}).items() if isinstance(lists, dict) else ():
-            if name in names:
-                csv = entry.get("csv") if isinstance(entry, dict) else None
-                found[name] = (entry, files.get(f"choices/{csv}")) if isinstance(csv, str) else entry
+        for name, entry in lists.items() if isinstance(lists, dict) else ():
+            csv = entry.get("csv") if isinstance(entry, dict) else None
+            found[name] = (entry, files.get(f"choices/{csv}")) if isinstance(csv, str) else entry
     return found
 
 
-def _lists_changed(index, key: str, version: int, now: Mapping[str, bytes]) -> bool:
+class _Kept:
+    """The kept versions of one `check`, each read and its choice lists parsed once, however many forms and
+    workflows ask (``KeptIndex.files`` reads a version's file again at every call)."""
+
+    def __init__(self, index):
+        self.index = index
+        self._files: dict[str, dict[str, bytes] | None] = {}
+        self._lists: dict[str, dict[str, object]] = {}
+
+    def declaring(self, key: str, version: int) -> list[str]:
+        return self.index.declaring(key, version)
+
+    def files(self, vid: str) -> dict[str, bytes] | None:
+        """The files of kept version ``vid``; ``None`` when it cannot be read."""
+        if vid not in self._files:
+            try:
+                self._files[vid] = self.index.files(vid)
+            except (OSError, ValueError, UnicodeDecodeError):
+                self._files[vid] = None
+        return self._files[vid]
+
+    def lists(self, vid: str) -> dict[str, object]:
+        if vid not in self._lists:
+            self._lists[vid] = _all_lists(self.files(vid) or {})
+        return self._lists[vid]
+
+
+def _lists_changed(kept: _Kept, key: str, version: int, now: Mapping[str, bytes]) -> bool:
     """Whether a shared choice list the form ``key`` uses offers other options than when records were made under
     ``version`` (renaming 基本满意 in choices/common.yaml changes the survey's options as surely as its own file)."""
     names = _used_lists(now[key])
     if not names:
         return False
-    current = _lists(now, names)
-    for vid in index.declaring(key, version):
-        try:
-            then = index.files(vid)
-        except (OSError, ValueError, UnicodeDecodeError):
-            continue
-        if key in then and _lists(then, names) != current:
+    current = {n: e for n, e in _all_lists(now).items() if n in names}
+    for vid in kept.declaring(key, version):
+        if key in (kept.files(vid) or {}) and {n: e for n, e in kept.lists(vid).items() if n in names} != current:
             return True
     return False
 
 
-def _changed(index, key: str, version: int, now: bytes) -> bool:
+def _changed(kept: _Kept, key: str, version: int, now: bytes) -> bool:
     """Whether a kept version whose ``key`` declares ``version`` says something else than ``now`` does."""
     meaning = None
     seen = {now}
-    for vid in index.declaring(key, version):
-        try:
-            then = index.files(vid).get(key)
-        except (OSError, ValueError, UnicodeDecodeError):
-            continue
+    for vid in kept.declaring(key, version):
+        then = (kept.files(vid) or {}).get(key)
         if then is None or then in seen:
             continue
         seen.add(then)

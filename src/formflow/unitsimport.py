@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from formflow.adapters.atomic import write_text
-from formflow.adapters.spreadsheet import Sheet, read_table
+from formflow.adapters.spreadsheet import RefusedRow, Sheet, clean_header, read_table
 from formflow.definitions.units import STATUSES, UNITS_FILE, Unit, UnitRegister, load_units, read_area
 from formflow.definitions.yamlsource import load_bytes
 from formflow.engine import unitspelling
@@ -55,14 +55,6 @@ class UnitImportError(FormflowError):
 
 
 @dataclass(frozen=True)
-class Refused:
-    """A row not taken, and why (in Chinese, for the clerk who fixes the spreadsheet)."""
-
-    row: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class Plan:
     """What importing a file would do."""
 
@@ -71,7 +63,7 @@ class Plan:
     added: list[Unit] = field(default_factory=list)
     changed: list[tuple[Unit, Unit, list[str]]] = field(default_factory=list)  # old, new, labels of what changed
     unchanged: list[Unit] = field(default_factory=list)
-    refused: list[Refused] = field(default_factory=list)
+    refused: list[RefusedRow] = field(default_factory=list)
     untouched: int = 0                 # registered units the file does not mention (kept as they are)
     result: list[Unit] = field(default_factory=list)
     unused: list[str] = field(default_factory=list)   # the file's columns nothing was read from
@@ -86,13 +78,9 @@ class Plan:
 _LABELS = {"owner": "业主", "phones": "电话", "status": "入住状态", "area": "建筑面积", "note": "备注"}
 
 
-def _clean(header: str) -> str:
-    return re.sub(r"[\s()（）\[\]【】:：*]|（.*?）|\(.*?\)", "", header)
-
-
 def is_header(cells: list[str]) -> bool:
     """Whether a row of a sheet is its header: it names a 房号 (or a 楼栋 and a room) exactly."""
-    names = {_clean(c) for c in cells}
+    names = {clean_header(c) for c in cells}
     return bool(names & set(HEADERS["unit"])) or bool(names & set(HEADERS["building"]) and
                                                       names & set(HEADERS["room"]))
 
@@ -107,7 +95,7 @@ def find_columns(headers: tuple[str, ...]) -> dict[str, str]:
             if key in found or (not exact and key == "unit" and {"building", "room"} & found.keys()):
                 continue
             for header in headers:
-                name = _clean(header)
+                name = clean_header(header)
                 if header in taken or not name:
                     continue
                 if (name in names) if exact else any(name.startswith(n) for n in names):
@@ -115,7 +103,7 @@ def find_columns(headers: tuple[str, ...]) -> dict[str, str]:
                     taken.add(header)
                     break
     # Extra phone columns (电话2, 手机) are phones too.
-    extra = [h for h in headers if h not in taken and any(w in _clean(h) for w in ("电话", "手机"))
+    extra = [h for h in headers if h not in taken and any(w in clean_header(h) for w in ("电话", "手机"))
              and "紧急" not in h]  # an emergency contact's phone is not the owner's
     if extra:
         found["phones_extra"] = "\x1f".join(extra)
@@ -146,32 +134,32 @@ def _phones(raw: str) -> tuple[list[str], str]:
     return found, odd.strip()
 
 
-def _read_row(settings, columns: dict[str, str], number: int, cells: dict[str, str]) -> Unit | Refused:
+def _read_row(settings, columns: dict[str, str], number: int, cells: dict[str, str]) -> Unit | RefusedRow:
     typed = _row_unit(columns, cells)
     if not typed:
-        return Refused(number, "没有房号")
+        return RefusedRow(number, "没有房号")
     unit = canonical(typed, settings.unit_pattern)
     if unit is None:
-        return Refused(number, f"房号“{typed}”读不出来，应写成 {settings.unit_example} 或 3栋2单元1502 这样")
+        return RefusedRow(number, f"房号“{typed}”读不出来，应写成 {settings.unit_example} 或 3栋2单元1502 这样")
     phones: list[str] = []
     raw_phones = [cells.get(columns["phones"], "")] if "phones" in columns else []
     raw_phones += [cells.get(h, "") for h in columns.get("phones_extra", "").split("\x1f") if h]
     for raw in raw_phones:
         found, odd = _phones(raw)
         if odd:
-            return Refused(number, f"{unit}：电话“{odd}”不是有效的电话号码（手机 11 位，固定电话带区号）")
+            return RefusedRow(number, f"{unit}：电话“{odd}”不是有效的电话号码（手机 11 位，固定电话带区号）")
         phones.extend(p for p in found if p not in phones)
     area = None
     if "area" in columns and cells.get(columns["area"], ""):
         area = read_area(cells[columns["area"]])
         if area is None:
-            return Refused(number, f"{unit}：建筑面积“{cells[columns['area']]}”不是数字")
+            return RefusedRow(number, f"{unit}：建筑面积“{cells[columns['area']]}”不是数字")
     status = ""
     if "status" in columns and cells.get(columns["status"], ""):
         word = cells[columns["status"]].strip()
         status = STATUS_WORDS.get(word, "")
         if not status:
-            return Refused(number, f"{unit}：入住状态“{word}”不认识，应为 {'、'.join(STATUSES)} 之一")
+            return RefusedRow(number, f"{unit}：入住状态“{word}”不认识，应为 {'、'.join(STATUSES)} 之一")
     return Unit(unit, cells.get(columns["owner"], "").strip() if "owner" in columns else "", tuple(phones), status,
                 area, cells.get(columns["note"], "").strip() if "note" in columns else "", number)
 
@@ -213,11 +201,11 @@ def plan(root: Path, settings, path: Path, *, sheet: str | None = None) -> Plan:
                     if number not in out.filled:
                         out.filled.append(number)
         read = _read_row(settings, columns, number, cells)
-        if isinstance(read, Refused):
+        if isinstance(read, RefusedRow):
             out.refused.append(read)
             continue
         if read.unit in seen:
-            out.refused.append(Refused(number, f"{read.unit} 与第 {seen[read.unit]} 行是同一户（房号重复）"))
+            out.refused.append(RefusedRow(number, f"{read.unit} 与第 {seen[read.unit]} 行是同一户（房号重复）"))
             continue
         seen[read.unit] = number
         old = current.get(read.unit)

@@ -13,6 +13,7 @@ import datetime as dt
 import io
 import math
 import os
+import re
 import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,6 +27,20 @@ from formflow.errors import FormflowError
 # Besides str.strip()'s whitespace (which covers U+3000 and NBSP): BOM and zero-width space pasted from web pages.
 _STRIP = "\ufeff\u200b"
 _SHEET_NAME_FORBIDDEN = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def clean_header(header: str) -> str:
+    """A header as offices' names for a column are compared: no spaces, no brackets and what is inside them
+    (应收金额（元） is 应收金额), no colon or star."""
+    return re.sub(r"（.*?）|\(.*?\)|\[.*?\]|【.*?】|[\s()（）\[\]【】:：*]", "", header)
+
+
+@dataclass(frozen=True)
+class RefusedRow:
+    """A row not taken, and why (Chinese, for the clerk who fixes the spreadsheet); ``row`` as Excel numbers it."""
+
+    row: int
+    reason: str
 
 
 class SheetError(FormflowError):

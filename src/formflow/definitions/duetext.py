@@ -104,12 +104,23 @@ class _Expander:
 
 
 def _field(x: _Expander, doc: Document, keys: tuple, field: Field) -> Field:
+    """``field`` with its hint, note and option labels written out; the very same object when none holds a
+    placeholder (most do not: nothing is copied or compared for them, at every load of every version)."""
+    changes: dict = {}
+    for name in ("hint", "text"):
+        if "{due" in getattr(field, name):
+            changes[name] = x.text(doc, (*keys, name), getattr(field, name))
     choices = field.choices
     if choices is not None and any("{due" in o.label for o in choices.options):
         options = tuple(dataclasses.replace(o, label=x.text(doc, (*keys, "choices"), o.label)) for o in choices.options)
-        choices = dataclasses.replace(choices, options=options)
-    return dataclasses.replace(field, hint=x.text(doc, (*keys, "hint"), field.hint),
-                               text=x.text(doc, (*keys, "text"), field.text), choices=choices)
+        changes["choices"] = dataclasses.replace(choices, options=options)
+    return dataclasses.replace(field, **changes) if changes else field
+
+
+def _clock(x: _Expander, doc: Document, key: str, clock: Clock) -> Clock:
+    changes = {name: x.text(doc, ("clocks", key, name), getattr(clock, name), clock)
+               for name in ("label", "task") if "{due" in getattr(clock, name)}
+    return dataclasses.replace(clock, **changes) if changes else clock
 
 
 def expand(forms: Mapping[str, Form], form_docs: Mapping[str, Document], workflows: Mapping[str, Workflow],
@@ -120,19 +131,17 @@ def expand(forms: Mapping[str, Form], form_docs: Mapping[str, Document], workflo
     x = _Expander(workflows, failed)
     new_workflows = {}
     for key, workflow in workflows.items():
-        doc = workflow_docs[key]
-        clocks = {k: dataclasses.replace(c, label=x.text(doc, ("clocks", k, "label"), c.label, c),
-                                         task=x.text(doc, ("clocks", k, "task"), c.task, c))
-                  for k, c in workflow.clocks.items()}
-        new_workflows[key] = dataclasses.replace(workflow, clocks=clocks) if clocks != dict(workflow.clocks) \
-            else workflow
+        clocks = {k: _clock(x, workflow_docs[key], k, c) for k, c in workflow.clocks.items()}
+        changed = any(clocks[k] is not c for k, c in workflow.clocks.items())
+        new_workflows[key] = dataclasses.replace(workflow, clocks=clocks) if changed else workflow
     new_forms = {}
     for key, form in forms.items():
-        doc = form_docs[key]
         sections = []
         for s, section in enumerate(form.sections):
-            fields = tuple(_field(x, doc, ("sections", s, "fields", i), f) for i, f in enumerate(section.fields))
-            sections.append(dataclasses.replace(section, fields=fields) if fields != section.fields else section)
-        new_forms[key] = dataclasses.replace(form, sections=tuple(sections)) \
-            if tuple(sections) != form.sections else form
+            fields = tuple(_field(x, form_docs[key], ("sections", s, "fields", i), f)
+                           for i, f in enumerate(section.fields))
+            same = all(a is b for a, b in zip(fields, section.fields))
+            sections.append(section if same else dataclasses.replace(section, fields=fields))
+        same = all(a is b for a, b in zip(sections, form.sections))
+        new_forms[key] = form if same else dataclasses.replace(form, sections=tuple(sections))
     return new_forms, new_workflows, x.problems

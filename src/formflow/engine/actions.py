@@ -15,6 +15,7 @@ from formflow.definitions.forms import form_labels
 from formflow.definitions.loader import Definitions
 from formflow.engine.expressions import EVALUATION_ERRORS, describe, evaluate, holds
 from formflow.engine.fieldtypes import is_empty
+from formflow.engine.possible import changes_nothing, done_at, offered
 from formflow.engine.records import (
     CORRECT,
     CREATE,
@@ -89,38 +90,6 @@ def _minutes(moment: dt.datetime, defs: Definitions) -> str:
     except OverflowError:  # a stored time at the very edge of the calendar: shown as stored
         pass
     return moment.isoformat(sep=" ", timespec="minutes")[:16]
-
-
-def done_at(view: RecordView, action) -> dt.datetime | None:
-    """When ``action`` was done on the record of ``view``, if it is a ``once`` action already done (else ``None``)."""
-    if not action.once:
-        return None
-    return next((s.event.at for s in view.steps if s.event.action == action.key), None)
-
-
-def changes_nothing(view: RecordView, action) -> bool:
-    """Whether ``action`` would leave the record as it is: no state to move to, nothing to fill, no effect
-    (回访后关闭 on a closed repair: in ``from`` only for the callback's parent effect)."""
-    return action.target == view.state and not action.fields and not action.effects
-
-
-def offered(defs: Definitions, view: RecordView, now: dt.datetime) -> list:
-    """The actions of the record's workflow that can succeed on ``view`` now, whoever asks: allowed in its state,
-    not a ``once`` action already done, not one that changes nothing, and with a guard that holds on the
-    record's values — unless it reads a field the action lets the clerk fill, whose input may yet make it hold."""
-    workflow = defs.workflows[view.record.form]
-    typed = None
-    found = []
-    for action in workflow.allowed(view.state):
-        if done_at(view, action) is not None or changes_nothing(view, action):
-            continue
-        if action.guard is not None and not action.guard.names & set(action.fields):
-            if typed is None:
-                typed = typed_values(defs.forms[view.record.form], view.values, defs.settings, now)
-            if not holds(action.guard, typed, now=now):
-                continue
-        found.append(action)
-    return found
 
 
 def _day_minutes(moment: dt.datetime, now: dt.datetime, defs: Definitions) -> str:

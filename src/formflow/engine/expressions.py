@@ -160,7 +160,6 @@ def compared_texts(expr: Expression) -> list[tuple[str, str, bool]]:
     ``${category} in ['渗漏水', '电气']``, ``'卫生间(防水)' in ${items}``; ``whole`` is false where the text
     may be part of the value (``'安全设施' in ${category}`` on a single choice). ``check`` holds them against
     the field's options: a misspelt option in a guard is never true, and nothing else would say so."""
-    text = _REF.sub(lambda m: THIS if m.group(1) == "." else m.group(1), expr.source.strip())
     found: list[tuple[str, str, bool]] = []
 
     def texts(node: ast.AST) -> list[str]:
@@ -170,7 +169,7 @@ def compared_texts(expr: Expression) -> list[tuple[str, str, bool]]:
             return [e.value for e in node.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
         return []
 
-    for node in ast.walk(ast.parse(text, mode="eval")):
+    for node in ast.walk(expr.tree):  # (parsed once, when compiled)
         if not isinstance(node, ast.Compare) or len(node.ops) != 1:
             continue
         left, op, right = node.left, node.ops[0], node.comparators[0]

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from formflow.adapters.spreadsheet import RefusedRow, clean_header
 from formflow.engine.unitspelling import canonical
 from formflow.errors import FormflowError
 from formflow.fees.values import NotAnAmount, Period, amount, period, yuan
@@ -38,11 +39,6 @@ _LABELS = {"due": "应收", "paid": "已收", "owed": "欠费"}
 
 class ArrearsFileError(FormflowError):
     """The file cannot be read as an arrears list at all (no 房号 column, no amounts)."""
-
-
-def clean_header(header: str) -> str:
-    """A header as compared: no spaces, no brackets and what is inside them, no colon or star."""
-    return re.sub(r"（.*?）|\(.*?\)|\[.*?\]|【.*?】|[\s:：*]", "", header)
 
 
 @dataclass(frozen=True)
@@ -76,20 +72,12 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Refused:
-    """A row not taken, and why (Chinese, for the clerk who fixes the spreadsheet or asks the billing office)."""
-
-    row: int
-    reason: str
-
-
-@dataclass(frozen=True)
 class Arrears:
     """What a file holds: items taken, rows refused, 合计 rows skipped, rows whose unit is not registered."""
 
     columns: dict[str, str]                      # our key -> the file's header
     items: list[Item] = field(default_factory=list)
-    refused: list[Refused] = field(default_factory=list)
+    refused: list[RefusedRow] = field(default_factory=list)
     totals: list[int] = field(default_factory=list)       # row numbers of 合计/总计 rows, skipped
     unregistered: list[Item] = field(default_factory=list)  # taken, flagged
 
@@ -149,38 +137,38 @@ def _is_total(cells: Mapping[str, str]) -> bool:
 
 
 def _row(columns: Mapping[str, str], number: int, cells: Mapping[str, str], pattern: re.Pattern,
-         example: str) -> Item | Refused:
+         example: str) -> Item | RefusedRow:
     def cell(key: str) -> str:
         return cells.get(columns[key], "").strip() if key in columns else ""
 
     typed = cell("unit")
     if not typed:
-        return Refused(number, "没有房号")
+        return RefusedRow(number, "没有房号")
     unit = canonical(typed, pattern)
     if unit is None:
-        return Refused(number, f"房号“{typed}”读不出来，应写成 {example} 或 3栋2单元1502 这样")
+        return RefusedRow(number, f"房号“{typed}”读不出来，应写成 {example} 或 3栋2单元1502 这样")
     money: dict[str, Decimal | None] = {}
     for key in ("due", "paid", "owed"):
         try:
             money[key] = amount(cell(key))
         except NotAnAmount:
-            return Refused(number, f"{unit}：{_LABELS[key]}“{cell(key)}”不是金额")
+            return RefusedRow(number, f"{unit}：{_LABELS[key]}“{cell(key)}”不是金额")
         if money[key] is not None and money[key] < 0:
-            return Refused(number, f"{unit}：{_LABELS[key]} {yuan(money[key])} 元是负数（预收或退款不是欠费）")
+            return RefusedRow(number, f"{unit}：{_LABELS[key]} {yuan(money[key])} 元是负数（预收或退款不是欠费）")
     due, paid, owed = money["due"], money["paid"], money["owed"]
     if due is not None or paid is not None:
         if due is None:
-            return Refused(number, f"{unit}：有已收 {yuan(paid)} 元，没有应收金额")
+            return RefusedRow(number, f"{unit}：有已收 {yuan(paid)} 元，没有应收金额")
         expected = due - (paid or 0)
         if owed is None:  # no 欠费 column, or its cell left blank: 应收 − 已收
             if expected < 0:
-                return Refused(number, f"{unit}：已收 {yuan(paid)} 元多于应收 {yuan(due)} 元")
+                return RefusedRow(number, f"{unit}：已收 {yuan(paid)} 元多于应收 {yuan(due)} 元")
             owed = expected
         elif owed is not None and owed != expected:
-            return Refused(number, f"{unit}：欠费 {yuan(owed)} 元，但应收 {yuan(due)} 元 − 已收 {yuan(paid or 0)} 元 "
+            return RefusedRow(number, f"{unit}：欠费 {yuan(owed)} 元，但应收 {yuan(due)} 元 − 已收 {yuan(paid or 0)} 元 "
                                    f"= {yuan(expected)} 元，两者不一致")
     if owed is None:
-        return Refused(number, f"{unit}：没有欠费金额")
+        return RefusedRow(number, f"{unit}：没有欠费金额")
     return Item(number, unit, cell("owner"), cell("item"), period(cell("period")), owed, due, paid)
 
 
@@ -197,7 +185,7 @@ def read(rows: Iterable[tuple[int, Mapping[str, str]]], columns: Mapping[str, st
             out.totals.append(number)
             continue
         taken = _row(columns, number, cells, pattern, example)
-        if isinstance(taken, Refused):
+        if isinstance(taken, RefusedRow):
             out.refused.append(taken)
             continue
         if registered and taken.unit not in registered:

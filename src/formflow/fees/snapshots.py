@@ -18,10 +18,10 @@ from pathlib import Path
 
 from formflow.adapters.atomic import write_bytes, write_json
 from formflow.adapters.inbox import safe_name
-from formflow.adapters.spreadsheet import read_table
+from formflow.adapters.spreadsheet import RefusedRow, read_table
 from formflow.errors import FormflowError
 from formflow.fees import arrears as reader
-from formflow.fees.arrears import Arrears, Item, Refused
+from formflow.fees.arrears import Arrears, Item
 
 #: Where snapshots live, relative to the workspace (beside the archive's YYYY/MM folders, which it never matches).
 FOLDER = Path("data") / "archive" / "fees"
@@ -61,7 +61,7 @@ class Snapshot:
     imported_at: str
     source: str
     items: tuple[Item, ...]
-    refused: tuple[Refused, ...]
+    refused: tuple[RefusedRow, ...]
 
 
 def digest(items: list[Item]) -> str:
@@ -142,4 +142,4 @@ def latest(root: Path, day: dt.date | None = None) -> Snapshot:
     imported_at, path, data = max(found, key=lambda t: (t[0], t[1].name))
     return Snapshot(path, dt.date.fromisoformat(data["date"]), imported_at, data["source"]["name"],
                     tuple(Item.from_data(i) for i in data["items"]),
-                    tuple(Refused(r["row"], r["reason"]) for r in data.get("refused", ())))
+                    tuple(RefusedRow(r["row"], r["reason"]) for r in data.get("refused", ())))
