@@ -79,7 +79,8 @@ def test_desk_pages_and_paper_hold_no_latin_word_of_ours(workspace):
         shutil.copy(example, workspace.root / "inbox" / f"{example.parent.name}.yaml")
     assert workspace.cli("process").code == 0
     _records_moved_on(workspace)
-    for report, period in (("callbacks", "--month"), ("deadlines", "--month"), ("survey", "--year")):
+    for report, period in (("callbacks", "--month"), ("deadlines", "--month"), ("survey", "--year"),
+                           ("fees", "--month")):
         assert workspace.cli("report", report, period, "2026-11" if period == "--month" else "2026").code == 0
     allowed = written_by_people_or_the_office(workspace.load())
     found: dict[str, set[str]] = {}

@@ -55,7 +55,7 @@ def test_the_reports_page_makes_each_report_for_the_month_chosen(client, desk_ap
     store_complaint(desk_app, severity="重要")
     page = client.get("/reports")
     assert page.status == 200 and 'href="/reports"' in page.body
-    for label in ("月度回访汇总", "月度期限执行情况", "年度业主意见征询分析"):
+    for label in ("月度回访汇总", "月度期限执行情况", "年度业主意见征询分析", "电话催费统计"):
         assert label in page.body
     assert 'type="month" name="month" value="2026-11"' in page.body  # this month by default
     pdf = client.get("/reports/deadlines.pdf?month=2026-11")
@@ -68,6 +68,11 @@ def test_the_reports_page_makes_each_report_for_the_month_chosen(client, desk_ap
     assert csv.raw.startswith("\ufeff".encode())
     survey = client.get("/reports/survey.pdf?year=2026")
     assert survey.status == 200 and "2026年" in text_of(survey.raw)
+    fees = client.get("/reports/fees.csv?month=2026-11")   # no arrears list imported: the report says so
+    assert fees.status == 200 and fees.headers["Content-Disposition"] == (
+        "attachment; filename*=UTF-8''" + quote("电话催费统计（2026年11月）.csv"))
+    assert "期初清单,,没有" in fees.raw.decode("utf-8-sig")
+    assert "还没有导入本月或以前的欠费清单" in text_of(client.get("/reports/fees.pdf?month=2026-11").raw)
     bad = client.get("/reports/callbacks.pdf?month=2026-13")
     assert bad.status == 422 and "统计期间不对：请从列表中选择年份和月份后再试" in bad.body
     assert client.get("/reports/nosuch.pdf").status == 404

@@ -35,23 +35,35 @@ def fees() -> None:
 @click.option("--sheet", help="工作表名称 sheet name (default: the one shown on opening)")
 @click.option("--date", "date_text", metavar="YYYY-MM-DD", help="欠费截至日期 the day it was owed (default: today; "
               "for back-filling older exports)")
+@click.option("--by", help="经办人姓名 who imports (from the roster): signs the reconciliation of open collection "
+              "records (default: each record's collector)")
 @click.option("--yes", is_flag=True, help="不询问，直接保存 keep without asking (scripts)")
 @with_root
-def fees_import(file: Path, sheet: str | None, date_text: str | None, yes: bool, root: Path) -> None:
+def fees_import(file: Path, sheet: str | None, date_text: str | None, by: str | None, yes: bool,
+                root: Path) -> None:
     """导入欠费清单 Import the arrears list FILE (.xlsx or CSV, UTF-8 or GBK) as a dated snapshot, after a preview.
 
     \b
     例 Example:  formflow fees import 欠费明细.xlsx
     Columns are found by their headers: 房号, 业主, 收费项目, 所属期间, 应收, 已收, 欠费金额 (and the names
     this office's billing system uses, listed under fees.columns in formflow.yaml). Each import is kept under
-    data/archive/fees/ with the original file: what was owed on that day.
+    data/archive/fees/ with the original file: what was owed on that day. Open collection records made from
+    an older list are reconciled with it (fees/reconcile.py): paid up → closed, partly paid → recorded, each as
+    an action file written into inbox/ once the list is kept.
     """
-    from formflow.fees import snapshots
+    from formflow.fees import reconcile, snapshots
     from formflow.fees.owing import summary
     from formflow.fees.values import yuan
 
     defs = load(root)
     settings = defs.settings
+    if by is not None and settings.person(by) is None:
+        raise click.BadParameter(f"“{by}”不在人员名册中 not on the roster", param_hint="--by")
+    allowed = reconcile.signers(defs)
+    if by is not None and allowed and not set(allowed) & set(settings.person(by).roles):
+        need = "、".join(settings.roles.get(r, r) for r in allowed)
+        raise click.BadParameter(f"“{by}”不能核对催缴档案 cannot sign the reconciliation（需要角色：{need}）",
+                                 param_hint="--by")
     day = _day(date_text, "--date") or now_from(None, settings.timezone).date()
     planned = snapshots.plan(settings, file, day, sheet=sheet)
     found = planned.arrears
@@ -83,12 +95,18 @@ def fees_import(file: Path, sheet: str | None, date_text: str | None, yes: bool,
     if not found.items:
         click.echo("没有可采用的行，未保存 nothing to keep")
         return
+    reconciliation = reconcile.for_import(root, day, found.items)
+    for line in reconcile.preview(reconciliation) if reconciliation is not None else ():
+        click.echo(line)
     if not yes and not click.confirm("保存这份欠费快照？ keep this snapshot?", default=False):
         click.echo("未保存 nothing written")
         return
     path = snapshots.keep(root, planned, now_from(None, settings.timezone))
     click.echo(f"已保存 kept: {path.relative_to(root).as_posix()}（{len(found.items)} 行 rows，"
                f"{figures.units} 户 units，{yuan(figures.total)} 元）")
+    if reconciliation is not None:
+        written = reconcile.write(root, reconciliation, by or "", now_from(None, settings.timezone))
+        click.echo(f"核对结果已放入收件箱 reconciliation written: {written} 个文件 files（formflow process 或 watch 处理）")
 
 
 @fees.command("list")

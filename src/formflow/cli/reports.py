@@ -23,7 +23,7 @@ GRADE_NAMES = ("一级", "二级", "三级", "四级", "五级")
 
 @cli.group("report")
 def report() -> None:
-    """统计报表 Reports: the monthly callback summary, the yearly survey analysis, deadlines.
+    """统计报表 Reports: the monthly callback summary, the yearly survey analysis, deadlines, fee collection.
 
     \b
     每个报表生成 PDF（带图表，可打印报管理处主任）和 CSV（Excel/WPS 可直接打开），
@@ -184,3 +184,38 @@ def deadlines_cmd(month: str | None, station: str, output: Path | None, now_text
     now = now_from(now_text, tz)
     made = run.deadlines(app.defs, lambda form: _records(app, station, form), _month(month, now, tz), now)
     _write(app, root, output, station, made)
+
+
+@report.command("fees")
+@MONTH
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "csv"]), help="只生成一种 only this one "
+              "(default: PDF and CSV)")
+@STATION
+@OUTPUT
+@NOW
+@with_root
+def fees_cmd(month: str | None, fmt: str | None, station: str, output: Path | None, now_text: str | None,
+             root: Path) -> None:
+    """电话催费统计 The monthly fee collection report: calls, reach rate, promises kept, amount recovered, 收缴率.
+
+    \b
+    按催费人和楼栋分列，另列期末仍欠费的房屋（最近一次结果和日期，电话隐去中间数字）。期初、期末欠费取导入的
+    欠费清单（formflow fees import）。
+    例 Example:  formflow report fees --month 2026-12 [--format xlsx]
+    """
+    from formflow.adapters.atomic import write_bytes
+    from formflow.reports import run
+
+    app = open_app(root)
+    tz = app.defs.settings.timezone
+    now = now_from(now_text, tz)
+    made = run.fees(app.defs, lambda form: _records(app, station, form), _month(month, now, tz), now, root=root)
+    if fmt is None:
+        _write(app, root, output, station, made)
+        return
+    target = (output or root / "outbox" / "reports") / f"{_key(f'fees-{made.period.key}', station)}.{fmt}"
+    if fmt == "xlsx":
+        made.xlsx(target)
+    else:
+        write_bytes(target, made.pdf(app.defs) if fmt == "pdf" else made.csv())
+    _written(root, [target], made.lines)

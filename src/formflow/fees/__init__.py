@@ -7,4 +7,6 @@ The modules, from the edge in:
 - :mod:`~formflow.fees.snapshots` keeps each import as a dated snapshot under ``data/archive/fees/`` (files);
 - :mod:`~formflow.fees.owing` turns a snapshot and the unit register into the collector's list (pure);
 - :mod:`~formflow.fees.rounds` makes a collection round: one 催缴档案 submission per unit owing, for ``inbox/``.
+- :mod:`~formflow.fees.reconcile` compares open 催缴档案 with a newer list: paid up closes, partly paid is recorded;
+- :mod:`~formflow.fees.promises` judges each promise to pay kept, broken or open by its date (pure).
 """

@@ -22,7 +22,7 @@ RecordsOf = Callable[[str | None], Iterable[Record]]
 
 #: The reports by key, with their Chinese names and whether they cover a month or a year.
 KINDS = {"callbacks": ("月度回访汇总", "month"), "deadlines": ("月度期限执行情况", "month"),
-         "survey": ("年度业主意见征询分析", "year")}
+         "survey": ("年度业主意见征询分析", "year"), "fees": ("电话催费统计", "month")}
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,14 @@ class Report:
     def csv(self) -> bytes:
         """The report's CSV (Excel/WPS open it as Chinese text)."""
         return tb.csv_bytes(self.rows)
+
+    def xlsx(self, path) -> None:
+        """Write the report's table to ``path`` as .xlsx (the CSV's rows, numbers as numbers)."""
+        from formflow.adapters.spreadsheet import write_xlsx
+        from formflow.reports.feespages import xlsx_rows
+
+        rows = xlsx_rows(self.rows)
+        write_xlsx(path, rows[0], rows[1:], title=self.title, sheet_name=KINDS[self.kind][0])
 
 
 def callbacks(defs: Definitions, records_of: RecordsOf, period: Period, now: dt.datetime) -> Report:
@@ -86,3 +94,21 @@ def survey(defs: Definitions, records_of: RecordsOf, period: Period, now: dt.dat
     rows = tb.csv_rows(tb.SURVEY_COLUMNS, tb.survey_items(analysis), tb.survey_facts(analysis, pages.local_time(defs)))
     return Report("survey", period, "report_survey.html", pages.survey_context(defs, analysis, period), rows,
                   pages.survey_text(analysis))
+
+
+def fees(defs: Definitions, records_of: RecordsOf, period: Period, now: dt.datetime, root=None) -> Report:
+    """The fee collection report of ``period``: calls, reach, promises kept, recovered, 收缴率 by 催费人 and 楼栋,
+    the units still owing; the arrears snapshots read from the workspace at ``root`` (none without it)."""
+    from formflow.fees import snapshots as sn
+    from formflow.reports import feespages
+    from formflow.reports.fees import FORM, choose_days, fee_summary
+
+    start = end = None
+    if root is not None:
+        first, last = choose_days(sn.kept_days(root), period, now.astimezone(defs.settings.timezone).date())
+        start = sn.latest(root, dt.date.fromisoformat(first)) if first else None
+        end = start if last == first else sn.latest(root, dt.date.fromisoformat(last)) if last else None
+    records = records_of(FORM) if FORM in defs.workflows else ()
+    summary = fee_summary(defs, records, start, end, period, now)
+    return Report("fees", period, "report_fees.html", feespages.context(defs, summary),
+                  feespages.csv_rows(summary, pages.local_time(defs)), feespages.text(summary))

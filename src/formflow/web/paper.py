@@ -81,7 +81,8 @@ def report_file(desk, request: Request, kind: str, ending: str) -> Response:
     except ValueError:
         return reports_page(desk, request, "统计期间不对：请从列表中选择年份和月份后再试", 422)
     store = desk.desk.app().store
-    made = getattr(run, kind)(defs, store.records, period, now)
+    extra = {"root": desk.desk.app().root} if kind == "fees" else {}  # its arrears lists are files, not records
+    made = getattr(run, kind)(defs, store.records, period, now, **extra)
     body = made.pdf(defs) if ending == "pdf" else made.csv()
     return _download(body, f"{made.title}.{ending}", ending, inline=ending == "pdf")
 
