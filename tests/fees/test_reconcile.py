@@ -10,8 +10,10 @@ from decimal import Decimal
 
 import pytest
 import yaml
+from click.testing import CliRunner
 from openpyxl import Workbook
 
+from formflow.cli import cli
 from formflow.fees.arrears import Item
 from formflow.fees.promises import BROKEN, KEPT, OPEN, judge, promises
 from formflow.fees.reconcile import CLOSE, NONE, PART, OpenRecord, check
@@ -79,6 +81,15 @@ def collection_month(workspace, monkeypatch) -> dict[str, str]:
     desk.act(wang, "call_refused", "2026-12-16T10:00+08:00", outcome="有异议", reason="对服务不满",
              reason_text="楼上渗水一直没修好")
     at("2026-12-20", monkeypatch)
+    asked = CliRunner().invoke(cli, ["fees", "import", str(december_csv(workspace.root / "欠费明细-12月.csv"))],
+                               input="n\n")
+    assert asked.output.splitlines()[-5:] == [   # the preview says it before anything is written
+        ("核对催缴档案 reconciliation：比对 compared 3 份未结案档案；缴清结案 to close 1 户，部分缴费 partly paid 1 户，"
+         "收回 recovered 1,635.50 元"),
+        f"  = {huang} 3-2-1502：已缴清 1,235.50 元，结案",
+        f"  ~ {wang} 3-1-402：已缴 400.00 元，尚欠 600.00 元",
+        "保存这份欠费快照？ keep this snapshot? [y/N]: n", "未保存 nothing written"]
+    assert not list((workspace.root / "inbox").glob("*.yaml"))
     result = workspace.cli("fees", "import", str(december_csv(workspace.root / "欠费明细-12月.csv")), "--by", "郑丽",
                            "--yes")
     assert result.code == 0, result.err

@@ -104,3 +104,20 @@ def test_the_december_report_by_collector_and_building(workspace, monkeypatch):
         assert shown in flat, shown
     assert "18950994046" not in text and "13826517094" not in text
     assert "3-1-402 王明辉 189****4046 600.00 5 王芳 2 有异议 2026-12-16 拒缴或有异议" in flat
+
+
+def test_a_list_without_due_and_paid_has_no_collection_rate_and_says_so(workspace):
+    owed_only = workspace.root / "欠费.csv"
+    owed_only.write_bytes("房号,收费项目,所属期间,欠费金额\r\n3-1-402,物业费,2026-11,300\r\n".encode("gbk"))
+    assert workspace.cli("fees", "import", str(owed_only), "--yes").code == 0     # 28 November
+    result = workspace.cli("report", "fees", "--month", "2026-12", "--now", NOW)
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[-2] == "  结案 0 户，收回 0.00 元；收缴率 期初 — → 期末 —"
+    rows = csv_rows(workspace.root / "outbox/reports/fees-2026-12.csv")
+    facts = {r[0]: r[1:] for r in rows if r}
+    assert facts["期初收缴率"] == ["", "清单没有应收、已收金额，无法计算收缴率"]
+    assert facts["期末清单"] == ["2026-11-28", "2026-11-28 导入的欠费清单（欠费.csv）；本月没有新导入的欠费清单，期末与期初相同"]
+    assert ["3-1-402", "王明辉", "189****4046", "300.00", "1", "未分配", "0", "未建档", "—", "未建档"] in rows
+    pdf = workspace.root / "outbox/reports/fees-2026-12.pdf"
+    text = " ".join(subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split())
+    assert "清单没有应收、已收金额，无法计算收缴率。" in text and "本月没有新导入的欠费清单，期末与期初相同。" in text
