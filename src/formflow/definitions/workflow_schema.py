@@ -42,6 +42,9 @@ _EFFECT = {
                 "set": {"type": "object", "additionalProperties": {"type": "string"},
                         "description": "`target_field: expression` evaluated on this record "
                         "(`number()` is this record's number, `now()` the action's time)."},
+                "when": {**_EXPR, "description": "Expression on this record's values after the action (its fields "
+                         "and the `set` effects before this one); the record is created only when true, e.g. "
+                         "`${service_issue} == '转维修'`. Without it, every time the action is done."},
             },
         },
         "parent": {

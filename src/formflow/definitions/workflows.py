@@ -345,7 +345,9 @@ def _effect(b: _WorkflowBuilder, keys: tuple, raw: dict, names: set[str]) -> Eff
             expr = b.expression((*keys, "create", "set", to_field), source, names)
             if expr is not None:
                 pairs.append((to_field, expr))
-        return Effect("create", form=spec["form"], copy=tuple(spec.get("copy", {}).items()), set=tuple(pairs))
+        when = b.expression((*keys, "create", "when"), spec["when"], names) if "when" in spec else None
+        return Effect("create", form=spec["form"], copy=tuple(spec.get("copy", {}).items()), set=tuple(pairs),
+                      when=when)
     spec = raw["parent"]
     b.field((*keys, "parent", "link"), spec["link"])
     when = b.expression((*keys, "parent", "when"), spec["when"], names) if "when" in spec else None

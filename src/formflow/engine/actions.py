@@ -209,6 +209,8 @@ def apply_action(defs: Definitions, record: Record, action_key: str, by: str, at
                 values[key] = effect_value(key, expr)
                 changes[key] = to_plain(values[key])
         elif effect.kind == "create":
+            if effect.when is not None and not holds(effect.when, values, now=at):
+                continue
             new = {to: to_plain(values.get(src)) for to, src in effect.copy if values.get(src) is not None}
             for to, expr in effect.set:
                 new[to] = to_plain(effect_value(to, expr))
@@ -361,6 +363,8 @@ def intended_follow_ups(defs: Definitions, record: Record, action_key: str, by: 
             for key, expr in effect.set:
                 values[key] = computed(expr)
         elif effect.kind == "create":
+            if effect.when is not None and not holds(effect.when, values, now=at):
+                continue
             new = {to: to_plain(values.get(src)) for to, src in effect.copy if values.get(src) is not None}
             new.update({to: to_plain(value) for to, expr in effect.set if (value := computed(expr)) is not None})
             made.append(FollowUp(effect.form, new, by, at, record.number))

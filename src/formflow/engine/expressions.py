@@ -11,7 +11,7 @@ the value of the field a constraint belongs to. Examples::
 
 Functions: ``len(x)``, ``filled(x)`` (not empty), ``today()``, ``date('2026-01-01')`` (or ``date(${a_datetime})``, its day),
 ``days(a, b)`` (whole days from date ``a`` to ``b``), ``total(${table}, 'column')`` (the sum of a table's column,
-for a ``calculate:``). An empty field is ``None``; a
+for a ``calculate:``), ``mobile(x)`` (the first mobile number in a text of phones, or empty). An empty field is ``None``; a
 comparison with an empty field is false rather than an error, so conditions on fields not
 yet filled read naturally.
 
@@ -137,9 +137,21 @@ def _total(rows: Any, column: str) -> Any:
     return sum(found[1:], found[0])
 
 
+_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
+
+
+def _mobile(text: Any) -> str | None:
+    """The first mainland mobile number in ``text`` (a register's "13800001111、0755-1234567"), digits only, or
+    ``None``: a text field of phones copied into a ``mobile`` field of a follow-up record."""
+    if not isinstance(text, str):
+        return None
+    found = _MOBILE.search(text)
+    return re.sub(r"[\s-]", "", found.group(1)) if found else None
+
+
 #: Functions an expression may call; ``today``/``now``/``number`` are bound per evaluation.
-FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "total": _total, "today": None,
-             "now": None, "number": None}
+FUNCTIONS = {"len": len, "filled": _filled, "date": _date, "days": _days, "total": _total, "mobile": _mobile,
+             "today": None, "now": None, "number": None}
 
 
 @dataclass(frozen=True)
@@ -349,6 +361,8 @@ def _say(node: ast.AST, labels: Mapping[str, str], this: str) -> str:
             return "今天"
         if node.func.id == "date" and args:
             return args[0]
+        if node.func.id == "mobile" and args:
+            return f"{args[0]}中的手机号码"
         if node.func.id == "total" and len(node.args) == 2 and isinstance(node.args[1], ast.Constant):
             column = str(node.args[1].value)
             return f"{args[0]}各行「{labels.get(column, column)}」之和"
