@@ -19,7 +19,7 @@ import yaml
 from formflow.app import App
 from formflow.render import pdf
 
-from .conftest import REPO
+from .conftest import NOW, REPO
 from .web.conftest import Client, make_desk
 
 WORD = re.compile(r"[A-Za-z][A-Za-z_]+")
@@ -115,11 +115,20 @@ def test_desk_pages_and_paper_hold_no_latin_word_of_ours(workspace):
                               check=True).stdout.decode()
         if ours(text, allowed):
             found[f"blank {form}"] = ours(text, allowed)
+    from formflow.fees.calllist import call_list
+    from formflow.render.calls import render_calls
+
+    calls = render_calls(app.defs, [call_list(app.defs, app.store.records("fee_collection"), NOW, "王芳")], NOW)
+    text = subprocess.run(["pdftotext", "-", "-"], input=calls, capture_output=True, check=True).stdout.decode()
+    if ours(text, allowed):
+        found["催费电话清单"] = ours(text, allowed)
     client = Client(make_desk(workspace, workspace.load(), pdfs=False)).sign_in()
-    pages = ["/", "/?all=1", "/records", "/search?q=%E4%BD%95%E4%B8%BD%E8%90%8D", "/units/6-2-901", "/reports"]
+    pages = ["/", "/?all=1", "/records", "/search?q=%E4%BD%95%E4%B8%BD%E8%90%8D", "/units/6-2-901", "/reports",
+             "/fees"]
     pages += [f"/forms/{form}" for form in app.defs.forms] + [f"/records/{n}" for n, *_ in app.indexed()]
+    collector = Client(client.app).sign_in("王芳")   # the example's collector: her call list has its row
     for page in pages:
-        answer = client.get(page)
+        answer = (collector if page == "/fees" else client).get(page)
         assert answer.status == 200, page
         body = re.sub(r"<script.*?</script>|<style.*?</style>|<[^>]+>", " ", answer.body, flags=re.S)
         words = ours(html.unescape(body), allowed)

@@ -9,6 +9,7 @@ from formflow.cli import (  # noqa: F401 - registers the commands
     definitions,
     desk,
     fees,
+    feescalls,
     paper,
     reports,
     residents,

@@ -155,7 +155,8 @@ def fees_list(date_text: str | None, fmt: str, output: Path | None, root: Path) 
 @click.option("--name", help="催费批次名称 the round's name (default: 当月，如 2026年12月催费)")
 @click.option("--by", required=True, help="经办人姓名 who does it (from the roster); also the collector unless "
               "--collector says otherwise")
-@click.option("--collector", help="催费人 the collector the records are assigned to (default: --by)")
+@click.option("--collector", help="催费人 the collector of every record (default: each building's collector from "
+              "fees.collectors in formflow.yaml, then --by for buildings not listed there)")
 @click.option("--yes", is_flag=True, help="不询问，直接写入 write without asking (scripts)")
 @with_root
 def fees_round(date_text: str | None, name: str | None, by: str, collector: str | None, yes: bool,
@@ -179,6 +180,9 @@ def fees_round(date_text: str | None, name: str | None, by: str, collector: str 
     settings = app.defs.settings
     if rounds.FORM not in app.defs.forms or rounds.FORM not in app.defs.workflows:
         raise click.ClickException(f"工作区没有催缴档案表单 no form “{rounds.FORM}” (forms/{rounds.FORM}.yaml)")
+    from formflow.definitions.feecollectors import collector_for
+
+    assigned = {} if collector else settings.fees.collectors
     collector = collector or by
     for option, person_name in (("--by", by), ("--collector", collector)):
         if settings.person(person_name) is None:
@@ -212,6 +216,12 @@ def fees_round(date_text: str | None, name: str | None, by: str, collector: str 
         statuses[unit.status] = statuses.get(unit.status, 0) + 1
     if statuses:
         click.echo("  按入住状态 by occupancy：" + "；".join(f"{s} {n} 户" for s, n in statuses.items()))
+    collectors = {u.unit: collector_for(u.unit, assigned, collector) for u in planned.units}
+    if assigned and collectors:
+        counts: dict[str, int] = {}
+        for person_name in collectors.values():
+            counts[person_name] = counts.get(person_name, 0) + 1
+        click.echo("  按催费人 by collector（fees.collectors）：" + "；".join(f"{p} {n} 户" for p, n in counts.items()))
     for unit in planned.units[:20]:
         click.echo("  + " + "  ".join(v for v in (unit.unit, unit.owner, "、".join(unit.phones) or "（无电话）",
                                                   unit.status, f"{yuan(unit.owed)} 元") if v))
@@ -227,6 +237,6 @@ def fees_round(date_text: str | None, name: str | None, by: str, collector: str 
         click.echo("未写入 nothing written")
         return
     for unit in planned.units:
-        doc = rounds.submission(planned, unit, by, collector, now)
+        doc = rounds.submission(planned, unit, by, collectors[unit.unit], now)
         write_text(file_of(unit.unit), yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
     click.echo(f"已放入收件箱 written: {len(planned.units)} 个文件 files（formflow process 或 watch 处理）")

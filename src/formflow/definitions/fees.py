@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from formflow.definitions.feecollectors import COLLECTORS_SCHEMA, read_collectors
 from formflow.definitions.yamlsource import Document
 from formflow.errors import Problem
 
@@ -45,6 +46,7 @@ FEES_SCHEMA: dict = {
                          "as 应收 − 已收; a file with all three must agree, row by row."},
             },
         },
+        "collectors": COLLECTORS_SCHEMA,
     },
 }
 
@@ -54,6 +56,8 @@ class FeeSettings:
     """The validated ``fees:`` settings: for each of :data:`FEE_COLUMNS`, the office's own header names."""
 
     columns: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    #: ``collectors``: building (楼栋) → the collector's name (:mod:`~formflow.definitions.feecollectors`).
+    collectors: Mapping[str, str] = field(default_factory=dict)
 
 
 def load_fee_settings(doc: Document, raw: dict, problems: list[Problem]) -> FeeSettings:
@@ -70,4 +74,5 @@ def load_fee_settings(doc: Document, raw: dict, problems: list[Problem]) -> FeeS
                     f"header {name!r} is named for two columns",
                     "每个表头只能对应一列 keep it under one column only"))
             seen[name.strip()] = key
-    return FeeSettings({key: tuple(n.strip() for n in names) for key, names in columns.items()})
+    return FeeSettings({key: tuple(n.strip() for n in names) for key, names in columns.items()},
+                       collectors=read_collectors(raw.get("collectors") or {}))

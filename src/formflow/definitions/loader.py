@@ -20,6 +20,7 @@ from formflow.definitions.clerktext import key_warnings
 from formflow.definitions.choices import ChoiceList, load_choice_file
 from formflow.definitions.duties import Duty, load_duties
 from formflow.definitions.duetext import expand as expand_due
+from formflow.definitions.feecollectors import collector_problems
 from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import MANUAL_FORM_ORDER, Settings, load_settings
@@ -284,6 +285,9 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
         register = _load_register(root, settings, problems, sources)
         if register is not None:
             settings = dataclasses.replace(settings, register=register)
+
+    if settings is not None and settings_doc is not None and not failed_workflows:
+        problems += collector_problems(settings_doc, settings, forms, workflows)
 
     zone = settings.timezone if settings else None
     today = today or dt.datetime.now(zone).date()

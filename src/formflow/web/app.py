@@ -24,7 +24,7 @@ from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN, CORRECT
 from formflow.web import fields as fx
-from formflow.web import pages, paper, residents
+from formflow.web import fees, pages, paper, residents
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
 from formflow.web.http import HTTPError, Request, Response, Routes
@@ -73,6 +73,7 @@ class DeskApp:
         r.add("POST", rf"/duties/{_NAME}/done", self.duty_done)
         residents.register(self)
         paper.register(self)
+        fees.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------------
 
