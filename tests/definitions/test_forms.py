@@ -137,7 +137,7 @@ def test_errors_in_several_files_are_reported_together(workspace):
      "sections[0].fields[1].constraint: 表达式语法错误 expression syntax error: '${.} ==' (invalid syntax)"),
     ("{name: x, label: X, type: text, show_if: \"__import__('os')\"}",
      "sections[0].fields[1].show_if: 未知的函数 unknown function in \"__import__('os')\" "
-     "(expected one of date, days, filled, len, now, number, today, total)"),
+     "(expected one of date, days, filled, len, mobile, now, number, today, total)"),
     ("{name: x, label: X, type: text, show_if: \"${a}.__class__ == 'A'\"}",
      "sections[0].fields[1].show_if: 表达式中不允许使用 not allowed in expressions: Attribute in \"${a}.__class__ == 'A'\""),
     ("{name: x, label: X, type: text, show_if: '${.} == 1'}",

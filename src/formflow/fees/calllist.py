@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from formflow.definitions.feecollectors import CALL_ACTIONS, COLLECTION_FORM
-from formflow.engine.clocks import OVERDUE, DUE_SOON
+from formflow.engine.clocks import DUE_SOON, OVERDUE
 from formflow.engine.records import Record, replay
 from formflow.engine.todo import Task, is_mine, record_tasks
 from formflow.fees.owing import ZERO, unit_order

@@ -23,8 +23,8 @@ from formflow.adapters.keptforms import form_made_under
 from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN, CORRECT
-from formflow.web import fields as fx
 from formflow.web import fees, pages, paper, residents
+from formflow.web import fields as fx
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
 from formflow.web.http import HTTPError, Request, Response, Routes
