@@ -12,7 +12,7 @@ def test_init_creates_a_checked_workspace(tmp_path, capsys):
     target = tmp_path / "阳光花园"
     assert main(["init", str(target)]) == 0
     assert sorted(p.name for p in target.iterdir()) == [
-        "calendar.yaml", "choices", "data", "duties.yaml", "formflow.yaml", "forms", "inbox", "outbox", "units.yaml", "workflows"]
+        "calendar.yaml", "choices", "data", "duties.yaml", "fees", "formflow.yaml", "forms", "inbox", "outbox", "units.yaml", "workflows"]
     assert main(["check", "--root", str(target)]) == 0
     capsys.readouterr()
     assert main(["init", str(target)]) == 1

@@ -23,7 +23,7 @@ from formflow.definitions.loader import SETTINGS_FILE, Definitions, load_definit
 from formflow.errors import WorkspaceError
 
 #: What ``formflow init`` copies from the shipped defaults.
-DEFAULT_CONTENT = (SETTINGS_FILE, "calendar.yaml", "duties.yaml", "units.yaml", "forms", "choices", "workflows")
+DEFAULT_CONTENT = (SETTINGS_FILE, "calendar.yaml", "duties.yaml", "units.yaml", "forms", "choices", "workflows", "fees")
 
 
 def defaults_dir() -> Path:

@@ -140,7 +140,7 @@ def test_calls_counted_promise_reminded_the_day_before_retry_after_no_answer_pai
     calls += 1
     assert desk.tasks(number, "2026-12-02T10:00+08:00") == {"retry": ("2026-12-04T09:00:00+08:00", "upcoming")}
 
-    # reached: a promise; the reminder is due the day before the promised date (its end of day)
+    # reached: a promise; the reminder is due the day before the promised date (the end of its calling hours)
     desk.act(number, "call_promise", "2026-12-03T10:00+08:00", promised_date="2026-12-10", promised_amount="1235.50",
              reason="经济困难")
     calls += 1
@@ -148,7 +148,7 @@ def test_calls_counted_promise_reminded_the_day_before_retry_after_no_answer_pai
     assert (rec["state"], rec["attempts"], rec["outcome"], rec["promised_date"]) == (
         "promised", calls, "承诺缴费", "2026-12-10")
     assert desk.tasks(number, "2026-12-05T10:00+08:00") == {
-        "promise_reminder": ("2026-12-09T23:59:00+08:00", "upcoming")}
+        "promise_reminder": ("2026-12-09T20:00:00+08:00", "upcoming")}
     assert desk.tasks(number, "2026-12-09T09:00+08:00")["promise_reminder"][1] == "due_soon"
     desk.act(number, "call_reminded", "2026-12-09T15:00+08:00")
     calls += 1

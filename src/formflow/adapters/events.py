@@ -14,7 +14,8 @@ from pathlib import Path
 from formflow.filenames import is_ignored
 
 #: The definition files a hot reload watches.
-DEFINITION_GLOBS = ("formflow.yaml", "calendar.yaml", "duties.yaml", "units.yaml", "forms/*.yaml", "choices/*", "workflows/*.yaml")
+DEFINITION_GLOBS = ("formflow.yaml", "calendar.yaml", "duties.yaml", "units.yaml", "forms/*.yaml", "choices/*", "workflows/*.yaml",
+                    "fees/*.yaml")
 
 
 class InboxHints:

@@ -36,6 +36,7 @@ from formflow.definitions.settings import safe_file_name
 from formflow.engine.clocks import fmt_clerk
 from formflow.engine.records import Record
 from formflow.engine.todo import Task
+from formflow.fees.letter import NOTICE_SUFFIX, notice_event
 
 #: Record numbers are made by our own patterns; anything else never becomes a file name.
 _SAFE_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,80}$")
@@ -72,7 +73,8 @@ def _render_in_worker(job: tuple[int, str, tuple]) -> tuple[int, bytes | None, s
 
 
 def _render(defs: Definitions, kind: str, args: tuple) -> bytes:
-    """One PDF: ``("record", (doc, now, related docs))`` or ``("todo", (tasks, now, title, who))``."""
+    """One PDF: ``("record", (doc, now, related docs))``, ``("notice", (doc,))`` (its 催缴通知书) or
+    ``("todo", (tasks, now, title, who))``."""
     from formflow.render import pdf
 
     if kind == "record":
@@ -83,6 +85,11 @@ def _render(defs: Definitions, kind: str, args: tuple) -> bytes:
         record = doc_to_record(doc)
         return pdf.render_record(defs, record, now, [doc_to_record(d) for d in related],
                                  form_made_under(defs, record, now))
+    if kind == "notice":
+        from formflow.adapters.store import doc_to_record
+        from formflow.render.notice import render_notice
+
+        return render_notice(defs, doc_to_record(args[0]))
     tasks, now, title, who = args
     return pdf.render_todo(defs, tasks, now, title, who)
 
@@ -160,6 +167,10 @@ class Outbox:
             raise ValueError(f"unsafe record number or form id: {record.number!r} {record.form!r}")
         return self.records_dir / record.form / f"{record.number}.pdf"
 
+    def notice_path(self, record: Record) -> Path:
+        """Where the 催缴通知书 of ``record`` lives: beside its PDF (:mod:`formflow.fees.letter`)."""
+        return self.pdf_path(record).with_name(record.number + NOTICE_SUFFIX)
+
     def print(self, defs: Definitions, get, now: dt.datetime, *, todo: tuple[list[Task], str] | None = None,
               records: bool = True, workers: int | None = None,
               related: Callable[[Record], list[Record]] | None = None) -> list[Path]:
@@ -190,6 +201,9 @@ class Outbox:
                     others = [record_to_doc(r) for r in related(record)] if related is not None else []
                     jobs.append(_Job("record", (record_to_doc(record), now, others), self.pdf_path(record),
                                      f"PDF of {record.number}", lambda n=record.number: self._mark_done(n)))
+                    if notice_event(record) is not None and defs.notice is not None:  # printed again with it
+                        jobs.append(_Job("notice", (record_to_doc(record),), self.notice_path(record),
+                                         f"催缴通知书 of {record.number}"))
         written, unwritten = self._run(defs, jobs, workers if workers is not None else min(2, os.cpu_count() or 1))
         # Numbers without a PDF to print (record gone, form removed, render error logged) leave the queue
         # too; those whose PDF could not be written stay for the next time.

@@ -8,6 +8,7 @@ in one module per concern; importing them registers them on the group.
 from formflow.cli import (  # noqa: F401 - registers the commands
     definitions,
     desk,
+    feenotice,
     fees,
     feescalls,
     paper,

@@ -22,6 +22,7 @@ from formflow.definitions.duties import Duty, load_duties
 from formflow.definitions.duetext import expand as expand_due
 from formflow.definitions.feecollectors import collector_problems
 from formflow.definitions.forms import Field, Form, load_form
+from formflow.definitions.notice import NoticeText, load_notice
 from formflow.definitions.schema import STATION_SCHEMA
 from formflow.definitions.settings import MANUAL_FORM_ORDER, Settings, load_settings
 from formflow.definitions.sources import Sources, version_id
@@ -51,6 +52,8 @@ class Definitions:
     warnings: tuple[Problem, ...] = ()
     #: The files these definitions were read from (relative path → bytes): the version records are made under.
     sources: Mapping[str, bytes] = dataclasses.field(default_factory=dict, compare=False, repr=False)
+    #: The wording of the 催缴通知书 (``fees/notice.yaml``; read for the workspace on disk only).
+    notice: NoticeText | None = dataclasses.field(default=None, compare=False, repr=False)
 
     @functools.cached_property
     def version_id(self) -> str:
@@ -293,9 +296,15 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
     today = today or dt.datetime.now(zone).date()
     calendar = _load_calendar(root / (settings.calendar if settings else "calendar.yaml"), today, problems, sources)
 
+    notice = None
+    if sources.live:  # (the letter's words are no rule a record was accepted under: see definitions.notice)
+        notice, found = load_notice(root, display_path)
+        problems += found
+
     # Report file by file, top to bottom, the way a person fixes them.
     order: dict[str, int] = {}
     problems.sort(key=lambda p: (order.setdefault(p.path, len(order)), p.line, p.column))
     if any(not p.warning for p in problems) or settings is None or calendar is None:
         raise DefinitionError(problems)
-    return Definitions(root, settings, lists, forms, workflows, duties, calendar, tuple(problems), dict(sources.read))
+    return Definitions(root, settings, lists, forms, workflows, duties, calendar, tuple(problems), dict(sources.read),
+                       notice)

@@ -26,6 +26,9 @@ def documented_schemas() -> list[tuple[str, dict]]:
 
     found += [("workflows/*.yaml", WORKFLOW_SCHEMA), ("duties.yaml", DUTIES_SCHEMA), ("units.yaml", UNITS_SCHEMA),
               ("calendar.yaml", CALENDAR_SCHEMA)]
+    from formflow.definitions.notice import NOTICE_SCHEMA
+
+    found.append(("fees/notice.yaml", NOTICE_SCHEMA))
     return found
 
 

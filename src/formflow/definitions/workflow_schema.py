@@ -182,6 +182,14 @@ WORKFLOW_SCHEMA: dict = {
                                        "description": "Shift, e.g. `-1d` for the day before."},
                         },
                     },
+                    "within": {"enum": ["calling_hours"],
+                               "description": "`calling_hours`: the deadline falls inside the office's calling hours "
+                               "(`fees.calling_hours` of formflow.yaml), for tasks that are phone calls. A due time "
+                               "outside them moves EARLIER, to the end of the last calling period before it (a "
+                               "promise reminder due at the end of the day before is due at 20:00; one due at 13:00 "
+                               "at 12:00), so nobody is late because of the move; only when that would be before the "
+                               "clock started does it move to the start of the next period. The to-do lists show "
+                               "the hours beside the task."},
                     "shows_in": {**_KEY, "description": "A date or datetime field of the form that shows this "
                                  "deadline on the record's PDF while nobody filled it in (应回访日期)."},
                     "remind": {"type": "array", "items": {"type": "string", "pattern": r"^\d+(m|h|d)$"},

@@ -7,11 +7,13 @@ parent effects must point at forms, fields and actions that exist.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from formflow.definitions.checking import check_schema, suggest, untouched
 from formflow.definitions.choices import unknown_options
+from formflow.definitions.fees import DEFAULT_CALLING_HOURS
 from formflow.definitions.workflowlint import lint
 from formflow.definitions.forms import Form
 from formflow.definitions.settings import Settings
@@ -91,6 +93,8 @@ class Clock:
     remind: tuple[str, ...] = ()
     escalate: tuple[Escalation, ...] = ()
     source_line: int = 0
+    #: ``within``: the periods of the day the deadline must fall in (the calling hours), in order; () for any time.
+    within: tuple[tuple[dt.time, dt.time], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -394,8 +398,13 @@ def _clock(b: _WorkflowBuilder, keys: tuple, key: str, raw: dict, states, action
         due_by_default=due_by.get("default"), deadline_field=deadline.get("field", ""),
         deadline_offset=deadline.get("offset", ""), shows_in=raw.get("shows_in", ""), remind=tuple(raw.get("remind", ())),
         escalate=tuple(Escalation(e["after"], tuple(e["to"])) for e in raw.get("escalate", ())),
-        source_line=b.doc.where(keys)[0],
+        source_line=b.doc.where(keys)[0], within=_within(b.settings) if raw.get("within") else (),
     )
+
+
+def _within(settings: Settings | None) -> tuple[tuple[dt.time, dt.time], ...]:
+    """The periods ``within: calling_hours`` names (the defaults when the settings did not load)."""
+    return settings.fees.calling_hours if settings is not None else DEFAULT_CALLING_HOURS
 
 
 def check_parent_effects(docs: Mapping[str, Document], workflows: Mapping[str, Workflow]) -> list[Problem]:

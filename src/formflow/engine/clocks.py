@@ -19,10 +19,13 @@ from formflow.definitions.duetext import rule_text
 from formflow.definitions.workflows import Clock, Workflow
 from formflow.engine.calendar import MAX_GAP_DAYS, BusinessCalendar, DueResult, SkippedDay
 from formflow.engine.expressions import holds
+from formflow.engine.hours import hours_text, within_hours
 from formflow.engine.records import RecordView
 
 UPCOMING, DUE_SOON, OVERDUE, MET, MET_LATE = "upcoming", "due_soon", "overdue", "met", "met_late"
 STATUS_LABELS = {UPCOMING: "未到期", DUE_SOON: "即将到期", OVERDUE: "已逾期", MET: "按时完成", MET_LATE: "逾期完成"}
+#: The explanation line naming the calling hours (the to-do lists print it beside the task).
+CALLING_HOURS = "可拨打时间 "
 #: Without `remind`, a clock counts as due soon this long before it is due.
 DEFAULT_SOON = dt.timedelta(hours=2)
 #: Deadlines outside these are not computed (see :func:`record_clocks`): every list, PDF and calendar
@@ -242,6 +245,13 @@ def clock_state(clock: Clock, view: RecordView, typed: Mapping[str, Any], workfl
             due += paused
             names = "、".join(workflow.states[s].label for s in clock.pause if s in workflow.states)
             why.append(f"「{names}」期间共 {_span_words(paused)}，期限顺延")
+    if clock.within:
+        # (after the pause: the time the owner may be phoned is the time of the deadline actually kept)
+        kept = within_hours(due, clock.within, calendar.tz, start)
+        if kept != due:
+            why.append(f"{fmt(due)} 不在可拨打时间内，{'提前' if kept < due else '推后'}到 {fmt(kept)}")
+            due = kept
+        why.append(f"{CALLING_HOURS}{hours_text(clock.within)}")
     why.append(f"期限：{fmt(due)}")
 
     if stopped is not None:

@@ -9,7 +9,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 
 from formflow.definitions.loader import Definitions
-from formflow.engine.clocks import fmt_clerk
+from formflow.engine.clocks import CALLING_HOURS, fmt_clerk
 from formflow.engine.todo import Task, is_mine
 from formflow.punctuation import join_clauses
 from formflow.render.context import settings_context
@@ -73,7 +73,8 @@ def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> li
             who = "、".join(roles.get(r, r) for r in t.who)
             unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
             name = _duty_name(defs, t) or t.record  # a recurring duty: its name, not its key
-            lines.append(f"  {fmt_clerk(t.due)}  {name}{unit}  {t.task}  〔{who}〕")
+            hours = "".join(f"（{line}）" for line in t.explanation if line.startswith(CALLING_HOURS))
+            lines.append(f"  {fmt_clerk(t.due)}  {name}{unit}  {t.task}{hours}  〔{who}〕")
     return lines or ["没有待办事项。"]
 
 
@@ -96,6 +97,7 @@ def _reason(task: Task, roles: Mapping[str, str]) -> str:
     parts = [line.removeprefix("规则：") for line in task.explanation if line.startswith("规则：")]
     if not parts:
         parts = [line for line in task.explanation if line.startswith("周期")]
+    parts += [line for line in task.explanation if line.startswith(CALLING_HOURS)]  # when to phone
     for line in task.explanation:
         if line.startswith(_ESCALATED):
             keys = line.removeprefix(_ESCALATED).split("、")

@@ -23,7 +23,7 @@ from formflow.adapters.keptforms import form_made_under
 from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN, CORRECT
-from formflow.web import fees, pages, paper, residents
+from formflow.web import fees, letters, pages, paper, residents
 from formflow.web import fields as fx
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
@@ -74,6 +74,7 @@ class DeskApp:
         residents.register(self)
         paper.register(self)
         fees.register(self)
+        letters.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------------
 
@@ -272,6 +273,7 @@ class DeskApp:
         children = self.desk.store().children(record.number)
         return self.render("record.html", request, status, controls=controls, failed_key=failed_key,
                            pdf=self.desk.record_pdf(record) is not None, children=children, fx=fx,
+                           notice=letters.has_notice(record),
                            now=pages.short(now, defs.settings), **context)
 
     def record_pdf(self, request: Request, number: str) -> Response:

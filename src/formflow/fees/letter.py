@@ -1,0 +1,106 @@
+"""The 催缴通知书 of a collection record, as plain data (pure): its placeholder values and its print context.
+
+A record has a letter once ``发出催缴通知书`` (the workflow's ``notice`` action) was done on it. The letter
+is dated the day of the latest notice and shows the record's items, total and pay-by date as they stand,
+so printing it again gives the same letter until the record changes. The words around the figures are
+the office's (``fees/notice.yaml``, :mod:`formflow.definitions.notice`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+
+from formflow.definitions.notice import NoticeText
+from formflow.engine.records import Event, Record, RecordView
+from formflow.fees.letterfill import fill
+from formflow.fees.values import period, yuan
+from formflow.render.values import capital_rmb, mask
+
+#: The form whose records get a letter, and the action that gives it.
+NOTICE_FORM, NOTICE_ACTION = "fee_collection", "notice"
+#: The letter's file, beside the record's PDF: ``CJ-YG-202612-0001-催缴通知书.pdf``.
+NOTICE_SUFFIX = "-催缴通知书.pdf"
+
+
+def notice_event(record: Record) -> Event | None:
+    """The latest ``notice`` on ``record`` (the letter it stands for), or ``None``."""
+    if record.form != NOTICE_FORM:
+        return None
+    return next((e for e in reversed(record.events) if e.action == NOTICE_ACTION), None)
+
+
+def chinese_date(value: dt.date | str | None) -> str:
+    """A date as a letter writes it: ``2026年12月31日`` (what is not a date as it is)."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value.year}年{value.month}月{value.day}日" if value else ""
+
+
+def _money(value) -> Decimal | None:
+    try:
+        return Decimal(str(value)) if value not in (None, "") else None
+    except InvalidOperation:
+        return None
+
+
+def _rows(values) -> list[dict]:
+    """The record's 欠费明细 as printed rows: item, period, amount (text)."""
+    rows = []
+    for row in values.get("items") or ():
+        owed = _money(row.get("owed"))
+        rows.append({"item": str(row.get("item") or ""), "period": period(str(row.get("period") or "")).label,
+                     "owed": yuan(owed) if owed is not None else str(row.get("owed") or "")})
+    return rows
+
+
+def _months(values) -> list[str]:
+    """Every month the items cover (YYYY-MM, as read), earliest first."""
+    found = {m for row in values.get("items") or () for m in period(str(row.get("period") or "")).months()}
+    return sorted(m for m in found if len(m) == 7 and m[4] == "-")
+
+
+def notice_values(view: RecordView, office: str, tz) -> dict[str, str]:
+    """What each placeholder (:data:`~formflow.fees.letterfill.PLACEHOLDERS`) says for the record of ``view``."""
+    values = view.values
+    total = _money(values.get("amount"))
+    promised = _money(values.get("promised_amount"))
+    months = _months(values)
+    event = notice_event(view.record)
+    given = event.at.astimezone(tz).date() if event is not None else None
+    return {
+        "业主": str(values.get("owner") or ""), "房号": str(values.get("unit") or ""),
+        "欠费合计": yuan(total) if total is not None else "", "欠费合计大写": capital_rmb(total) if total is not None else "",
+        "欠费明细": "；".join(f"{r['item']}（{r['period']}）{r['owed']}元" if r["period"] else f"{r['item']}{r['owed']}元"
+                          for r in _rows(values)),
+        "欠费月数": str(len(months)) if months else "",
+        "最早欠费期间": f"{months[0][:4]}年{int(months[0][5:])}月" if months else "",
+        "承诺日期": chinese_date(values.get("promised_date")), "承诺金额": yuan(promised) if promised is not None else "",
+        "管理处": office, "催费人": str(values.get("collector") or ""),
+        "限期缴费日期": chinese_date(values.get("pay_by")), "通知日期": chinese_date(given),
+    }
+
+
+def notice_context(text: NoticeText, view: RecordView, office: str, company: str, tz) -> dict:
+    """What ``notice.html`` prints for the record of ``view``: the office's words filled, the table of items, the
+    total in figures and capitals, the pay-by date. Phone numbers never appear whole on paper."""
+    values = notice_values(view, office, tz)
+
+    def words(source: str) -> str:
+        return mask(fill(source, values))
+
+    event = notice_event(view.record)
+    return {
+        "kind": "notice", "title": words(text.title), "salutation": words(text.salutation),
+        "body": [words(p) for p in text.body], "after_table": [words(p) for p in text.after_table],
+        "closing": words(text.closing), "signature": words(text.signature), "seal": words(text.seal),
+        "footnote": words(text.footnote), "rows": _rows(view.values), "total": values["欠费合计"],
+        "total_capital": values["欠费合计大写"], "pay_by": values["限期缴费日期"], "dated": values["通知日期"],
+        "unit": values["房号"], "owner": values["业主"], "number": view.record.number,
+        "office": office, "company": company,
+        "created_iso": event.at.isoformat(timespec="seconds") if event is not None else "",
+        "meta": {"FormflowRecord": view.record.number, "FormflowLetter": "notice"},
+    }

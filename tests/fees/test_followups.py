@@ -1,0 +1,64 @@
+"""Follow-ups of a collection record (workflows/fee_collection.yaml): after 3 failed calls or a broken promise the
+collector sends the 催缴通知书; once its pay-by date passes unpaid, the supervisor decides. Calls fall due inside
+the calling hours, which the to-do lists show."""
+
+from __future__ import annotations
+
+from formflow.render.values import mask
+
+from .test_round import ROUND, Desk, _made, _round_ready
+
+
+def _round(workspace) -> tuple[Desk, dict[str, str]]:
+    _round_ready(workspace)
+    assert workspace.cli("fees", "round", "--name", ROUND, "--by", "王芳", "--yes").code == 0
+    return Desk(workspace), _made(workspace)
+
+
+def test_three_failed_calls_ask_for_the_notice_then_the_supervisor_after_its_date(workspace):
+    desk, made = _round(workspace)
+    number = made["3-2-1502"]
+    desk.act(number, "call_no_answer", "2026-11-30T09:05+08:00", outcome="无人接听")
+    desk.act(number, "call_refused", "2026-11-30T15:00+08:00", outcome="拒绝缴费", reason="经济困难")
+    assert "notice_after_calls" not in desk.tasks(number, "2026-11-30T16:00+08:00")   # 2 failed: not yet
+    desk.act(number, "call_no_answer", "2026-12-01T20:30+08:00", outcome="无人接听")
+    assert desk.record(number)["failed_calls"] == 3
+    # the retry two days after 20:30 falls inside the calling hours: 20:00
+    assert desk.tasks(number, "2026-12-01T21:00+08:00") == {
+        "retry": ("2026-12-03T20:00:00+08:00", "upcoming"),
+        "notice_after_calls": ("2026-12-03T17:30:00+08:00", "upcoming")}
+    who = f"{number} 3-2-1502 黄秀英 {mask(desk.record(number)['phone'])}"
+    mine = workspace.cli("todo", "--person", "王芳", "--now", "2026-12-01T21:00+08:00").out
+    assert (f"  2026-12-03 17:30  {who}  多次电话催缴未果，2个工作日内发出催缴通知书"
+            "（在档案上办理「发出催缴通知书」并打印送达）  〔收费员、客服专员〕") in mine.splitlines()
+    assert (f"  2026-12-03 20:00  {who}  未接通2天后再次拨打业主电话催缴"
+            "（可拨打时间 9:00–12:00、14:00–20:00）  〔收费员、客服专员〕") in mine.splitlines()
+
+    desk.act(number, "notice", "2026-12-02T10:00+08:00", pay_by="2026-12-15")
+    assert desk.record(number)["state"] == "noticed"
+    assert desk.tasks(number, "2026-12-02T11:00+08:00") == {}          # the notice sent: nothing left to call
+    assert desk.tasks(number, "2026-12-15T20:00+08:00") == {}          # the pay-by day itself still counts
+    assert desk.tasks(number, "2026-12-16T10:00+08:00") == {"notice_expired": ("2026-12-17T17:30:00+08:00", "upcoming")}
+    boss = workspace.cli("todo", "--person", "赵敏", "--now", "2026-12-16T10:00+08:00").out
+    assert f"  2026-12-17 17:30  {who}  催缴通知书限期已过仍未缴清，决定上门、律师函或终止催缴" \
+           "  〔客服中心主管〕" in boss.splitlines()
+    assert number not in workspace.cli("todo", "--person", "王芳", "--now", "2026-12-16T10:00+08:00").out
+    desk.act(number, "paid", "2026-12-16T15:00+08:00", by="郑丽", paid_on="2026-12-16", paid_amount="1235.50")
+    assert desk.tasks(number, "2026-12-16T16:00+08:00") == {}
+
+
+def test_a_broken_promise_asks_for_the_notice(workspace):
+    desk, made = _round(workspace)
+    number = made["3-1-402"]
+    desk.act(number, "call_promise", "2026-11-30T10:00+08:00", promised_date="2026-12-05", reason="经济困难")
+    # reminded the day before, at the end of that day's calling hours
+    assert desk.tasks(number, "2026-12-03T10:00+08:00") == {"promise_reminder": ("2026-12-04T20:00:00+08:00", "upcoming")}
+    desk.act(number, "call_reminded", "2026-12-04T15:00+08:00")
+    assert desk.tasks(number, "2026-12-05T20:00+08:00") == {}         # the promised day is not over yet
+    # the promised day over, nothing paid: the promise is broken
+    assert desk.tasks(number, "2026-12-06T10:00+08:00") == {
+        "notice_broken_promise": ("2026-12-08T17:30:00+08:00", "upcoming")}
+    # a new promise replaces the old one: no notice until the new date passes too
+    desk.act(number, "call_promise", "2026-12-07T10:00+08:00", promised_date="2026-12-12")
+    assert "notice_broken_promise" not in desk.tasks(number, "2026-12-07T11:00+08:00")
+    assert "notice_broken_promise" in desk.tasks(number, "2026-12-13T10:00+08:00")
