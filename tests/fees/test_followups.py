@@ -34,6 +34,9 @@ def test_three_failed_calls_ask_for_the_notice_then_the_supervisor_after_its_dat
     assert (f"  2026-12-03 20:00  {who}  未接通2天后再次拨打业主电话催缴"
             "（可拨打时间 9:00–12:00、14:00–20:00）  〔收费员、客服专员〕") in mine.splitlines()
 
+    printed = _printed_reasons(workspace, "2026-12-01T21:00+08:00", "王芳")   # the to-do PDF's lines
+    assert printed[number] == ["2个工作日", "2天（日历日）；可拨打时间 9:00–12:00、14:00–20:00"]
+
     desk.act(number, "notice", "2026-12-02T10:00+08:00", pay_by="2026-12-15")
     assert desk.record(number)["state"] == "noticed"
     assert desk.tasks(number, "2026-12-02T11:00+08:00") == {}          # the notice sent: nothing left to call
@@ -45,6 +48,22 @@ def test_three_failed_calls_ask_for_the_notice_then_the_supervisor_after_its_dat
     assert number not in workspace.cli("todo", "--person", "王芳", "--now", "2026-12-16T10:00+08:00").out
     desk.act(number, "paid", "2026-12-16T15:00+08:00", by="郑丽", paid_on="2026-12-16", paid_amount="1235.50")
     assert desk.tasks(number, "2026-12-16T16:00+08:00") == {}
+
+
+def _printed_reasons(workspace, now: str, who: str) -> dict[str, list[str]]:
+    """The small line under each task of ``who``'s printed to-do list, by record."""
+    import datetime as dt
+
+    from formflow.app import App
+    from formflow.render.todolist import todo_context
+
+    app = App.open(workspace.root)
+    moment = dt.datetime.fromisoformat(now)
+    found: dict[str, list[str]] = {}
+    for group in todo_context(app.defs, app.todo(moment), moment, "待办", who)["groups"]:
+        for task in group["tasks"]:
+            found.setdefault(task["record"], []).append(task["reason"])
+    return found
 
 
 def test_a_broken_promise_asks_for_the_notice(workspace):

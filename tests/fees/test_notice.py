@@ -43,6 +43,7 @@ def test_the_letter_is_printed_beside_the_record_with_the_figures_and_the_office
                   "（盖章）", "2026年12月2日"):
         assert words in flat, words
     assert not re.search(r"\d{3}\d{4}\d{4}", flat)       # no phone number on paper
+    assert set(re.findall(r"[A-Za-z]+", flat)) == {"CJ", "YG"}   # Chinese only, but for the record's number
     embedded = fonts(data, tmp_path)
     assert embedded and all(emb == "yes" for _, emb in embedded)
     assert [name.split("+")[-1] for name, _ in embedded] == ["Formflow-Sans-SC"]   # the package's font only
