@@ -126,6 +126,7 @@ def test_desk_pages_and_paper_hold_no_latin_word_of_ours(workspace):
     pages = ["/", "/?all=1", "/records", "/search?q=%E4%BD%95%E4%B8%BD%E8%90%8D", "/units/6-2-901", "/reports",
              "/fees"]
     pages += [f"/forms/{form}" for form in app.defs.forms] + [f"/records/{n}" for n, *_ in app.indexed()]
+    pages += [f"/fees/calls/{n}" for n, form, *_ in app.indexed() if form == "fee_collection"]  # the call page
     collector = Client(client.app).sign_in("王芳")   # the example's collector: her call list has its row
     for page in pages:
         answer = (collector if page == "/fees" else client).get(page)

@@ -27,11 +27,12 @@ def test_every_schema_is_valid_json_schema():
     from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
     from formflow.definitions.notice import NOTICE_SCHEMA
     from formflow.definitions.schema import CHOICES_SCHEMA, FORM_SCHEMA, SETTINGS_SCHEMA, STATION_SCHEMA
+    from formflow.definitions.scripts import SCRIPTS_SCHEMA
     from formflow.definitions.units import UNITS_SCHEMA
     from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
 
     schemas = [CALENDAR_SCHEMA, CHOICES_SCHEMA, FORM_SCHEMA, SETTINGS_SCHEMA, STATION_SCHEMA, DUTIES_SCHEMA,
-               WORKFLOW_SCHEMA, UNITS_SCHEMA, NOTICE_SCHEMA]
+               WORKFLOW_SCHEMA, UNITS_SCHEMA, NOTICE_SCHEMA, SCRIPTS_SCHEMA]
     assert {id(s) for _, s in documented_schemas()} <= {id(s) for s in schemas}
     for schema in schemas:
         Draft202012Validator.check_schema(schema)

@@ -55,6 +55,8 @@ def check(root: Path) -> None:
     click.echo(f"定义检查通过 OK: {len(defs.forms)} 个表单 forms, {len(defs.settings.staff)} 名人员 staff"
                + (f", {len(register)} 户房屋 units" if register else "")
                + (f", {count} 条警告 warnings" if count else ""))
+    if defs.scripts.built_in:
+        click.echo("提示 note: 没有 fees/scripts.yaml，电话催费页面使用内置话术 the call page shows the built-in scripts")
     if register and defs.settings.unknown_unit == "warn":
         click.echo("提示 note: 房号不在房屋清单中时只提示不拒收 (units.unknown: warn)；清单完整后可改为 refuse")
     if defs.settings.sign_in == "none":

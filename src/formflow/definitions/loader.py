@@ -24,6 +24,7 @@ from formflow.definitions.feecollectors import collector_problems
 from formflow.definitions.forms import Field, Form, load_form
 from formflow.definitions.notice import NoticeText, load_notice
 from formflow.definitions.schema import STATION_SCHEMA
+from formflow.definitions.scripts import Scripts, read_scripts
 from formflow.definitions.settings import MANUAL_FORM_ORDER, Settings, load_settings
 from formflow.definitions.sources import Sources, version_id
 from formflow.definitions.units import UNITS_FILE, UnitRegister, cached_register, keep_register, load_units
@@ -54,6 +55,8 @@ class Definitions:
     sources: Mapping[str, bytes] = dataclasses.field(default_factory=dict, compare=False, repr=False)
     #: The wording of the 催缴通知书 (``fees/notice.yaml``; read for the workspace on disk only).
     notice: NoticeText | None = dataclasses.field(default=None, compare=False, repr=False)
+    #: The collection scripts (``fees/scripts.yaml``, or the built-in ones).
+    scripts: Scripts = dataclasses.field(default_factory=Scripts, compare=False, repr=False)
 
     @functools.cached_property
     def version_id(self) -> str:
@@ -284,6 +287,9 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
         duties, found = load_duties(doc, settings)
         problems += found
 
+    scripts, found = read_scripts(root, sources, lambda path: _read(path, problems, sources))
+    problems += found
+
     if settings is not None and settings.unit_pattern is not None and sources.is_file(root / UNITS_FILE):
         register = _load_register(root, settings, problems, sources)
         if register is not None:
@@ -307,4 +313,4 @@ def load_definitions(root: Path, today: dt.date | None = None, sources: Sources 
     if any(not p.warning for p in problems) or settings is None or calendar is None:
         raise DefinitionError(problems)
     return Definitions(root, settings, lists, forms, workflows, duties, calendar, tuple(problems), dict(sources.read),
-                       notice)
+                       notice=notice, scripts=scripts)

@@ -22,10 +22,11 @@ def documented_schemas() -> list[tuple[str, dict]]:
     from formflow.definitions.calendar_schema import CALENDAR_SCHEMA
     from formflow.definitions.workflow_schema import DUTIES_SCHEMA, WORKFLOW_SCHEMA
 
+    from formflow.definitions.scripts import SCRIPTS_FILE, SCRIPTS_SCHEMA
     from formflow.definitions.units import UNITS_SCHEMA
 
     found += [("workflows/*.yaml", WORKFLOW_SCHEMA), ("duties.yaml", DUTIES_SCHEMA), ("units.yaml", UNITS_SCHEMA),
-              ("calendar.yaml", CALENDAR_SCHEMA)]
+              ("calendar.yaml", CALENDAR_SCHEMA), (SCRIPTS_FILE, SCRIPTS_SCHEMA)]
     from formflow.definitions.notice import NOTICE_SCHEMA
 
     found.append(("fees/notice.yaml", NOTICE_SCHEMA))

@@ -23,7 +23,7 @@ from formflow.adapters.keptforms import form_made_under
 from formflow.adapters.pins import PinStore
 from formflow.definitions.forms import form_labels
 from formflow.engine.records import BUILT_IN, CORRECT
-from formflow.web import fees, letters, pages, paper, residents
+from formflow.web import feecall, fees, letters, pages, paper, residents
 from formflow.web import fields as fx
 from formflow.web.checks import check_action, check_new
 from formflow.web.desk import Desk
@@ -75,6 +75,7 @@ class DeskApp:
         paper.register(self)
         fees.register(self)
         letters.register(self)
+        feecall.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------------
 
