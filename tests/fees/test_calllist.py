@@ -91,12 +91,12 @@ def test_the_order_on_a_fixed_clock(workspace):
         7, 4, None)
     assert by_unit["6-1-202"]["attempts"] == 3 and by_unit["6-1-202"]["promised_date"] == "2026-11-28"
     assert by_unit["6-1-101"]["next"].startswith("已逾期：")
-    assert by_unit["3-2-1502"]["next"] == "承诺缴费日期已过仍未缴清：再次电话催缴，或发出催缴通知书"
+    assert by_unit["3-2-1502"]["next"] == "业主承诺缴费日期已过仍未缴清，2个工作日内发出催缴通知书"   # the task
     assert by_unit["3-1-402"]["phones"] == "189****4046"   # masked: the supervisor's view
     assert "6-1-301" not in by_unit   # 李娜's
 
     text = workspace.cli("fees", "calls", "--collector", "王芳", "--now", NOW).out.splitlines()
-    assert text[0] == "催费电话清单：王芳：7 户，共 10,100.00 元，现在该打 2 户"
+    assert text[0] == "催费电话清单：王芳：7 户，共 10,100.00 元，现在该打 2 户；通话时段 calling hours：9:00–12:00、14:00–20:00"
     assert text[1] == "   1. 6-1-101  白凤英  184****4908  3,000.00 元  12 个月  上次 未联系  已催 0 次"
     everyone = json.loads(workspace.cli("fees", "calls", "--format", "json", "--now", NOW).out)
     assert [(one["collector"], len(one["rows"])) for one in everyone["lists"]] == [("王芳", 7), ("李娜", 1)]

@@ -89,7 +89,7 @@ def test_the_office_words_its_own_letter(workspace, tmp_path):
     workspace.write("fees/notice.yaml", """
         title: 缴费提示函
         salutation: "{业主}先生/女士："
-        body: ["您的{房号}房屋欠费{欠费月数}个月，合计{欠费合计}元。<b>请尽快缴纳</b>"]
+        body: ["您的{房号}房屋欠费{欠费月数}个月，合计{欠费合计}。<b>请尽快缴纳</b>"]
         signature: "{管理处}客服中心"
         """)
     assert workspace.cli("fees", "notice", number, "-o", str(tmp_path / "own.pdf")).code == 0

@@ -11,7 +11,8 @@ from formflow.definitions.scripts import SCRIPTS_FILE
 from formflow.engine.records import Event, Record, replay
 from formflow.fees import calls
 from formflow.fees.placeholders import NAMES, figures, fill, period_words, unknown
-from formflow.fees.situations import SITUATIONS, broken_promise, choose
+from formflow.fees.promises import outstanding_broken
+from formflow.fees.situations import SITUATIONS, choose
 
 from ..conftest import NOW, REPO
 
@@ -55,27 +56,36 @@ def _view(*events):
     return replay(record, Workspace(REPO).load().workflows["fee_collection"])
 
 
+def _broken(view, day: dt.date) -> dt.date | None:
+    """The promised date of the record's outstanding broken promise at the start of ``day`` (office time)."""
+    zone = dt.timezone(dt.timedelta(hours=8))
+    found = outstanding_broken(view, dt.datetime.combine(day, dt.time(9), zone), zone)
+    return found.date if found else None
+
+
 def test_a_promise_is_broken_once_its_day_is_over_without_a_payment_since():
     promised = (1, "call_promise", {"promised_date": "2026-12-03", "attempts": 1, "outcome": "承诺缴费"})
     view = _view(promised)
-    assert broken_promise(view, dt.date(2026, 12, 3)) is None             # its day is not over yet
-    assert broken_promise(view, dt.date(2026, 12, 4)) == dt.date(2026, 12, 3)
+    assert _broken(view, dt.date(2026, 12, 3)) is None             # its day is not over yet
+    assert _broken(view, dt.date(2026, 12, 4)) == dt.date(2026, 12, 3)
     assert choose(view.state, view.values, dt.date(2026, 12, 4), dt.date(2026, 12, 3)).why == \
         "业主承诺12月3日缴费，已过期仍未缴"
     paid = _view(promised, (6, "paid", {"paid_on": "2026-12-06", "outcome": "已缴费"}))
-    assert broken_promise(paid, dt.date(2026, 12, 10)) is None
+    assert _broken(paid, dt.date(2026, 12, 10)) is None
     renewed = _view(promised, (7, "call_promise", {"promised_date": "2026-12-15", "attempts": 2}))
-    assert broken_promise(renewed, dt.date(2026, 12, 10)) is None           # a new promise replaces the old one
-    assert broken_promise(_view(), dt.date(2026, 12, 10)) is None           # no promise at all
+    assert _broken(renewed, dt.date(2026, 12, 10)) is None           # a new promise replaces the old one
+    assert _broken(_view(), dt.date(2026, 12, 10)) is None           # no promise at all
 
 
 def test_the_figures_of_a_record_fill_the_placeholders():
-    values = figures({**HUANG, "promised_date": "2026-12-10", "pay_by": "2026-12-20"}, "阳光花园管理处")
+    values = figures({**HUANG, "promised_date": "2026-12-10", "pay_by": "2026-12-20"}, "阳光花园管理处",
+                     noticed=dt.date(2026, 12, 5))
     assert values == {
         "业主": "黄秀英", "房号": "3-2-1502", "欠费合计": "1,235.50元", "欠费合计大写": "壹仟贰佰叁拾伍元伍角",
         "欠费明细": "物业费（2026年1月至6月）1,200.00元、水费（2026年10月）35.50元", "欠费月数": "7",
         "最早欠费期间": "2026年1月", "承诺日期": "2026年12月10日", "承诺金额": "1,235.50元",
-        "限期缴费日期": "2026年12月20日", "管理处": "阳光花园管理处", "催费人": "王芳"}
+        "限期缴费日期": "2026年12月20日", "管理处": "阳光花园管理处", "催费人": "王芳",
+        "通知日期": "2026年12月5日"}
     assert set(values) == set(NAMES)
     text = "{业主}您好，{房号}欠费{欠费合计}，共{欠费月数}个月；{承诺日期}前缴清。{不认识}"
     assert fill(text, values) == "黄秀英您好，3-2-1502欠费1,235.50元，共7个月；2026年12月10日前缴清。{不认识}"

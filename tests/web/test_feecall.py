@@ -169,22 +169,24 @@ def test_only_people_who_may_make_the_calls_get_the_form(round_made):
     assert client.get("/fees/calls/TS-YG-202611-0001").status == 404
 
 
-def test_passing_the_problem_on_goes_with_a_refusal_once_the_workflow_takes_it(round_made, workspace):
+def test_passing_the_problem_on_opens_a_linked_repair_order_in_the_same_step(round_made, workspace):
     app, made = round_made
     number = made["3-1-402"]
     client = Client(app).sign_in("王芳")
-    assert 'name="service_issue"' not in client.get(f"/fees/calls/{number}").body  # no call action takes 转办 yet
-    flow = workspace.root / "workflows" / "fee_collection.yaml"
-    flow.write_text(flow.read_text(encoding="utf-8").replace(
-        "fields: [outcome, reason, reason_text]", "fields: [outcome, reason, reason_text, service_issue]"), "utf-8")
-    desk = Desk(workspace.root, defs=workspace.load())
-    client = Client(DeskApp(desk, Guard(PORT), Processor(desk))).sign_in("王芳")
     assert 'name="service_issue"' in client.get(f"/fees/calls/{number}").body
-    typed = {"_by": "王芳", "result": "承诺缴费", "promised_date": "2026-12-10", "service_issue": "转维修"}
+    typed = {"_by": "王芳", "result": "无人接听", "service_issue": "转维修"}
     wrong = client.post(f"/fees/calls/{number}", typed)
-    assert wrong.status == 422 and "「转办」只在通话结果为“拒绝缴费”或“有异议”时选择" in wrong.body
+    assert wrong.status == 422 and "「转办」只在通话结果为" in wrong.body and "“无人接听”" not in wrong.body.split(
+        "「转办」只在通话结果为")[1].split("时选择")[0]
     assert '<option value="转维修" selected>' in wrong.body
     typed.update(result="有异议", reason="对服务不满", reason_text="卫生间漏水报修后没人来")
     assert client.post(f"/fees/calls/{number}", typed).status == 303
     assert _dropped(workspace)["data"] == {"outcome": "有异议", "reason": "对服务不满",
                                            "reason_text": "卫生间漏水报修后没人来", "service_issue": "转维修"}
+    assert app.processor.run_pass()
+    assert _record(workspace, number)["state"] == "disputed"
+    store = App.open(workspace.root).store
+    [repair] = [r for r in store.records("repair")]
+    first = repair.events[0]
+    assert first.data["unit"] == "3-1-402" and "卫生间漏水报修后没人来" in str(first.data)
+    assert repair.parent == number and repair.number in store.children_of({number})

@@ -2,7 +2,7 @@
 
 The letter's table of items and periods, the amount in figures and in capitals and the pay-by date come
 from the record; the words around them are the office's, with ``{业主}``-style placeholders
-(:mod:`formflow.fees.letterfill`). A workspace without the file prints the shipped wording.
+(:mod:`formflow.fees.placeholders`, shared with the call scripts). A workspace without the file prints the shipped wording.
 
 The file is read from disk, not as one of the definitions a record is accepted under: changing the
 letter's words changes no rule, so it does not make a new definitions version.
@@ -16,7 +16,8 @@ from pathlib import Path
 from formflow.definitions.checking import check_schema, closest
 from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_bytes
 from formflow.errors import Problem
-from formflow.fees.letterfill import PLACEHOLDERS, unknown_placeholders
+from formflow.fees.placeholders import NAMES as PLACEHOLDERS
+from formflow.fees.placeholders import unknown as unknown_placeholders
 
 NOTICE_FILE = "fees/notice.yaml"
 

@@ -2,10 +2,11 @@
 
 The order, most pressing first (each key breaks the ties of the one before):
 
-1. a call due now — one of the collector's own deadlines of the record (first call, the reminder the day before
-   a promised date, the retry after an unanswered call) that is overdue or inside its reminder window;
-2. broken promises, most first — a promise is broken when its promised date has ended and the record has had
-   no 确认已缴清 since it was made;
+1. a call due now — one of the collector's own deadlines of the record kept within the calling hours (first
+   call, the reminder the day before a promised date, the retry after an unanswered call) that is overdue or
+   inside its reminder window;
+2. broken promises, most first (:mod:`formflow.fees.promises`: the promised date has ended and it was not
+   kept);
 3. the amount owed (欠费合计), largest first;
 4. the months owed (欠费月数: the months the 欠费明细 periods cover), most first;
 5. days since the last call, most first — a unit never called before any called;
@@ -29,6 +30,7 @@ from formflow.engine.clocks import DUE_SOON, OVERDUE
 from formflow.engine.records import Record, replay
 from formflow.engine.todo import Task, is_mine, record_tasks
 from formflow.fees.owing import ZERO, unit_order
+from formflow.fees.promises import broken_count
 from formflow.fees.values import period
 from formflow.render.values import mask
 
@@ -141,21 +143,6 @@ def _months(items) -> int:
     return len(months)
 
 
-def broken_promises(record: Record, today: dt.date) -> int:
-    """How many promises of ``record`` are broken on ``today``: the promised date has ended (it is before
-    ``today``) and no 确认已缴清 came after the promise."""
-    values: dict = {}
-    promises: list[tuple[dt.datetime, str]] = []
-    paid: list[dt.datetime] = []
-    for event in record.events:
-        values.update(event.data)
-        if event.action == "call_promise" and values.get("promised_date"):
-            promises.append((event.at, str(values["promised_date"])))
-        elif event.action == "paid":
-            paid.append(event.at)
-    return sum(1 for at, day in promises if day < today.isoformat() and not any(p >= at for p in paid))
-
-
 def _next_step(state: str, values: Mapping, due: Task | None, today: dt.date, broken: int) -> str:
     if due is not None:
         return ("已逾期：" if due.status == OVERDUE else "") + due.task
@@ -191,17 +178,21 @@ def call_row(defs, record: Record, now: dt.datetime) -> CallRow | None:
     person = defs.settings.person(collector)
     tasks = [t for t in record_tasks(defs, record, now) if t.status in (OVERDUE, DUE_SOON)
              and (person is None or is_mine(t, person, defs.settings))]
-    due = min(tasks, key=lambda t: t.due) if tasks else None
+    # A call is a deadline kept within the calling hours (``within: calling_hours``); the others (the written
+    # notice) say what to do next but do not put the record among the calls due now.
+    calls_due = [t for t in tasks if t.clock in workflow.clocks and workflow.clocks[t.clock].within]
+    due = min(calls_due, key=lambda t: t.due) if calls_due else None
+    first = min(tasks, key=lambda t: t.due) if tasks else None
     calls = [e.at for e in record.events if e.action in CALL_ACTIONS]
     last = max(calls).astimezone(zone) if calls else None
-    broken = broken_promises(record, today)
+    broken = broken_count(view, now, zone)
     return CallRow(
         number=record.number, unit=str(values.get("unit") or ""), owner=str(values.get("owner") or ""),
         phones=str(values.get("phone") or ""), amount=_amount(values.get("amount")), months=_months(values.get("items")),
         outcome=str(values.get("outcome") or ""), promised_date=str(values.get("promised_date") or ""),
         last_call=last, days_since=(today - last.date()).days if last else None,
         attempts=int(values.get("attempts") or 0), broken=broken, due=due,
-        next_step=_next_step(view.state, values, due, today, broken), collector=collector,
+        next_step=_next_step(view.state, values, first, today, broken), collector=collector,
         state=workflow.states[view.state].label, round=str(values.get("round") or ""))
 
 

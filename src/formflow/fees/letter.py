@@ -8,14 +8,13 @@ the office's (``fees/notice.yaml``, :mod:`formflow.definitions.notice`).
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from formflow.definitions.notice import NoticeText
 from formflow.engine.records import Event, Record, RecordView
-from formflow.fees.letterfill import fill
+from formflow.fees.placeholders import figures, fill
 from formflow.fees.values import period, yuan
-from formflow.render.values import capital_rmb, mask
+from formflow.render.values import mask
 
 #: The form whose records get a letter, and the action that gives it.
 NOTICE_FORM, NOTICE_ACTION = "fee_collection", "notice"
@@ -28,16 +27,6 @@ def notice_event(record: Record) -> Event | None:
     if record.form != NOTICE_FORM:
         return None
     return next((e for e in reversed(record.events) if e.action == NOTICE_ACTION), None)
-
-
-def chinese_date(value: dt.date | str | None) -> str:
-    """A date as a letter writes it: ``2026年12月31日`` (what is not a date as it is)."""
-    if isinstance(value, str):
-        try:
-            value = dt.date.fromisoformat(value[:10])
-        except ValueError:
-            return value
-    return f"{value.year}年{value.month}月{value.day}日" if value else ""
 
 
 def _money(value) -> Decimal | None:
@@ -57,31 +46,19 @@ def _rows(values) -> list[dict]:
     return rows
 
 
-def _months(values) -> list[str]:
-    """Every month the items cover (YYYY-MM, as read), earliest first."""
-    found = {m for row in values.get("items") or () for m in period(str(row.get("period") or "")).months()}
-    return sorted(m for m in found if len(m) == 7 and m[4] == "-")
+def _total(values) -> str:
+    """The total owed as the letter's table prints it: 1,235.50 (the column says 元)."""
+    total = _money(values.get("amount"))
+    return yuan(total) if total is not None else ""
 
 
 def notice_values(view: RecordView, office: str, tz) -> dict[str, str]:
-    """What each placeholder (:data:`~formflow.fees.letterfill.PLACEHOLDERS`) says for the record of ``view``."""
-    values = view.values
-    total = _money(values.get("amount"))
-    promised = _money(values.get("promised_amount"))
-    months = _months(values)
+    """What each placeholder (:data:`~formflow.fees.placeholders.NAMES`) says for the record of ``view``: the
+    call scripts' words, dated by the latest notice (a letter to an owner without a name greets 尊敬的业主)."""
     event = notice_event(view.record)
-    given = event.at.astimezone(tz).date() if event is not None else None
-    return {
-        "业主": str(values.get("owner") or ""), "房号": str(values.get("unit") or ""),
-        "欠费合计": yuan(total) if total is not None else "", "欠费合计大写": capital_rmb(total) if total is not None else "",
-        "欠费明细": "；".join(f"{r['item']}（{r['period']}）{r['owed']}元" if r["period"] else f"{r['item']}{r['owed']}元"
-                          for r in _rows(values)),
-        "欠费月数": str(len(months)) if months else "",
-        "最早欠费期间": f"{months[0][:4]}年{int(months[0][5:])}月" if months else "",
-        "承诺日期": chinese_date(values.get("promised_date")), "承诺金额": yuan(promised) if promised is not None else "",
-        "管理处": office, "催费人": str(values.get("collector") or ""),
-        "限期缴费日期": chinese_date(values.get("pay_by")), "通知日期": chinese_date(given),
-    }
+    values = figures(view.values, office, noticed=event.at.astimezone(tz).date() if event is not None else None)
+    values["业主"] = str(view.values.get("owner") or "")
+    return values
 
 
 def notice_context(text: NoticeText, view: RecordView, office: str, company: str, tz) -> dict:
@@ -97,7 +74,7 @@ def notice_context(text: NoticeText, view: RecordView, office: str, company: str
         "kind": "notice", "title": words(text.title), "salutation": words(text.salutation),
         "body": [words(p) for p in text.body], "after_table": [words(p) for p in text.after_table],
         "closing": words(text.closing), "signature": words(text.signature), "seal": words(text.seal),
-        "footnote": words(text.footnote), "rows": _rows(view.values), "total": values["欠费合计"],
+        "footnote": words(text.footnote), "rows": _rows(view.values), "total": _total(view.values),
         "total_capital": values["欠费合计大写"], "pay_by": values["限期缴费日期"], "dated": values["通知日期"],
         "unit": values["房号"], "owner": values["业主"], "number": view.record.number,
         "office": office, "company": company,

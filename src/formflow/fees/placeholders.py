@@ -1,7 +1,8 @@
 """The office's own texts with a unit's figures filled in: ``{业主}``, ``{欠费合计}`` … (pure).
 
-The collection scripts (话术, ``fees/scripts.yaml``) and the written notice (催缴通知书) are written by the
-supervisor with Chinese placeholders in braces. :data:`NAMES` is every name known; :func:`figures` gives
+The collection scripts (话术, ``fees/scripts.yaml``) and the written notice (催缴通知书, ``fees/notice.yaml``)
+are written by the supervisor with the same Chinese placeholders in braces, filled with the same words
+(an amount carries its 元: ``{欠费合计}`` is 1,235.50元). :data:`NAMES` is every name known; :func:`figures` gives
 their values for one collection record (its stored values: the arrears items copied from the snapshot by
 ``formflow fees round``, the promise, the collector) and the office; :func:`fill` puts them in;
 :func:`unknown` finds the names a text uses that are not known, for ``formflow check``.
@@ -32,6 +33,7 @@ NAMES: dict[str, str] = {
     "限期缴费日期": "the pay-by date of the written notice (限期缴费日期), e.g. 2026年12月20日",
     "管理处": "the office's name (office: in formflow.yaml)",
     "催费人": "the collector of the record (催费人), or who is making the call",
+    "通知日期": "the day the written notice was given (发出催缴通知书), e.g. 2026年12月5日",
 }
 #: What a placeholder whose value is not known yet shows: a blank the collector fills in speaking.
 BLANK = "＿＿"
@@ -123,9 +125,10 @@ def months_owed(items: Any) -> tuple[int, str]:
     return len(months), (readable[0] if readable else min(months, default=""))
 
 
-def figures(values: Mapping[str, Any], office: str, caller: str = "") -> dict[str, str]:
+def figures(values: Mapping[str, Any], office: str, caller: str = "", noticed: dt.date | None = None) -> dict[str, str]:
     """Every placeholder's value for a collection record's stored ``values`` (plain data, as replayed); ``caller``:
-    who is calling, when the record names no collector. Values not known are ``""`` (filled as :data:`BLANK`)."""
+    who is calling, when the record names no collector; ``noticed``: the day of its latest written notice.
+    Values not known are ``""`` (filled as :data:`BLANK`)."""
     # (the definitions import this module at every start; the renderer's package only when figures are wanted)
     from formflow.render.values import capital_rmb
 
@@ -148,4 +151,5 @@ def figures(values: Mapping[str, Any], office: str, caller: str = "") -> dict[st
         "限期缴费日期": date_words(values.get("pay_by")),
         "管理处": office,
         "催费人": str(values.get("collector") or caller),
+        "通知日期": date_words(noticed),
     }

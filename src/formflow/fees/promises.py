@@ -80,3 +80,16 @@ def last_broken(view: RecordView, now: dt.datetime, tz) -> Promise | None:
     """The latest broken promise of the record, if any (a letter or the supervisor may follow it)."""
     broken = [p for p in promises(view, now, tz) if p.status == BROKEN]
     return broken[-1] if broken else None
+
+
+def broken_count(view: RecordView, now: dt.datetime, tz) -> int:
+    """How many of the record's promises are broken at ``now`` (the call list puts the most first)."""
+    return sum(p.status == BROKEN for p in promises(view, now, tz))
+
+
+def outstanding_broken(view: RecordView, now: dt.datetime, tz) -> Promise | None:
+    """The record's latest promise when it is broken and nothing was paid since: the promise the next call is
+    about (a newer promise whose day has not ended replaces it; an owner who paid late needs no call)."""
+    made = promises(view, now, tz)
+    last = made[-1] if made else None
+    return last if last is not None and last.status == BROKEN and last.paid_on is None else None

@@ -2,7 +2,7 @@
 
 :data:`SITUATIONS` names every situation the office writes a script for, in the order the call page offers
 them; :func:`choose` picks one from what the record says — its state, the last outcome, the 入住状态, the
-reason given, the calls made, and whether a promise was broken (:func:`broken_promise`) — with the reason
+reason given, the calls made, and whether a promise was broken (:func:`formflow.fees.promises.outstanding_broken`) — with the reason
 in words, so the collector sees why this script comes first.
 
 A promise is *broken* when its promised date has ended and the record has had no ``paid`` since the promise;
@@ -15,8 +15,6 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-
-from formflow.engine.records import RecordView
 
 #: Situation key → its Chinese name, in the order the call page lists the scripts.
 SITUATIONS: dict[str, str] = {
@@ -59,25 +57,9 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def broken_promise(view: RecordView, today: dt.date) -> dt.date | None:
-    """The promised date of the record's latest promise when it is broken by ``today`` (ended — the day is
-    over — with no ``paid`` since the promise was made); ``None`` otherwise."""
-    promised: dt.date | None = None
-    paid_since = False
-    for step in view.steps:
-        data = step.event.data
-        if "promised_date" in data:
-            promised, paid_since = _date(data["promised_date"]), False
-        if step.event.action == "paid":
-            paid_since = True
-    if promised is None or paid_since or promised >= today:
-        return None
-    return promised
-
-
 def choose(state: str, values: Mapping[str, Any], today: dt.date, broken: dt.date | None = None) -> Choice:
     """The situation of a collection record in ``state`` with stored ``values`` on ``today``; ``broken``: the
-    promised date of a broken promise (:func:`broken_promise`). The first rule that holds wins:
+    promised date of a broken promise (:func:`formflow.fees.promises.outstanding_broken`). The first rule that holds wins:
 
     a broken promise; a dispute over the service; a promise still to come; 未入住不愿缴 as the reason; a
     refusal or dispute; a notice sent; an owner not moved in; calls made before; else the first call.

@@ -12,6 +12,7 @@ what became of the call.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
 from formflow.definitions.forms import form_labels
@@ -19,7 +20,8 @@ from formflow.engine.possible import may_do
 from formflow.engine.records import replay
 from formflow.fees import calls
 from formflow.fees.placeholders import figures, fill, period_words
-from formflow.fees.situations import SITUATIONS, broken_promise, choose
+from formflow.fees.promises import outstanding_broken
+from formflow.fees.situations import SITUATIONS, choose
 from formflow.fees.values import yuan
 from formflow.web import fields as fx
 from formflow.web import pages
@@ -56,9 +58,11 @@ def _may_log(defs, view, person) -> bool:
         if key in workflow.actions)
 
 
-def _scripts(defs, view, today, caller: str) -> tuple[list[dict], str]:
+def _scripts(defs, view, now: dt.datetime, caller: str) -> tuple[list[dict], str]:
     """The scripts filled with the record's figures, the one for its situation first; and why that one."""
-    choice = choose(view.state, view.values, today, broken_promise(view, today))
+    zone = defs.settings.timezone
+    broken = outstanding_broken(view, now, zone)
+    choice = choose(view.state, view.values, now.astimezone(zone).date(), broken.date if broken else None)
     values = figures(view.values, defs.settings.office, caller)
     shown = [{"key": s.key, "title": s.title or SITUATIONS.get(s.key, s.key), "chosen": s.key == choice.key,
               "paragraphs": [line for line in fill(s.text, values).splitlines() if line.strip()]}
@@ -88,9 +92,8 @@ def call_page(desk, request: Request, number: str, typed: dict | None = None, ch
     values = view.values
     settings = defs.settings
     now = desk.desk.now()
-    today = now.astimezone(settings.timezone).date()
     person = desk.person(request)
-    scripts, why = _scripts(defs, view, today, person.name if person else "")
+    scripts, why = _scripts(defs, view, now, person.name if person else "")
     items = [{"item": row.get("item", ""), "period": period_words(str(row.get("period") or "")),
               "owed": _amount(row.get("owed"))} for row in values.get("items") or () if isinstance(row, dict)]
     steps = [{"at": pages.short(s.at, settings), "by": s.by, "label": s.label, "result": s.result,
