@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from formflow.cli import cli
 from formflow.fees.arrears import Item
 from formflow.fees.promises import BROKEN, KEPT, OPEN, judge, promises
-from formflow.fees.reconcile import CLOSE, NONE, PART, OpenRecord, check
+from formflow.fees.reconcile import CLOSE, NONE, PART, OpenRecord, check, preview, reconcile
 from formflow.fees.values import period
 
 from ..conftest import without_pdfs
@@ -184,6 +184,17 @@ def test_check_by_the_records_own_rows():
     recorded = dataclasses.replace(record, paid_amount=Decimal("200.00"))   # recorded before: nothing new
     assert check(recorded, [_item("3-2-1502", "物业费", "2026-01至2026-06", "1000"),
                             _item("3-2-1502", "水费", "2026年10月", "35.5")]).kind == NONE
+
+
+def test_a_list_of_other_buildings_closes_nothing_there():
+    """An export of building 6 only says nothing of building 3: its records are left out, not closed as paid."""
+    rows = (("物业费", "2026-11", Decimal("500.00")),)
+    three, six = (OpenRecord(n, u, "王芳", "2026-11-28", rows, None) for n, u in (("CJ-1", "3-2-1502"), ("CJ-2", "6-1-101")))
+    only_six = [_item("6-1-102", "物业费", "2026-11", "300")]          # 6-1-101 gone from its own building: paid
+    result = reconcile([three, six], only_six, dt.date(2026, 12, 20))
+    assert [(o.record.number, o.kind) for o in result.outcomes] == [("CJ-2", CLOSE)]
+    assert result.uncovered == ("CJ-1",)
+    assert any("CJ-1" in line and "不核对" in line for line in preview(result))
 
 
 def test_the_importer_must_be_allowed_to_sign(workspace):

@@ -13,7 +13,8 @@ and period (a period compared as months when it can be read: 2026年10月 is 202
   a payment and never netted against another row's payment, the record stays open and the preview lists it
   for the supervisor to check with the billing office.
 
-Only records made from an older list are compared (a record made from this list, or a later one, has nothing
+A record of a building the new list has no row of at all is not compared (an export of some buildings only
+must not close the others as paid); the preview names them. Only records made from an older list are compared (a record made from this list, or a later one, has nothing
 to learn from it), and only a list newer than every list kept (a back-filled older export reconciles nothing).
 Running it again changes nothing: a closed record is final, a recorded 实缴金额 equal to what the list says
 is left alone, and a record whose reconciliation file still waits in ``inbox/`` is skipped.
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from formflow.definitions.feecollectors import building_of
 from formflow.fees.arrears import Item
 from formflow.fees.owing import ZERO
 from formflow.fees.values import period as read_period
@@ -139,6 +141,7 @@ class Reconciliation:
     date: dt.date
     outcomes: tuple[Outcome, ...]
     waiting: tuple[str, ...] = ()        # records whose reconciliation file waits in inbox/
+    uncovered: tuple[str, ...] = ()      # records of buildings the list has no row of (a partial export)
 
     def of(self, kind: str) -> tuple[Outcome, ...]:
         return tuple(o for o in self.outcomes if o.kind == kind)
@@ -159,16 +162,22 @@ def reconcile(records: Iterable[OpenRecord], items: Iterable[Item], date: dt.dat
     by_unit: dict[str, list[Item]] = {}
     for item in items:
         by_unit.setdefault(item.unit, []).append(item)
+    # A list with no row at all of a building is an export of other buildings, not a building paid up: its
+    # units are left out rather than closed as paid.
+    covered = {building_of(unit) for unit in by_unit}
     waiting = set(waiting)
-    outcomes, skipped = [], []
+    outcomes, skipped, uncovered = [], [], []
     for record in sorted(records, key=lambda r: r.number):
         if not record.rows or not record.snapshot_date or record.snapshot_date >= date.isoformat():
             continue
         if record.number in waiting:
             skipped.append(record.number)
             continue
+        if record.unit not in by_unit and building_of(record.unit) not in covered:
+            uncovered.append(record.number)
+            continue
         outcomes.append(check(record, by_unit.get(record.unit, ())))
-    return Reconciliation(date, tuple(outcomes), tuple(skipped))
+    return Reconciliation(date, tuple(outcomes), tuple(skipped), tuple(uncovered))
 
 
 def _day(date: dt.date) -> str:
@@ -237,6 +246,9 @@ def preview(result: Reconciliation) -> list[str]:
     for o in result.rose:
         rows = "；".join(f"{r.item} {r.period} {yuan(r.was)}→{yuan(r.now)} 元".replace("  ", " ") for r in o.rose)
         lines.append(f"  ! {o.record.number} {o.record.unit}：欠费增加 owed more（{rows}），不计为缴费，请与收费系统核对")
+    if result.uncovered:
+        lines.append(f"  提示：{len(result.uncovered)} 份档案所在的楼栋在这份清单中一行也没有（只导出了部分楼栋？），"
+                     "不核对 not compared, their buildings are not in this list：" + "、".join(result.uncovered))
     if result.waiting:
         lines.append(f"  提示：{len(result.waiting)} 份档案的核对文件还在收件箱中，先处理 waiting in inbox/："
                      + "、".join(result.waiting))
@@ -259,7 +271,7 @@ def for_import(root: Path, day: dt.date, items: Iterable[Item]) -> Reconciliatio
     if not records:
         return None
     result = reconcile(records, items, day, waiting(root / "inbox"))
-    return result if result.outcomes or result.waiting else None
+    return result if result.outcomes or result.waiting or result.uncovered else None
 
 
 def signers(defs) -> tuple[str, ...]:

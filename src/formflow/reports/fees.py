@@ -27,8 +27,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from formflow.definitions.feecollectors import building_of
 from formflow.engine.records import Record, RecordView, replay
-from formflow.engine.unitspelling import parts
 from formflow.fees import promises as pr
 from formflow.fees.owing import ZERO, per_unit, unit_order
 from formflow.fees.snapshots import Snapshot
@@ -44,9 +44,9 @@ NO_RECORD = "未建档"
 
 
 def building(unit: str) -> str:
-    """The 楼栋 of a 房号: its first part (3-2-1502 → 3栋)."""
-    found = parts(unit) or [unit.split("-")[0]]
-    first = found[0] if found and found[0] else "未写"
+    """The 楼栋 of a 房号 as the report names it: its first part (3-2-1502 → 3栋; the same building
+    :data:`fees.collectors <formflow.definitions.feecollectors.building_of>` assigns by)."""
+    first = building_of(unit) or (unit.split("-")[0] if unit else "") or "未写"
     return f"{first}栋" if first.isdigit() else first
 
 
