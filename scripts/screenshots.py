@@ -18,6 +18,9 @@ package, driven by Playwright; no browser is downloaded) takes each picture at 1
     docs/web/broken.png         a supervisor's slip in forms/: one line for clerks, the details opened
     docs/web/paper-repair.png   page 1 of a completed repair's PDF: 关联记录 (its callback), materials with 合计
     docs/web/paper-service.png  the service agreement's PDF: terms, the fee in capitals, both parties' signatures
+    docs/web/fees.png           a collector's call list (催费): calls due first, phones whole on her own screen
+    docs/web/fee-call.png       the call page of a collection record: what is owed, the script, the call form
+    docs/web/paper-notice.png   the 催缴通知书 of the example collection record: amount in capitals, seal area
 
 The clock is fixed (FORMFLOW_NOW) so the pictures only change when the pages do.
 
@@ -51,6 +54,7 @@ def prepare(root: Path) -> None:
     from formflow.adapters.pins import PinStore
 
     PinStore(root).set("李娜", PIN)  # the desk asks each person's PIN (desk.sign_in: pin)
+    PinStore(root).set("王芳", PIN)  # the example collection record's collector
     for example in sorted((REPO / "examples").glob("*/valid.yaml")):
         shutil.copy(example, root / "inbox" / f"示例-{example.parent.name}.yaml")
     with WorkspaceLock(root):
@@ -62,9 +66,13 @@ def prepare(root: Path) -> None:
     # (entered from the paper order at 17:30: its steps are booked after that, their times are in its fields)
     steps = [("dispatch", "李娜", "2026-11-18T17:35:00+08:00"), ("arrive", "张伟", "2026-11-18T17:36:00+08:00"),
              ("start_work", "张伟", "2026-11-18T17:37:00+08:00"), ("complete", "张伟", "2026-11-18T17:38:00+08:00")]
-    for i, (action, by, at) in enumerate(steps):
+    # The example collection record: a written notice given, so its 催缴通知书 is printed.
+    collection = next(r.records[0] for r in report.results if r.records and r.records[0].startswith("CJ-"))
+    steps = [(number, *step, "") for step in steps]
+    steps.append((collection, "notice", "王芳", "2026-11-28T10:05:00+08:00", "data: {pay_by: 2026-12-12}\n"))
+    for i, (record, action, by, at, data) in enumerate(steps):
         (root / "inbox" / f"{i}-{action}.yaml").write_text(
-            f"record: {number}\naction: {action}\nby: {by}\nat: {at}\n", encoding="utf-8")
+            f"record: {record}\naction: {action}\nby: {by}\nat: {at}\n{data}", encoding="utf-8")
         with WorkspaceLock(root):
             done = App.open(root).process()
         if done.rejected:
@@ -154,11 +162,24 @@ def shoot(root: Path, out: Path, chromium: str) -> list[Path]:
             page.click(".banner details summary")
             save("broken.png")
             settings.write_text(good, encoding="utf-8")
+            page.goto(running.base + "/")
+            page.click("form.who button:has-text('退出')")
+            page.select_option("#who-person", "王芳")
+            page.fill("#who-pin", PIN)
+            page.click("header form.who button:has-text('登录')")
+            page.locator("#who-signed").wait_for()
+            page.goto(running.base + "/fees")
+            save("fees.png")
+            page.click("td a:has-text('记录通话')")
+            page.locator("h1").wait_for()
+            save("fee-call.png")
             browser.close()
     finally:
         running.stop()
-    for form, name in (("repair", "paper-repair.png"), ("service", "paper-service.png")):
-        [record_pdf] = sorted((root / "outbox" / "records" / form).glob("*.pdf"))[:1]
+    for form, name in (("repair", "paper-repair.png"), ("service", "paper-service.png"),
+                       ("fee_collection", "paper-notice.png")):
+        pattern = "*-催缴通知书.pdf" if name == "paper-notice.png" else "*[0-9].pdf"
+        [record_pdf] = sorted((root / "outbox" / "records" / form).glob(pattern))[:1]
         target = out / name
         subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", str(record_pdf),
                         str(target.with_suffix(""))], check=True)
