@@ -6,17 +6,11 @@ from __future__ import annotations
 
 from formflow.render.values import mask
 
-from .test_round import ROUND, Desk, _made, _round_ready
-
-
-def _round(workspace) -> tuple[Desk, dict[str, str]]:
-    _round_ready(workspace)
-    assert workspace.cli("fees", "round", "--name", ROUND, "--by", "王芳", "--yes").code == 0
-    return Desk(workspace), _made(workspace)
+from .test_round import made_round
 
 
 def test_three_failed_calls_ask_for_the_notice_then_the_supervisor_after_its_date(workspace):
-    desk, made = _round(workspace)
+    desk, made = made_round(workspace)
     number = made["3-2-1502"]
     desk.act(number, "call_no_answer", "2026-11-30T09:05+08:00", outcome="无人接听")
     desk.act(number, "call_refused", "2026-11-30T15:00+08:00", outcome="拒绝缴费", reason="经济困难")
@@ -67,7 +61,7 @@ def _printed_reasons(workspace, now: str, who: str) -> dict[str, list[str]]:
 
 
 def test_a_broken_promise_asks_for_the_notice(workspace):
-    desk, made = _round(workspace)
+    desk, made = made_round(workspace)
     number = made["3-1-402"]
     desk.act(number, "call_promise", "2026-11-30T10:00+08:00", promised_date="2026-12-05", reason="经济困难")
     # reminded the day before, at the end of that day's calling hours

@@ -53,6 +53,14 @@ def _round_ready(workspace):
     assert workspace.cli("fees", "import", str(path), "--yes").code == 0
 
 
+def made_round(workspace) -> tuple[Desk, dict[str, str]]:
+    """The 28 November list imported and the round of :data:`ROUND` made and processed (by 王芳): the desk
+    helper and 房号 → record number."""
+    _round_ready(workspace)
+    assert workspace.cli("fees", "round", "--name", ROUND, "--by", "王芳", "--yes").code == 0
+    return Desk(workspace), _made(workspace)
+
+
 def _made(workspace) -> dict[str, str]:
     """房号 → record number of the round's records, after a ``process``."""
     done = workspace.cli("process")

@@ -9,7 +9,7 @@ import subprocess
 from formflow.app import App
 from formflow.engine.records import replay
 
-from .test_round import ROUND, Desk, _made, _round_ready
+from .test_round import made_round
 
 LEAK = "卫生间漏水三个月没人修"
 
@@ -23,14 +23,8 @@ def _children(workspace, number: str) -> list[tuple[str, str, dict]]:
     return found
 
 
-def _collection(workspace):
-    _round_ready(workspace)
-    assert workspace.cli("fees", "round", "--name", ROUND, "--by", "王芳", "--yes").code == 0
-    return _made(workspace), Desk(workspace)
-
-
 def test_a_refusal_over_a_leak_opens_a_linked_repair_once(workspace):
-    made, desk = _collection(workspace)
+    desk, made = made_round(workspace)
     number = made["3-2-1502"]
     register = workspace.load().settings.register
     # the problem must be written down to be passed on
@@ -56,7 +50,7 @@ def test_a_refusal_over_a_leak_opens_a_linked_repair_once(workspace):
 
 
 def test_a_promise_with_a_complaint_opens_a_linked_complaint(workspace):
-    made, desk = _collection(workspace)
+    desk, made = made_round(workspace)
     number = made["3-1-402"]
     desk.act(number, "call_promise", "2026-11-30T10:00+08:00", promised_date="2026-12-15", reason="对服务不满",
              reason_text="投诉楼道灯坏了一个月无人答复", service_issue="转投诉")
@@ -70,7 +64,7 @@ def test_a_promise_with_a_complaint_opens_a_linked_complaint(workspace):
 
 
 def test_no_mobile_on_the_record_is_said_before_anything_is_opened(workspace):
-    made, desk = _collection(workspace)
+    desk, made = made_round(workspace)
     number = made["99-9-909"]   # not in the register: no phone
     result = desk.act(number, "call_refused", "2026-11-30T09:00+08:00", ok=False, outcome="有异议",
                       reason="对服务不满", reason_text=LEAK, service_issue="转维修")
@@ -79,7 +73,7 @@ def test_no_mobile_on_the_record_is_said_before_anything_is_opened(workspace):
 
 
 def test_the_record_pdfs_name_each_other_under_related(workspace):
-    made, desk = _collection(workspace)
+    desk, made = made_round(workspace)
     number = made["3-2-1502"]
     desk.act(number, "call_refused", "2026-11-30T09:05+08:00", outcome="有异议", reason="对服务不满",
              reason_text=LEAK, service_issue="转维修")
