@@ -133,3 +133,19 @@ def test_the_calling_hours_are_shown_when_the_settings_have_them():
     assert hours_text(((dt.time(9), dt.time(12)), (dt.time(14), dt.time(20)))) == "9:00–12:00、14:00–20:00"
     assert hours_text(["9:00–12:00"]) == "9:00–12:00" and hours_text(()) == ""
     assert masked_phones("13826517094、0755-12345678") == "138****7094、****5678"
+
+
+def test_no_phone_is_printed_whole_however_it_is_written():
+    """A register's phones written in groups (138 0000 1111, +86 …) or several landlines in one text: every list
+    and the report mask each number (a landline's area code may stay)."""
+    from formflow.fees.calllist import masked_phones
+    from formflow.reports.feespages import mask_phone
+
+    written = "138 2651 7094、+86 139-0000-1111，0755-26881234,0755 8765 4321"
+    for masked in (masked_phones(written), mask_phone(written)):
+        digits = "".join(c for c in masked if c.isdigit())
+        for whole in ("13826517094", "13900001111", "26881234", "87654321"):
+            assert whole not in digits.replace("0755", "", 1) and whole not in masked
+        assert "138****7094" in masked and "139****1111" in masked and "****1234" in masked and "****4321" in masked
+    assert mask_phone("0755-26881234，0755-12345678") == "0755-****1234，0755-****5678"
+    assert masked_phones("0755-26881234 13800001111") == "****1234 138****1111"

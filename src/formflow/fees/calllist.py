@@ -100,13 +100,28 @@ class CallList:
         return sum(r.due is not None for r in self.rows)
 
 
-_LANDLINE = re.compile(r"(?<!\d)(\d[\d-]{2,})(\d{4})(?!\d)")
+#: A number as people write it: digits and dashes, and short groups after a space (138 0000 1111, +86 138 …).
+_NUMBER = re.compile(r"\+?\d[\d-]*(?:[ \u3000]\d{1,4}(?![\d-]))*")
+_MOBILE = re.compile(r"(?:86)?(1[3-9]\d)\d{4}(\d{4})")
 
 
-def masked_phones(text: str) -> str:
-    """Phones as every printed or file list shows them: mobiles ``138****5678`` (:func:`~formflow.render.values.mask`),
-    any other number with only its last four digits (``****4567``)."""
-    return _LANDLINE.sub(lambda m: "****" + m.group(2), mask(text or ""))
+def _hidden(found: re.Match, area: bool) -> str:
+    number = found.group(0)
+    digits = re.sub(r"\D", "", number)
+    if len(digits) < 7:
+        return number
+    mobile = _MOBILE.fullmatch(digits)
+    if mobile:
+        return f"{mobile.group(1)}****{mobile.group(2)}"
+    code = re.match(r"0\d{2,3}[- ]", number) if area else None
+    return (code.group(0) if code else "") + "****" + digits[-4:]
+
+
+def masked_phones(text: str, area: bool = False) -> str:
+    """Phones as every printed or file list shows them: mobiles ``138****5678`` (also when written in groups,
+    138 0000 5678), any other number with only its last four digits (``****4567``; ``area``: its area code
+    kept, 0755-****4567). Every number of the text, whatever separates them."""
+    return mask(_NUMBER.sub(lambda m: _hidden(m, area), text or ""))
 
 
 def hours_text(hours) -> str:

@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from formflow.definitions.loader import Definitions
 from formflow.fees import promises as pr
+from formflow.fees.calllist import masked_phones
 from formflow.fees.values import yuan
-from formflow.render.values import mask
 from formflow.reports import fees as fe
 from formflow.reports import tables as tb
 from formflow.reports.charts import BAD, GOOD, NONE, OPEN, Chart, stacked_bar
@@ -25,11 +25,8 @@ NO_RATE = "清单没有应收、已收金额，无法计算收缴率"
 
 def mask_phone(phone: str) -> str:
     """A phone as a printed list shows it: the mobile mask of the to-do lists, else all but the area code and
-    the last four digits hidden (0755-26881234 → 0755-****1234)."""
-    masked = mask(phone)
-    if masked != phone or len(re.sub(r"\D", "", phone)) < 7:
-        return masked
-    return phone[:-8] + "****" + phone[-4:]
+    the last four digits hidden (0755-26881234 → 0755-****1234); every number of the text."""
+    return masked_phones(phone, area=True)
 
 
 def phones_text(phones) -> str:
