@@ -75,3 +75,25 @@ def test_a_broken_promise_asks_for_the_notice(workspace):
     desk.act(number, "call_promise", "2026-12-07T10:00+08:00", promised_date="2026-12-12")
     assert "notice_broken_promise" not in desk.tasks(number, "2026-12-07T11:00+08:00")
     assert "notice_broken_promise" in desk.tasks(number, "2026-12-13T10:00+08:00")
+
+
+def test_the_notice_is_asked_for_from_the_third_failed_call_whichever_kind_it_was(workspace):
+    """The 3-failed-calls clock starts at the latest failed call, a refusal as well as a call not answered (not
+    at the latest 未接通 only): a refusal after two calls not answered, and a refusal after a promise."""
+    desk, made = made_round(workspace)
+    number = made["3-2-1502"]
+    desk.act(number, "call_no_answer", "2026-11-30T09:05+08:00", outcome="无人接听")
+    desk.act(number, "call_no_answer", "2026-11-30T15:00+08:00", outcome="无人接听")
+    desk.act(number, "call_refused", "2026-12-03T10:00+08:00", outcome="拒绝缴费", reason="经济困难")
+    # two working days after the refusal (Friday 4th, Monday 7th), not after the 30th's call
+    assert desk.tasks(number, "2026-12-03T11:00+08:00")["notice_after_calls"] == ("2026-12-07T17:30:00+08:00",
+                                                                                  "upcoming")
+    other = made["3-1-402"]
+    for at in ("2026-11-30T09:05+08:00", "2026-11-30T15:00+08:00", "2026-12-01T10:00+08:00"):
+        desk.act(other, "call_no_answer", at, outcome="无人接听")
+    desk.act(other, "call_promise", "2026-12-02T10:00+08:00", promised_date="2026-12-20", reason="经济困难")
+    assert "notice_after_calls" not in desk.tasks(other, "2026-12-02T11:00+08:00")   # the promise stops it
+    desk.act(other, "call_refused", "2026-12-03T10:00+08:00", outcome="有异议", reason="经济困难")
+    # failed again after the promise: asked for again
+    assert desk.tasks(other, "2026-12-03T11:00+08:00")["notice_after_calls"] == ("2026-12-07T17:30:00+08:00",
+                                                                                 "upcoming")
