@@ -12,14 +12,10 @@ import yaml
 
 from formflow.app import App
 from formflow.engine.records import replay
-from formflow.web.app import DeskApp
-from formflow.web.desk import Desk
-from formflow.web.security import Guard
-from formflow.web.submit import Processor
 
 from ..fees.test_import import _own_columns, billing_export
 from ..fees.test_round import ROUND
-from .conftest import PORT, Client, make_desk
+from .conftest import Client, make_desk
 
 
 @pytest.fixture
@@ -190,3 +186,15 @@ def test_passing_the_problem_on_opens_a_linked_repair_order_in_the_same_step(rou
     first = repair.events[0]
     assert first.data["unit"] == "3-1-402" and "卫生间漏水报修后没人来" in str(first.data)
     assert repair.parent == number and repair.number in store.children_of({number})
+
+
+def test_the_phones_are_whole_on_the_collectors_screen_only(round_made, workspace):
+    app, made = round_made
+    number = made["3-2-1502"]
+    phone = workspace.load().settings.register["3-2-1502"].phones[0]
+    assert _record(workspace, number)["collector"] == "王芳"
+    client = Client(app)
+    assert f'href="tel:{phone}"' in client.sign_in("王芳").get(f"/fees/calls/{number}").body
+    for other in ("赵敏", "张伟"):   # the supervisor, a repairman
+        page = client.sign_in(other).get(f"/fees/calls/{number}").body
+        assert phone not in page and "tel:" not in page and f"{phone[:3]}****{phone[-4:]}" in page

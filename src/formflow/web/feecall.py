@@ -19,6 +19,7 @@ from formflow.definitions.forms import form_labels
 from formflow.engine.possible import may_do
 from formflow.engine.records import replay
 from formflow.fees import calls
+from formflow.fees.calllist import masked_phones
 from formflow.fees.placeholders import figures, fill, period_words
 from formflow.fees.promises import outstanding_broken
 from formflow.fees.situations import SITUATIONS, choose
@@ -56,6 +57,15 @@ def _may_log(defs, view, person) -> bool:
     return person is not None and any(
         key in allowed and may_do(workflow.actions[key], person) for key in calls.CALL_ACTIONS
         if key in workflow.actions)
+
+
+def _phones(values, person) -> list[tuple[str, str]]:
+    """The record's phones as shown and as dialled: whole for its collector only; masked, without a number to
+    dial, for anyone else (a supervisor looking over a collector's list)."""
+    found = calls.phones(values.get("phone"))
+    if person is not None and person.name == values.get("collector"):
+        return found
+    return [(masked_phones(shown), "") for shown, _ in found]
 
 
 def _scripts(defs, view, now: dt.datetime, caller: str) -> tuple[list[dict], str]:
@@ -109,7 +119,7 @@ def call_page(desk, request: Request, number: str, typed: dict | None = None, ch
     return desk.render(
         "fee_call.html", request, status, record=record, form=form, state=workflow.states[view.state],
         values={**dict.fromkeys(form.fields, ""), **values}, unit=unit, unit_link=pages.unit_link(defs, unit),
-        phones=calls.phones(values.get("phone")), items=items, total=_amount(values.get("amount")),
+        phones=_phones(values, person), items=items, total=_amount(values.get("amount")),
         attempts=values.get("attempts") or 0, promised_amount=_amount(values.get("promised_amount")), steps=steps,
         scripts=scripts, why=why, may_log=_may_log(defs, view, person), final=workflow.states[view.state].final,
         reached=calls.REACHED, not_reached=calls.NOT_REACHED, c=controls, fields=form.fields, offered=offered,
