@@ -149,3 +149,12 @@ def test_no_phone_is_printed_whole_however_it_is_written():
         assert "138****7094" in masked and "139****1111" in masked and "****1234" in masked and "****4321" in masked
     assert mask_phone("0755-26881234，0755-12345678") == "0755-****1234，0755-****5678"
     assert masked_phones("0755-26881234 13800001111") == "****1234 138****1111"
+
+
+def test_the_call_list_orders_and_shows_what_is_still_owed():
+    from decimal import Decimal
+
+    from formflow.fees.calllist import owed_now
+
+    assert owed_now({"amount": "1235.50", "paid_amount": "400.00"}) == Decimal("835.50")
+    assert owed_now({"amount": "1235.50"}) == Decimal("1235.50")

@@ -128,3 +128,19 @@ def test_check_names_a_wrong_placeholder_with_file_line_and_fix(workspace):
         "    修改建议 fix: 是否应为 did you mean {限期缴费日期}?",
         "共 2 处错误，请修改后重新运行 formflow check。",
     ]
+
+
+def test_a_letter_after_a_part_payment_asks_for_what_is_still_owed(workspace, tmp_path):
+    _round_ready(workspace)
+    assert workspace.cli("fees", "round", "--name", ROUND, "--by", "王芳", "--yes").code == 0
+    desk, made = Desk(workspace), _made(workspace)
+    number = made["3-2-1502"]
+    desk.act(number, "part_paid", "2026-12-01T10:00+08:00", paid_amount="400.00")
+    desk.act(number, "notice", "2026-12-02T10:00+08:00", pay_by="2026-12-15")
+    assert workspace.cli("fees", "notice", number, "-o", str(tmp_path / "letter.pdf")).code == 0
+    flat = re.sub(r"\s+", "", subprocess.run(["pdftotext", "-layout", str(tmp_path / "letter.pdf"), "-"],
+                                             capture_output=True, text=True, check=True).stdout)
+    for words in ("共计人民币835.50元（大写：捌佰叁拾伍元伍角）", "物业费2026-01至2026-061,200.00", "已缴-400.00",
+                  "尚欠合计人民币（大写）捌佰叁拾伍元伍角835.50"):
+        assert words in flat, words
+    assert "1,235.50" not in flat

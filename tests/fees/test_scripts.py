@@ -169,3 +169,12 @@ def test_without_the_file_the_built_in_scripts_are_used_and_check_says_so(worksp
     result = workspace.cli("check")
     assert result.code == 0, result.err
     assert "提示 note: 没有 fees/scripts.yaml，电话催费页面使用内置话术 the call page shows the built-in scripts" in result.out
+
+
+def test_a_part_payment_recorded_is_taken_off_what_the_scripts_say_is_owed():
+    """After 核对部分缴费 recorded 400.00 of 1,235.50, a call asks for the 835.50 still owed, not the round's total."""
+    values = figures({**HUANG, "paid_amount": "400.00"}, "阳光花园管理处")
+    assert (values["欠费合计"], values["欠费合计大写"], values["承诺金额"]) == ("835.50元", "捌佰叁拾伍元伍角", "835.50元")
+    assert values["欠费明细"] == "物业费（2026年1月至6月）1,200.00元、水费（2026年10月）35.50元，已缴400.00元"
+    # paid up (the record closed with 实缴金额 the total): the round's figures as they were
+    assert figures({**HUANG, "paid_amount": "1235.50"}, "x")["欠费合计"] == "1,235.50元"

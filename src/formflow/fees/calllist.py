@@ -30,6 +30,7 @@ from formflow.engine.clocks import DUE_SOON, OVERDUE
 from formflow.engine.records import Record, replay
 from formflow.engine.todo import Task, is_mine, record_tasks
 from formflow.fees.owing import ZERO, unit_order
+from formflow.fees.placeholders import part_paid
 from formflow.fees.promises import broken_count
 from formflow.fees.values import period
 from formflow.render.values import mask
@@ -150,6 +151,12 @@ def _amount(value) -> Decimal:
         return ZERO
 
 
+def owed_now(values: Mapping) -> Decimal:
+    """What the record still owes: the round's total less a part payment recorded (核对部分缴费)."""
+    total = _amount(values.get("amount"))
+    return total - (part_paid(values, total) or ZERO)
+
+
 def _months(items) -> int:
     months = set()
     for row in items or ():
@@ -203,7 +210,7 @@ def call_row(defs, record: Record, now: dt.datetime) -> CallRow | None:
     broken = broken_count(view, now, zone)
     return CallRow(
         number=record.number, unit=str(values.get("unit") or ""), owner=str(values.get("owner") or ""),
-        phones=str(values.get("phone") or ""), amount=_amount(values.get("amount")), months=_months(values.get("items")),
+        phones=str(values.get("phone") or ""), amount=owed_now(values), months=_months(values.get("items")),
         outcome=str(values.get("outcome") or ""), promised_date=str(values.get("promised_date") or ""),
         last_call=last, days_since=(today - last.date()).days if last else None,
         attempts=int(values.get("attempts") or 0), broken=broken, due=due,

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from formflow.definitions.notice import NoticeText
 from formflow.engine.records import Event, Record, RecordView
-from formflow.fees.placeholders import figures, fill
+from formflow.fees.placeholders import figures, fill, part_paid
 from formflow.fees.values import period, yuan
 from formflow.render.values import mask
 
@@ -46,10 +46,14 @@ def _rows(values) -> list[dict]:
     return rows
 
 
-def _total(values) -> str:
-    """The total owed as the letter's table prints it: 1,235.50 (the column says 元)."""
+def _total(values) -> tuple[str, str]:
+    """The total still owed as the letter's table prints it: 1,235.50 (the column says 元), and the part paid
+    already taken off it ("" when none is recorded)."""
     total = _money(values.get("amount"))
-    return yuan(total) if total is not None else ""
+    if total is None:
+        return "", ""
+    paid = part_paid(values, total)
+    return (yuan(total - paid), yuan(paid)) if paid else (yuan(total), "")
 
 
 def notice_values(view: RecordView, office: str, tz) -> dict[str, str]:
@@ -70,11 +74,12 @@ def notice_context(text: NoticeText, view: RecordView, office: str, company: str
         return mask(fill(source, values))
 
     event = notice_event(view.record)
+    total, paid = _total(view.values)
     return {
         "kind": "notice", "title": words(text.title), "salutation": words(text.salutation),
         "body": [words(p) for p in text.body], "after_table": [words(p) for p in text.after_table],
         "closing": words(text.closing), "signature": words(text.signature), "seal": words(text.seal),
-        "footnote": words(text.footnote), "rows": _rows(view.values), "total": _total(view.values),
+        "footnote": words(text.footnote), "rows": _rows(view.values), "total": total, "paid": paid,
         "total_capital": values["欠费合计大写"], "pay_by": values["限期缴费日期"], "dated": values["通知日期"],
         "unit": values["房号"], "owner": values["业主"], "number": view.record.number,
         "office": office, "company": company,

@@ -22,10 +22,10 @@ from formflow.fees.values import period, yuan
 NAMES: dict[str, str] = {
     "业主": "the owner's name (业主姓名); 业主 when the record has none",
     "房号": "the unit (房号)",
-    "欠费合计": "the total owed with its unit, e.g. 1,235.50元",
-    "欠费合计大写": "the total owed in 人民币大写, e.g. 壹仟贰佰叁拾伍元伍角",
+    "欠费合计": "the total still owed with its unit, e.g. 1,235.50元 (less the 实缴金额 of a part payment recorded)",
+    "欠费合计大写": "the total still owed in 人民币大写, e.g. 壹仟贰佰叁拾伍元伍角",
     "欠费明细": "each item owed with its period and amount in words, e.g. 物业费（2026年1月至6月）1,200.00元、"
-               "水费（2026年10月）35.50元",
+               "水费（2026年10月）35.50元 (then 已缴400.00元 after a part payment recorded)",
     "欠费月数": "how many months are owed (a number: write 共{欠费月数}个月)",
     "最早欠费期间": "the earliest month owed, e.g. 2026年1月",
     "承诺日期": "the date the owner promised to pay, e.g. 2026年12月10日",
@@ -125,6 +125,15 @@ def months_owed(items: Any) -> tuple[int, str]:
     return len(months), (readable[0] if readable else min(months, default=""))
 
 
+def part_paid(values: Mapping[str, Any], total: Decimal | None = None) -> Decimal | None:
+    """The 实缴金额 recorded on an open record (核对部分缴费) when it is part of ``total`` (default: its 欠费合计),
+    else ``None``: what the scripts, the letter and the call list take off the round's total (the items stay as
+    the round copied them)."""
+    total = _money(values.get("amount")) if total is None else total
+    paid = _money(values.get("paid_amount"))
+    return paid if total is not None and paid is not None and Decimal(0) < paid < total else None
+
+
 def figures(values: Mapping[str, Any], office: str, caller: str = "", noticed: dt.date | None = None) -> dict[str, str]:
     """Every placeholder's value for a collection record's stored ``values`` (plain data, as replayed); ``caller``:
     who is calling, when the record names no collector; ``noticed``: the day of its latest written notice.
@@ -138,16 +147,18 @@ def figures(values: Mapping[str, Any], office: str, caller: str = "", noticed: d
         owed = [_money(r.get("owed")) for r in items if isinstance(r, Mapping)]
         total = sum((o for o in owed if o is not None), Decimal("0.00")) if owed else None
     count, earliest = months_owed(items)
+    paid = part_paid(values, total)
+    owed = total - paid if paid else total
     return {
         "业主": str(values.get("owner") or "业主"),
         "房号": str(values.get("unit") or ""),
-        "欠费合计": money_words(total),
-        "欠费合计大写": capital_rmb(total) if total is not None else "",
-        "欠费明细": items_words(items),
+        "欠费合计": money_words(owed),
+        "欠费合计大写": capital_rmb(owed) if owed is not None else "",
+        "欠费明细": items_words(items) + (f"，已缴{money_words(paid)}" if paid else ""),
         "欠费月数": str(count) if count else "",
         "最早欠费期间": _month_words(earliest) if re.fullmatch(r"\d{4}-\d{2}", earliest) else earliest,
         "承诺日期": date_words(values.get("promised_date")),
-        "承诺金额": money_words(values.get("promised_amount")) or money_words(total),
+        "承诺金额": money_words(values.get("promised_amount")) or money_words(owed),
         "限期缴费日期": date_words(values.get("pay_by")),
         "管理处": office,
         "催费人": str(values.get("collector") or caller),

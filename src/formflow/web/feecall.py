@@ -19,8 +19,8 @@ from formflow.definitions.forms import form_labels
 from formflow.engine.possible import may_do
 from formflow.engine.records import replay
 from formflow.fees import calls
-from formflow.fees.calllist import masked_phones
-from formflow.fees.placeholders import figures, fill, period_words
+from formflow.fees.calllist import masked_phones, owed_now
+from formflow.fees.placeholders import figures, fill, part_paid, period_words
 from formflow.fees.promises import outstanding_broken
 from formflow.fees.situations import SITUATIONS, choose
 from formflow.fees.values import yuan
@@ -120,6 +120,7 @@ def call_page(desk, request: Request, number: str, typed: dict | None = None, ch
         "fee_call.html", request, status, record=record, form=form, state=workflow.states[view.state],
         values={**dict.fromkeys(form.fields, ""), **values}, unit=unit, unit_link=pages.unit_link(defs, unit),
         phones=_phones(values, person), items=items, total=_amount(values.get("amount")),
+        paid=_amount(part_paid(values)), owed=_amount(owed_now(values)),
         attempts=values.get("attempts") or 0, promised_amount=_amount(values.get("promised_amount")), steps=steps,
         scripts=scripts, why=why, may_log=_may_log(defs, view, person), final=workflow.states[view.state].final,
         reached=calls.REACHED, not_reached=calls.NOT_REACHED, c=controls, fields=form.fields, offered=offered,
