@@ -97,3 +97,16 @@ def test_the_notice_is_asked_for_from_the_third_failed_call_whichever_kind_it_wa
     # failed again after the promise: asked for again
     assert desk.tasks(other, "2026-12-03T11:00+08:00")["notice_after_calls"] == ("2026-12-07T17:30:00+08:00",
                                                                                  "upcoming")
+
+
+def test_a_call_not_answered_after_the_notice_asks_for_no_second_notice(workspace):
+    """Once the 催缴通知书 is out, its pay-by date is what counts (then the supervisor: notice_expired): a failed
+    call while it runs does not ask for another notice."""
+    desk, made = made_round(workspace)
+    number = made["3-2-1502"]
+    for at in ("2026-11-30T09:05+08:00", "2026-11-30T15:00+08:00", "2026-12-01T10:00+08:00"):
+        desk.act(number, "call_no_answer", at, outcome="无人接听")
+    desk.act(number, "notice", "2026-12-02T10:00+08:00", pay_by="2026-12-15")
+    desk.act(number, "call_no_answer", "2026-12-08T10:00+08:00", outcome="无人接听")
+    assert desk.tasks(number, "2026-12-08T11:00+08:00") == {"retry": ("2026-12-10T10:00:00+08:00", "upcoming")}
+    assert set(desk.tasks(number, "2026-12-16T10:00+08:00")) == {"retry", "notice_expired"}
