@@ -198,3 +198,14 @@ def test_the_phones_are_whole_on_the_collectors_screen_only(round_made, workspac
     for other in ("赵敏", "张伟"):   # the supervisor, a repairman
         page = client.sign_in(other).get(f"/fees/calls/{number}").body
         assert phone not in page and "tel:" not in page and f"{phone[:3]}****{phone[-4:]}" in page
+
+
+def test_a_number_written_in_groups_is_one_number_to_dial_and_masked_whole_for_anyone_else():
+    from types import SimpleNamespace
+
+    from formflow.web.feecall import _phones
+
+    values = {"phone": "138 2651 7094、0755 2688 1234 13900001111", "collector": "王芳"}
+    assert _phones(values, SimpleNamespace(name="王芳")) == [
+        ("138 2651 7094", "13826517094"), ("0755 2688 1234", "075526881234"), ("13900001111", "13900001111")]
+    assert _phones(values, SimpleNamespace(name="赵敏")) == [("138****7094", ""), ("****1234", ""), ("139****1111", "")]

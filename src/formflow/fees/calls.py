@@ -115,9 +115,29 @@ def history(view: RecordView) -> list[Step]:
     return out
 
 
-_SPLIT = re.compile(r"[、,，;；/\s]+")
+_SPLIT = re.compile(r"[、,，;；/]+")
+_GROUP = re.compile(r"\+?[\d-]+(?: [\d-]+)*")
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _numbers(chunk: str) -> list[str]:
+    """The numbers of ``chunk`` split at spaces, but a number written in groups (138 0000 1111, +86 138 …,
+    0755 2688 1234) kept whole: a short group joins its neighbour while the number stays phone-sized."""
+    out: list[str] = []
+    for token in chunk.split():
+        last = out[-1] if out else ""
+        if (last and _GROUP.fullmatch(last) and _GROUP.fullmatch(token) and not token.startswith("+")
+                and min(_digits(last), _digits(token)) <= 4 and _digits(last) + _digits(token) <= 13):
+            out[-1] = f"{last} {token}"
+        else:
+            out.append(token)
+    return out
 
 
 def phones(text: Any) -> list[tuple[str, str]]:
     """Each number of a 联系电话 value as shown and as dialled (``tel:`` takes digits, + and -)."""
-    return [(part, re.sub(r"[^\d+\-]", "", part)) for part in _SPLIT.split(str(text or "")) if part.strip()]
+    return [(part, re.sub(r"[^\d+\-]", "", part)) for chunk in _SPLIT.split(str(text or ""))
+            for part in _numbers(chunk)]

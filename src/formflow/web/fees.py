@@ -12,6 +12,7 @@ from __future__ import annotations
 from urllib.parse import quote, urlencode
 
 from formflow.definitions.feecollectors import COLLECTION_FORM, call_roles
+from formflow.fees import calls
 from formflow.fees.calllist import CallList, call_list, collectors_of, masked_phones
 from formflow.fees.values import yuan
 from formflow.web.http import HTTPError, Request, Response
@@ -40,7 +41,7 @@ def _tel(phone: str) -> str:
 def _rows(one: CallList, whole: bool) -> list[dict]:
     rows = []
     for r in one.rows:
-        phones = [p.strip() for p in r.phones.replace(",", "、").replace("，", "、").split("、") if p.strip()]
+        phones = [shown for shown, _ in calls.phones(r.phones)]
         rows.append({
             "number": r.number, "url": call_page_url(r.number), "unit": r.unit, "owner": r.owner,
             "phones": [{"text": p, "tel": _tel(p)} if whole else {"text": masked_phones(p), "tel": ""} for p in phones],
