@@ -110,3 +110,28 @@ def test_a_call_not_answered_after_the_notice_asks_for_no_second_notice(workspac
     desk.act(number, "call_no_answer", "2026-12-08T10:00+08:00", outcome="无人接听")
     assert desk.tasks(number, "2026-12-08T11:00+08:00") == {"retry": ("2026-12-10T10:00:00+08:00", "upcoming")}
     assert set(desk.tasks(number, "2026-12-16T10:00+08:00")) == {"retry", "notice_expired"}
+
+
+def test_the_printed_to_do_lists_mask_a_landline_and_a_mobile_written_in_groups(workspace):
+    import yaml
+
+    _, made = made_round(workspace)
+    number = made["3-2-1502"]
+    workspace.write("inbox/phone.yaml", yaml.safe_dump(
+        {"record": number, "action": "correct", "by": "王芳", "at": "2026-11-30T09:00+08:00",
+         "data": {"phone": "0755-26881234、138 2651 7094"}, "note": "电话以房屋清单为准"}, allow_unicode=True))
+    assert "0 个未登记 set aside" in workspace.cli("process", "--now", "2026-11-30T09:00+08:00").out
+    mine = workspace.cli("todo", "--person", "王芳", "--now", "2026-11-30T10:00+08:00").out
+    line = next(line for line in mine.splitlines() if number in line)
+    assert "黄秀英 ****1234、138****7094" in line and "26881234" not in mine and "2651 7094" not in mine
+
+    import datetime as dt
+
+    from formflow.app import App
+    from formflow.render.todolist import todo_context
+
+    app = App.open(workspace.root)
+    moment = dt.datetime.fromisoformat("2026-11-30T10:00+08:00")
+    printed = [task["resident"] for group in todo_context(app.defs, app.todo(moment), moment, "待办", "王芳")["groups"]
+               for task in group["tasks"] if task["record"] == number]
+    assert printed == ["黄秀英 ****1234、138****7094"]

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from formflow.definitions.loader import Definitions
 from formflow.engine.clocks import CALLING_HOURS, fmt_clerk
 from formflow.engine.todo import Task, is_mine
+from formflow.fees.calllist import masked_phones
 from formflow.punctuation import join_clauses
 from formflow.render.context import settings_context
 from formflow.render.values import local, mask, plain
@@ -71,7 +72,7 @@ def todo_lines(defs: Definitions, tasks: Iterable[Task], now: dt.datetime) -> li
         lines.append(f"【{label}】{len(group)} 项")
         for t in group:
             who = "、".join(roles.get(r, r) for r in t.who)
-            unit = "".join(f" {v}" for v in (t.unit, t.name, mask(t.phone)) if v)
+            unit = "".join(f" {v}" for v in (t.unit, t.name, masked_phones(t.phone)) if v)
             name = _duty_name(defs, t) or t.record  # a recurring duty: its name, not its key
             hours = "".join(f"（{line}）" for line in t.explanation if line.startswith(CALLING_HOURS))
             lines.append(f"  {fmt_clerk(t.due)}  {name}{unit}  {t.task}{hours}  〔{who}〕")
@@ -118,7 +119,7 @@ def todo_context(defs: Definitions, tasks: Iterable[Task], now: dt.datetime, tit
         left = t.due - now
         groups[todo_group(t, now, tz)].append({
             "record": _duty_name(defs, t) or mask(t.record), "unit": mask(t.unit), "task": mask(t.task),
-            "resident": mask(" ".join(v for v in (t.name, t.phone) if v)),
+            "resident": " ".join(v for v in (mask(t.name), masked_phones(t.phone)) if v),
             "form": forms[t.form].title if t.form in forms else "",
             "due": local(t.due, tz), "left": ("已逾期 " if left.total_seconds() < 0 else "剩 ") + _span(left),
             "who": "、".join(roles.get(r, r) for r in t.who), "reason": mask(_reason(t, roles)),
