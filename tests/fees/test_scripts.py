@@ -100,19 +100,21 @@ def test_the_figures_of_a_record_fill_the_placeholders():
     ("承诺缴费", "pending", {"promised_date": "2026-12-10", "promised_amount": "", "reason": "经济困难"},
      "call_promise", {"promised_date": "2026-12-10", "reason": "经济困难"}),
     ("承诺缴费", "promised", {"promised_date": ""}, "call_reminded", {}),
-    ("承诺缴费", "promised", {"promised_date": "2026-12-01"}, "call_reminded", {}),
+    ("承诺缴费", "promised", {"promised_date": "2026-12-06"}, "call_reminded", {}),
     ("承诺缴费", "promised", {"promised_date": "2026-12-08"}, "call_promise", {"promised_date": "2026-12-08"}),
+    # the promised day is over: a promise now is a new one (its date asked for), not a reminder
+    ("承诺缴费", "broken", {"promised_date": ""}, "call_promise", {}),
     ("无人接听", "promised", {"promised_date": "2026-12-08"}, "call_no_answer", {"outcome": "无人接听"}),
     ("号码错误", "pending", {}, "call_no_answer", {"outcome": "号码错误"}),
     ("有异议", "pending", {"reason": "对服务不满", "reason_text": "漏水没修", "service_issue": "转维修"},
      "call_refused", {"outcome": "有异议", "reason": "对服务不满", "reason_text": "漏水没修", "service_issue": "转维修"}),
     ("拒绝缴费", "unreachable", {"reason": "经济困难"}, "call_refused", {"outcome": "拒绝缴费", "reason": "经济困难"}),
-    ("已缴费", "promised", {"promised_amount": "100"}, "paid", {"paid_on": "2026-12-05"}),
+    ("已缴费", "promised", {"promised_amount": "100"}, "call_paid", {}),   # the owner's word: verified later
     ("", "pending", {}, "", {}),
 ])
 def test_the_result_of_a_call_is_the_workflows_action(result, state, typed, action, values):
-    stored = {"promised_date": "2026-12-01"} if state == "promised" else {}
-    assert calls.action_for(result, state, stored, typed) == action
+    stored = {"promised": {"promised_date": "2026-12-06"}, "broken": {"promised_date": "2026-12-01"}}.get(state, {})
+    assert calls.action_for(result, "promised" if state == "broken" else state, stored, typed, TODAY) == action
     fields = {"call_promise": ("promised_date", "promised_amount", "reason", "reason_text"),
               "call_no_answer": ("outcome",), "call_refused": ("outcome", "reason", "reason_text", "service_issue"),
               "paid": ("paid_on", "paid_amount", "receipt")}.get(action, ())

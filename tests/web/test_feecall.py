@@ -117,13 +117,15 @@ def test_logging_calls_through_the_page_counts_them_and_moves_the_record(round_m
     page = client.get(f"/fees/calls/{number}").body
     assert "承诺未兑现（适合这户）" in page and "业主承诺12月10日缴费，已过期仍未缴" in page
     assert client.post(f"/fees/calls/{number}", {"_by": "王芳", "result": "已缴费"}).status == 303
-    assert _dropped(workspace) | {"at": ""} == {"record": number, "action": "paid", "by": "王芳", "at": "",
-                                                "data": {"paid_on": "2026-12-11"}}
+    # the owner says it is paid: the call counts, the record waits for the payment to be verified
+    assert _dropped(workspace) | {"at": ""} == {"record": number, "action": "call_paid", "by": "王芳", "at": "",
+                                                "data": {}}
     assert app.processor.run_pass()
     record = _record(workspace, number)
-    assert (record["state"], record["attempts"], record["outcome"], record["paid_on"]) == (
-        "paid", 3, "已缴费", "2026-12-11")
-    assert "本档案已结案（已缴清（结案）），不再记录通话" in _text(client.get(f"/fees/calls/{number}").body)
+    assert (record["state"], record["attempts"], record["outcome"], record.get("paid_on")) == (
+        "claimed", 4, "已缴费", None)
+    desk_tasks = workspace.cli("todo", "--format", "json", "--now", "2026-12-11T10:30:00+08:00").out
+    assert "业主称已缴费" in desk_tasks and number in desk_tasks
 
 
 def test_a_refused_call_comes_back_in_chinese_with_what_was_typed(round_made, workspace):

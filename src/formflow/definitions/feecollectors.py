@@ -18,7 +18,7 @@ from formflow.errors import Problem
 #: The form (and workflow) of a collection record.
 COLLECTION_FORM = "fee_collection"
 #: The actions that log a call: a collector must be allowed all of them.
-CALL_ACTIONS = ("call_promise", "call_no_answer", "call_refused", "call_reminded")
+CALL_ACTIONS = ("call_promise", "call_no_answer", "call_refused", "call_reminded", "call_paid")
 
 COLLECTORS_SCHEMA: dict = {
     "type": "object",

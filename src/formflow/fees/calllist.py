@@ -182,6 +182,8 @@ def _next_step(state: str, values: Mapping, due: Task | None, today: dt.date, br
     if state == "noticed":
         pay_by = str(values.get("pay_by") or "")
         return f"已发催缴通知书，等业主在 {pay_by} 前缴费" if pay_by else "已发催缴通知书，等业主缴费"
+    if state == "claimed":
+        return "业主称已缴费：在收费系统核实到账，到账的确认已缴清"
     if state == "escalated":
         return "已转主管，等主管决定书面通知、上门或律师函"
     return "再次电话催缴" if broken else "电话催缴"

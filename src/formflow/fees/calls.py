@@ -3,7 +3,8 @@
 The call page asks one thing first — how the call ended (:data:`REACHED` or :data:`NOT_REACHED`) — and
 :func:`action_for` turns that into the action of ``workflows/fee_collection.yaml`` the engine applies:
 承诺缴费 → ``call_promise`` (``call_reminded`` when a promise still to come is only confirmed), 已缴费 →
-``paid`` (缴清日期 today), 拒绝缴费 / 有异议 → ``call_refused``, 无人接听 / 号码错误 → ``call_no_answer``.
+``call_paid`` (the owner's word: the record waits for the payment to be verified, it is not closed), 拒绝缴费 /
+有异议 → ``call_refused``, 无人接听 / 号码错误 → ``call_no_answer``.
 :func:`action_values` gives the action's control values from what was typed; :func:`history` lists the
 record's earlier steps as the page shows them.
 """
@@ -23,8 +24,8 @@ from formflow.engine.records import CREATE, RecordView
 REACHED = ("承诺缴费", "已缴费", "拒绝缴费", "有异议")
 NOT_REACHED = ("无人接听", "号码错误")
 #: The workflow's actions that log a call (each counts 催缴次数).
-CALL_ACTIONS = ("call_promise", "call_no_answer", "call_refused", "call_reminded")
-_ACTION = {"承诺缴费": "call_promise", "已缴费": "paid", "拒绝缴费": "call_refused", "有异议": "call_refused",
+CALL_ACTIONS = ("call_promise", "call_no_answer", "call_refused", "call_reminded", "call_paid")
+_ACTION = {"承诺缴费": "call_promise", "已缴费": "call_paid", "拒绝缴费": "call_refused", "有异议": "call_refused",
            "无人接听": "call_no_answer", "号码错误": "call_no_answer"}
 #: What the page's form may carry besides the result and the note (field keys of fee_collection).
 TYPED = ("promised_date", "promised_amount", "reason", "reason_text", "service_issue")
@@ -34,15 +35,19 @@ def _same(typed: str, stored: Any) -> bool:
     return not typed.strip() or typed.strip() == str(stored or "")
 
 
-def action_for(result: str, state: str, stored: Mapping[str, Any], typed: Mapping[str, str]) -> str:
-    """The action logging a call that ended in ``result`` on a record in ``state`` with ``stored`` values;
-    ``typed``: what the collector wrote. "" for a result that is none of :data:`REACHED` or :data:`NOT_REACHED`.
+def action_for(result: str, state: str, stored: Mapping[str, Any], typed: Mapping[str, str],
+               today: dt.date) -> str:
+    """The action logging a call that ended in ``result`` on a record in ``state`` with ``stored`` values on
+    ``today``; ``typed``: what the collector wrote. "" for a result that is none of :data:`REACHED` or
+    :data:`NOT_REACHED`.
 
     A promise repeated on a record already promised (same date and amount, or none typed) is the reminder
-    call (``call_reminded``): the promise stands, its reminder is not started again.
+    call (``call_reminded``): the promise stands, its reminder is not started again — while its date is still
+    to come; once it has passed, the promise is broken and a promise now is a new one (``call_promise``, which
+    asks for a date not before today).
     """
     action = _ACTION.get(result, "")
-    if (action == "call_promise" and state == "promised" and stored.get("promised_date")
+    if (action == "call_promise" and state == "promised" and str(stored.get("promised_date") or "") >= today.isoformat()
             and _same(typed.get("promised_date", ""), stored.get("promised_date"))
             and _same(typed.get("promised_amount", ""), stored.get("promised_amount"))):
         return "call_reminded"

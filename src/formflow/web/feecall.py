@@ -153,7 +153,8 @@ def log_call(desk, request: Request, number: str) -> Response:
     result = posted.first("result").strip()
     typed = {name: posted.first(name) for name in calls.TYPED}
     shown = {**typed, "result": result, "_note": posted.first("_note")}
-    action = calls.action_for(result, view.state, view.values, typed)
+    now = desk.desk.now()
+    action = calls.action_for(result, view.state, view.values, typed, now.astimezone(defs.settings.timezone).date())
     if action not in workflow.actions:
         return call_page(desk, request, number, shown, _Refused("result", "请选择这次通话的结果"), 422)
     name, results = calls.misplaced(typed, action, {key: a.fields for key, a in workflow.actions.items()})
@@ -161,7 +162,6 @@ def log_call(desk, request: Request, number: str) -> Response:
         why = (f"「转办」只在通话结果为{'或'.join(f'“{r}”' for r in results)}时选择" if results
                else "「转办」不能在记录通话时选择")
         return call_page(desk, request, number, shown, _Refused(name, why), 422)
-    now = desk.desk.now()
     today = now.astimezone(defs.settings.timezone).date()
     values = calls.action_values(action, result, typed, workflow.actions[action].fields, today)
     sent = fx.MultiDict({name: [value] for name, value in values.items()})
