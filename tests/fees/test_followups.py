@@ -135,3 +135,14 @@ def test_the_printed_to_do_lists_mask_a_landline_and_a_mobile_written_in_groups(
     printed = [task["resident"] for group in todo_context(app.defs, app.todo(moment), moment, "待办", "王芳")["groups"]
                for task in group["tasks"] if task["record"] == number]
     assert printed == ["黄秀英 ****1234、138****7094"]
+
+
+def test_a_promise_to_pay_the_same_day_is_not_a_reminder_already_late(workspace):
+    desk, made = made_round(workspace)
+    today, later = made["3-2-1502"], made["3-1-402"]
+    desk.act(today, "call_promise", "2026-12-02T10:00+08:00", promised_date="2026-12-02", reason="经济困难")
+    desk.act(later, "call_promise", "2026-12-02T10:00+08:00", promised_date="2026-12-04", reason="经济困难")
+    assert "promise_reminder" not in desk.tasks(today, "2026-12-02T10:30+08:00")   # its day before is gone
+    assert desk.tasks(later, "2026-12-02T10:30+08:00")["promise_reminder"] == ("2026-12-03T20:00:00+08:00", "upcoming")
+    # the next day, the same-day promise not kept is a broken one: the notice is asked for
+    assert "notice_broken_promise" in desk.tasks(today, "2026-12-03T10:00+08:00")

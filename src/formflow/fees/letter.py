@@ -58,7 +58,7 @@ def _total(values) -> tuple[str, str]:
 
 def notice_values(view: RecordView, office: str, tz) -> dict[str, str]:
     """What each placeholder (:data:`~formflow.fees.placeholders.NAMES`) says for the record of ``view``: the
-    call scripts' words, dated by the latest notice (a letter to an owner without a name greets 尊敬的业主)."""
+    call scripts' words, dated by the latest notice (an owner without a name is a blank to write in: 尊敬的＿＿业主)."""
     event = notice_event(view.record)
     values = figures(view.values, office, noticed=event.at.astimezone(tz).date() if event is not None else None)
     values["业主"] = str(view.values.get("owner") or "")
