@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 import subprocess
 
+from formflow.fees.placeholders import NAMES
+
 from ..conftest import CALENDAR_WARNING
 from ..render.test_pdf import fonts, pdftotext
 from ..web.conftest import PORT, Client, without_sign_in
@@ -121,11 +123,12 @@ def test_check_names_a_wrong_placeholder_with_file_line_and_fix(workspace):
           - 请于{限期日期}前缴清。
         """)
     lines = workspace.cli("check").err.splitlines()
-    assert lines[len(CALENDAR_WARNING):] == [
-        "fees/notice.yaml:4:5: body[0]: 未知的占位符 unknown placeholder {房间号}",
-        "    修改建议 fix: 是否应为 did you mean {房号}?",
-        "fees/notice.yaml:5:5: body[1]: 未知的占位符 unknown placeholder {限期日期}",
-        "    修改建议 fix: 是否应为 did you mean {限期缴费日期}?",
+    available = "可用 available: " + "、".join(f"{{{name}}}" for name in NAMES)
+    assert lines[len(CALENDAR_WARNING):] == [   # each at its placeholder's own line and column
+        "fees/notice.yaml:4:8: body[0]: 未知的占位符 unknown placeholder {房间号}",
+        f"    修改建议 fix: 是否应为 did you mean {{房号}}? {available}",
+        "fees/notice.yaml:5:7: body[1]: 未知的占位符 unknown placeholder {限期日期}",
+        f"    修改建议 fix: 是否应为 did you mean {{限期缴费日期}}? {available}",
         "共 2 处错误，请修改后重新运行 formflow check。",
     ]
 

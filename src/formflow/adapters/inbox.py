@@ -47,6 +47,21 @@ def shorten(name: str, limit: int) -> str:
     return f"{cut}…" + (f".{ext}" if ext else "")
 
 
+def submission_text(doc: dict) -> str:
+    """A submission or action file's text as we write one (the YAML ``formflow act`` writes)."""
+    import yaml
+
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+def put(inbox: Path, name: str, doc: dict) -> Path:
+    """Write ``doc`` as the submission file ``name`` (made safe: never a path) into ``inbox``, atomically, so
+    the engine never reads half of it; the file's path."""
+    path = inbox / safe_name(name)
+    write_text(path, submission_text(doc))
+    return path
+
+
 @dataclass(frozen=True)
 class Reading:
     """What tells one state of a file from the next: a write changes the size or mtime, a replace the inode."""

@@ -32,6 +32,15 @@ def load(root: Path, *, show_warnings: bool = False):
 
 
 
+def agreed(yes: bool, question: str, declined: str = "未写入 nothing written") -> bool:
+    """Whether to go on after a preview: ``--yes``, or the supervisor answers yes to ``question`` (no by
+    default); on no, says ``declined``."""
+    if yes or click.confirm(question, default=False):
+        return True
+    click.echo(declined)
+    return False
+
+
 def open_app(root: Path):
     from formflow.app import App
 

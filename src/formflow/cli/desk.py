@@ -115,9 +115,7 @@ def act(record: str, action: str, by: str, pairs: tuple[str, ...], at_text: str 
     \b
     例 Example:  formflow act TS-YG-202611-0003 reply --by 赵敏 --set reply_method=电话
     """
-    import yaml
-
-    from formflow.adapters.atomic import write_text
+    from formflow.adapters.inbox import put
     from formflow.engine.numbering import SAFE_NUMBER
 
     if not SAFE_NUMBER.match(record):
@@ -134,8 +132,7 @@ def act(record: str, action: str, by: str, pairs: tuple[str, ...], at_text: str 
     if note:
         doc["note"] = note
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    path = root / "inbox" / f"{record}-{action}-{stamp}.yaml"
-    write_text(path, yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+    path = put(root / "inbox", f"{record}-{action}-{stamp}.yaml", doc)
     from formflow.adapters.audit import AuditLog
     from formflow.cli.common import load
 

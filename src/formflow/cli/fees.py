@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from formflow.cli.common import FORMAT_X, OUTPUT, load, now_from, open_app, with_root, xlsx_target
+from formflow.cli.common import FORMAT_X, OUTPUT, agreed, load, now_from, open_app, with_root, xlsx_target
 from formflow.cli.main import cli
 from formflow.definitions.fees import FEE_COLUMNS
 
@@ -98,8 +98,7 @@ def fees_import(file: Path, sheet: str | None, date_text: str | None, by: str | 
     reconciliation = reconcile.for_import(root, day, found.items)
     for line in reconcile.preview(reconciliation) if reconciliation is not None else ():
         click.echo(line)
-    if not yes and not click.confirm("保存这份欠费快照？ keep this snapshot?", default=False):
-        click.echo("未保存 nothing written")
+    if not agreed(yes, "保存这份欠费快照？ keep this snapshot?", "未保存 nothing written"):
         return
     path = snapshots.keep(root, planned, now_from(None, settings.timezone))
     click.echo(f"已保存 kept: {path.relative_to(root).as_posix()}（{len(found.items)} 行 rows，"
@@ -169,10 +168,8 @@ def fees_round(date_text: str | None, name: str | None, by: str, collector: str 
     submission written into inbox/ (formflow process or watch stores it). A unit that already has a record of
     the same round (or whose submission waits in inbox/) is skipped, so running it twice creates nothing twice.
     """
-    import yaml
 
-    from formflow.adapters.atomic import write_text
-    from formflow.adapters.inbox import safe_name
+    from formflow.adapters.inbox import put, safe_name
     from formflow.fees import rounds, snapshots
     from formflow.fees.values import yuan
 
@@ -233,10 +230,9 @@ def fees_round(date_text: str | None, name: str | None, by: str, collector: str 
     if not planned.units:
         click.echo("没有要新建的催缴档案 nothing to create")
         return
-    if not yes and not click.confirm("写入收件箱，由下次处理时登记？ write the records into inbox/?", default=False):
-        click.echo("未写入 nothing written")
+    if not agreed(yes, "写入收件箱，由下次处理时登记？ write the records into inbox/?"):
         return
     for unit in planned.units:
         doc = rounds.submission(planned, unit, by, collectors[unit.unit], now)
-        write_text(file_of(unit.unit), yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        put(inbox, file_of(unit.unit).name, doc)
     click.echo(f"已放入收件箱 written: {len(planned.units)} 个文件 files（formflow process 或 watch 处理）")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from formflow.cli.common import NOW, now_from, open_app, with_root
+from formflow.cli.common import NOW, agreed, now_from, open_app, with_root
 from formflow.cli.fees import fees
 
 #: Columns of the call list as a spreadsheet.
@@ -120,10 +120,8 @@ def fees_assign(unit: str | None, building: str | None, round_name: str | None, 
     Each correction is an action file written into inbox/ (formflow process or watch applies it), so the
     history keeps who moved what, when and why.
     """
-    import yaml
 
-    from formflow.adapters.atomic import write_text
-    from formflow.adapters.inbox import safe_name
+    from formflow.adapters.inbox import put
     from formflow.definitions.feecollectors import call_roles
     from formflow.fees import assign
 
@@ -158,12 +156,10 @@ def fees_assign(unit: str | None, building: str | None, round_name: str | None, 
     if not found:
         click.echo("没有要调整的催缴档案 nothing to move")
         return
-    if not yes and not click.confirm("写入收件箱，由下次处理时更正？ write the corrections into inbox/?", default=False):
-        click.echo("未写入 nothing written")
+    if not agreed(yes, "写入收件箱，由下次处理时更正？ write the corrections into inbox/?"):
         return
     stamp = now.strftime("%Y%m%d-%H%M%S")
     for move in found:
         doc = assign.correction(move, to, by, now, reason)
-        write_text(root / "inbox" / f"更正催费人-{safe_name(move.number)}-{stamp}.yaml",
-                   yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        put(root / "inbox", f"更正催费人-{move.number}-{stamp}.yaml", doc)
     click.echo(f"已放入收件箱 written: {len(found)} 个文件 files（formflow process 或 watch 处理）")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from formflow.cli.common import FORMAT_X, NOW, OUTPUT, load, now_from, open_app, with_root, xlsx_target
+from formflow.cli.common import FORMAT_X, NOW, OUTPUT, agreed, load, now_from, open_app, with_root, xlsx_target
 from formflow.cli.main import cli
 
 
@@ -168,8 +168,7 @@ def units_import(file: Path, sheet: str | None, yes: bool, root: Path) -> None:
     if not planned.changes_anything:
         click.echo("房屋清单无需改动 nothing to change")
         return
-    if not yes and not click.confirm("写入 units.yaml？ apply?", default=False):
-        click.echo("未写入 nothing written")
+    if not agreed(yes, "写入 units.yaml？ apply?"):
         return
     path = apply(root, defs.settings, planned)
     click.echo(f"已写入 written: {path}（共 {len(planned.result)} 户 units）")
@@ -197,9 +196,8 @@ def units_normalise(by: str, yes: bool, root: Path) -> None:
     Each correction is an action (房号写法统一) written into inbox/: the engine applies it on its next pass,
     keeps the old spelling in the record's history, and a rebuild replays it like any action.
     """
-    import yaml
 
-    from formflow.adapters.atomic import write_text
+    from formflow.adapters.inbox import put
     from formflow.residents import misspelled
 
     app = open_app(root)
@@ -212,13 +210,12 @@ def units_normalise(by: str, yes: bool, root: Path) -> None:
         click.echo("所有记录的房号写法都已统一 every stored 房号 is in the office's spelling")
         return
     click.echo(f"共 {len(found)} 条记录的房号写法不统一 records to correct")
-    if not yes and not click.confirm("写入收件箱，由下次处理时更正？ write the corrections into inbox/?", default=False):
-        click.echo("未写入 nothing written")
+    if not agreed(yes, "写入收件箱，由下次处理时更正？ write the corrections into inbox/?"):
         return
     for number, old, new in found:
         form = app.store.get(number).form
         key = app.defs.forms[form].unit_field
         doc = {"record": number, "action": "unit_spelling", "by": by, "data": {key: new},
                "note": f"房号写法统一：{old} → {new}"}
-        write_text(root / "inbox" / f"{number}-房号写法统一.yaml", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        put(root / "inbox", f"{number}-房号写法统一.yaml", doc)
     click.echo(f"已放入收件箱 written: {len(found)} 个文件 files（formflow process 或 watch 处理）")

@@ -13,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from formflow.definitions.checking import check_schema, closest
+from formflow.definitions.checking import check_schema
+from formflow.definitions.scripts import placeholder_problems
 from formflow.definitions.yamlsource import Document, YamlSyntaxError, load_bytes
 from formflow.errors import Problem
 from formflow.fees.placeholders import NAMES as PLACEHOLDERS
-from formflow.fees.placeholders import unknown as unknown_placeholders
 
 NOTICE_FILE = "fees/notice.yaml"
 
@@ -65,20 +65,17 @@ class NoticeText:
     path: str = ""
 
 
-def read_notice(doc: Document) -> tuple[NoticeText | None, list[Problem]]:
-    """The wording in ``doc``, with every problem: the schema's, and each placeholder that is not a known name
-    (file, line, key path, and the closest name as the fix)."""
+def read_notice(doc: Document, text: str) -> tuple[NoticeText | None, list[Problem]]:
+    """The wording in ``doc`` (whose file reads ``text``), with every problem: the schema's, and each placeholder
+    that is not a known name (file, line and column, key path, and the closest name as the fix)."""
     problems = check_schema(doc, NOTICE_SCHEMA)
     if problems:
         return None, problems
-    data = doc.data
+    data, lines = doc.data, text.splitlines()
     for key, value in data.items():
-        texts = [((key, i), text) for i, text in enumerate(value)] if isinstance(value, list) else [((key,), value)]
-        for keys, text in texts:
-            for name in unknown_placeholders(text):
-                match = closest(name, PLACEHOLDERS)
-                problems.append(doc.problem(keys, f"未知的占位符 unknown placeholder {{{name}}}",
-                                            f"是否应为 did you mean {{{match}}}?" if match else f"可用 available: {_NAMES}"))
+        texts = [((key, i), item) for i, item in enumerate(value)] if isinstance(value, list) else [((key,), value)]
+        for keys, item in texts:
+            problems += placeholder_problems(doc, keys, item, lines)
     if problems:
         return None, problems
     return NoticeText(data["title"], data["salutation"], tuple(data["body"]), tuple(data.get("after_table", ())),
@@ -97,9 +94,10 @@ def load_notice(root: Path, display) -> tuple[NoticeText | None, list[Problem]]:
         if not path.is_file():
             return None, []
     try:
-        doc = load_bytes(path.read_bytes(), display(path))
+        raw = path.read_bytes()
+        doc = load_bytes(raw, display(path))
     except OSError as exc:
         return None, [Problem(display(path), 1, 1, "", f"无法读取 cannot read: {exc.strerror or exc}")]
     except YamlSyntaxError as exc:
         return None, [exc.problem]
-    return read_notice(doc)
+    return read_notice(doc, raw.decode("utf-8", "replace"))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from formflow.definitions.checking import check_schema, closest
-from formflow.definitions.yamlsource import Document, KeyPath, load_bytes
+from formflow.definitions.yamlsource import Document, KeyPath, format_keys, load_bytes
 from formflow.errors import Problem
 from formflow.fees.placeholders import NAMES, unknown
 from formflow.fees.situations import MEANINGS, SITUATIONS
@@ -90,6 +90,20 @@ def _placeholder_at(doc: Document, keys: KeyPath, lines: list[str], token: str) 
     return (line, lines[line - 1].index(token) + 1) if line is not None else start
 
 
+def placeholder_problems(doc: Document, keys: KeyPath, text: str, lines: list[str]) -> list[Problem]:
+    """A problem for each placeholder in ``text`` (the value at ``keys`` of ``doc``, whose file reads ``lines``)
+    that is not a known name, at its own line and column, with the closest name as the fix. The call scripts
+    and the 催缴通知书 (:mod:`formflow.definitions.notice`) are checked alike."""
+    problems = []
+    for name in unknown(text):
+        line, column = _placeholder_at(doc, keys, lines, f"{{{name}}}")
+        near = closest(name, NAMES)
+        problems.append(Problem(doc.path, line, column, format_keys(keys), f"未知的占位符 unknown placeholder {{{name}}}",
+                                (f"是否应为 did you mean {{{near}}}? " if near else "")
+                                + "可用 available: " + "、".join(f"{{{n}}}" for n in NAMES)))
+    return problems
+
+
 def load_scripts(doc: Document, text: str) -> tuple[Scripts | None, list[Problem]]:
     """The scripts of ``doc`` (whose file reads ``text``), or ``None`` with every problem."""
     problems = check_schema(doc, SCRIPTS_SCHEMA)
@@ -104,14 +118,7 @@ def load_scripts(doc: Document, text: str) -> tuple[Scripts | None, list[Problem
                 f"添加 add `{key}: {{title: {SITUATIONS[key]}, text: ...}}`；内置的写法见 formflow init 新建的"
                 f"工作区中的 {SCRIPTS_FILE} see the shipped file"))
     for key, script in raw.items():
-        keys = ("scripts", key, "text")
-        for name in unknown(script["text"]):
-            line, column = _placeholder_at(doc, keys, lines, f"{{{name}}}")
-            near = closest(name, NAMES)
-            problems.append(Problem(doc.path, line, column, f"scripts.{key}.text",
-                                    f"未知的占位符 unknown placeholder {{{name}}}",
-                                    (f"是否应为 did you mean {{{near}}}? " if near else "")
-                                    + "可用 available: " + "、".join(f"{{{n}}}" for n in NAMES)))
+        problems += placeholder_problems(doc, ("scripts", key, "text"), script["text"], lines)
     if problems:
         return None, problems
     return Scripts({key: Script(key, raw[key]["title"].strip(), raw[key]["text"].strip())

@@ -23,16 +23,15 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from formflow.definitions.feecollectors import CALL_ACTIONS, COLLECTION_FORM
 from formflow.engine.clocks import DUE_SOON, OVERDUE
 from formflow.engine.records import Record, replay
 from formflow.engine.todo import Task, is_mine, record_tasks
 from formflow.fees.owing import ZERO, unit_order
-from formflow.fees.placeholders import part_paid
+from formflow.fees.placeholders import months_owed, owed_now
 from formflow.fees.promises import broken_count
-from formflow.fees.values import period
 from formflow.render.values import mask
 
 #: A record never called sorts as if called this many days ago: before every one called.
@@ -144,27 +143,6 @@ def hours_text(hours) -> str:
     return "、".join(parts)
 
 
-def _amount(value) -> Decimal:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else ZERO
-    except InvalidOperation:
-        return ZERO
-
-
-def owed_now(values: Mapping) -> Decimal:
-    """What the record still owes: the round's total less a part payment recorded (核对部分缴费)."""
-    total = _amount(values.get("amount"))
-    return total - (part_paid(values, total) or ZERO)
-
-
-def _months(items) -> int:
-    months = set()
-    for row in items or ():
-        if isinstance(row, Mapping) and _amount(row.get("owed")) > 0:
-            months.update(period(str(row.get("period") or "")).months())
-    return len(months)
-
-
 def _next_step(state: str, values: Mapping, due: Task | None, today: dt.date, broken: int) -> str:
     if due is not None:
         return ("已逾期：" if due.status == OVERDUE else "") + due.task
@@ -212,7 +190,7 @@ def call_row(defs, record: Record, now: dt.datetime) -> CallRow | None:
     broken = broken_count(view, now, zone)
     return CallRow(
         number=record.number, unit=str(values.get("unit") or ""), owner=str(values.get("owner") or ""),
-        phones=str(values.get("phone") or ""), amount=owed_now(values), months=_months(values.get("items")),
+        phones=str(values.get("phone") or ""), amount=owed_now(values), months=months_owed(values.get("items"))[0],
         outcome=str(values.get("outcome") or ""), promised_date=str(values.get("promised_date") or ""),
         last_call=last, days_since=(today - last.date()).days if last else None,
         attempts=int(values.get("attempts") or 0), broken=broken, due=due,

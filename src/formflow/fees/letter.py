@@ -8,12 +8,10 @@ the office's (``fees/notice.yaml``, :mod:`formflow.definitions.notice`).
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
-
 from formflow.definitions.notice import NoticeText
 from formflow.engine.records import Event, Record, RecordView
 from formflow.fees.placeholders import figures, fill, part_paid
-from formflow.fees.values import period, yuan
+from formflow.fees.values import period, stored, yuan
 from formflow.render.values import mask
 
 #: The form whose records get a letter, and the action that gives it.
@@ -29,18 +27,11 @@ def notice_event(record: Record) -> Event | None:
     return next((e for e in reversed(record.events) if e.action == NOTICE_ACTION), None)
 
 
-def _money(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
 def _rows(values) -> list[dict]:
     """The record's 欠费明细 as printed rows: item, period, amount (text)."""
     rows = []
     for row in values.get("items") or ():
-        owed = _money(row.get("owed"))
+        owed = stored(row.get("owed"))
         rows.append({"item": str(row.get("item") or ""), "period": period(str(row.get("period") or "")).label,
                      "owed": yuan(owed) if owed is not None else str(row.get("owed") or "")})
     return rows
@@ -49,7 +40,7 @@ def _rows(values) -> list[dict]:
 def _total(values) -> tuple[str, str]:
     """The total still owed as the letter's table prints it: 1,235.50 (the column says 元), and the part paid
     already taken off it ("" when none is recorded)."""
-    total = _money(values.get("amount"))
+    total = stored(values.get("amount"))
     if total is None:
         return "", ""
     paid = part_paid(values, total)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
-from formflow.fees.values import period, yuan
+from formflow.fees.values import period, stored, yuan
 
 #: Every placeholder, with what it is replaced by (for supervisors: the reference and ``check``).
 NAMES: dict[str, str] = {
@@ -62,16 +62,9 @@ def fill(text: str, values: Mapping[str, str]) -> str:
     return PLACEHOLDER.sub(one, text or "")
 
 
-def _money(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
-
-
 def money_words(value: Any) -> str:
     """An amount as a script says it: ``1,235.50元`` ("" for none)."""
-    amount = _money(value)
+    amount = stored(value)
     return f"{yuan(amount)}元" if amount is not None else ""
 
 
@@ -119,7 +112,7 @@ def months_owed(items: Any) -> tuple[int, str]:
     as one month and is its own text)."""
     months: set[str] = set()
     for row in items if isinstance(items, list) else ():
-        if isinstance(row, Mapping):
+        if isinstance(row, Mapping) and (stored(row.get("owed")) or 0) > 0:   # a row owing nothing is no month owed
             months.update(period(str(row.get("period") or "")).months())
     readable = sorted(m for m in months if re.fullmatch(r"\d{4}-\d{2}", m))
     return len(months), (readable[0] if readable else min(months, default=""))
@@ -129,9 +122,15 @@ def part_paid(values: Mapping[str, Any], total: Decimal | None = None) -> Decima
     """The 实缴金额 recorded on an open record (核对部分缴费) when it is part of ``total`` (default: its 欠费合计),
     else ``None``: what the scripts, the letter and the call list take off the round's total (the items stay as
     the round copied them)."""
-    total = _money(values.get("amount")) if total is None else total
-    paid = _money(values.get("paid_amount"))
+    total = stored(values.get("amount")) if total is None else total
+    paid = stored(values.get("paid_amount"))
     return paid if total is not None and paid is not None and Decimal(0) < paid < total else None
+
+
+def owed_now(values: Mapping) -> Decimal:
+    """What the record still owes: the round's total less a part payment recorded (核对部分缴费)."""
+    total = stored(values.get("amount")) or Decimal(0)
+    return total - (part_paid(values, total) or Decimal(0))
 
 
 def figures(values: Mapping[str, Any], office: str, caller: str = "", noticed: dt.date | None = None) -> dict[str, str]:
@@ -142,9 +141,9 @@ def figures(values: Mapping[str, Any], office: str, caller: str = "", noticed: d
     from formflow.render.values import capital_rmb
 
     items = values.get("items")
-    total = _money(values.get("amount"))
+    total = stored(values.get("amount"))
     if total is None and isinstance(items, list):
-        owed = [_money(r.get("owed")) for r in items if isinstance(r, Mapping)]
+        owed = [stored(r.get("owed")) for r in items if isinstance(r, Mapping)]
         total = sum((o for o in owed if o is not None), Decimal("0.00")) if owed else None
     count, earliest = months_owed(items)
     paid = part_paid(values, total)

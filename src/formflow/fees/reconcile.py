@@ -28,26 +28,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from formflow.definitions.feecollectors import building_of
 from formflow.fees.arrears import Item
 from formflow.fees.owing import ZERO
 from formflow.fees.values import period as read_period
-from formflow.fees.values import yuan
+from formflow.fees.values import stored, yuan
 
 FORM = "fee_collection"
 CLOSE_ACTION, PART_ACTION = "paid", "part_paid"
 CLOSE, PART, NONE = "close", "part", "none"
 UNNAMED = "（未写项目）"
-
-
-def _money(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
 
 
 def _period_key(text: str) -> tuple[str, str]:
@@ -73,10 +66,10 @@ class OpenRecord:
 
 def from_values(number: str, values: Mapping) -> OpenRecord:
     """An :class:`OpenRecord` from a record's replayed values."""
-    rows = tuple((str(r.get("item") or UNNAMED), str(r.get("period") or ""), _money(r.get("owed")) or ZERO)
+    rows = tuple((str(r.get("item") or UNNAMED), str(r.get("period") or ""), stored(r.get("owed")) or ZERO)
                  for r in values.get("items") or () if isinstance(r, Mapping))
     return OpenRecord(number, str(values.get("unit") or ""), str(values.get("collector") or ""),
-                      str(values.get("snapshot_date") or ""), rows, _money(values.get("paid_amount")))
+                      str(values.get("snapshot_date") or ""), rows, stored(values.get("paid_amount")))
 
 
 @dataclass(frozen=True)
@@ -285,16 +278,14 @@ def signers(defs) -> tuple[str, ...]:
 
 def write(root: Path, result: Reconciliation, by: str, at: dt.datetime) -> int:
     """Write the action file of each record to close or partly paid into ``inbox/``; how many."""
-    import yaml
 
-    from formflow.adapters.atomic import write_text
+    from formflow.adapters.inbox import put
 
     written = 0
     for outcome in result.outcomes:
         if outcome.kind == NONE:
             continue
         doc = action(outcome, result.date, by, at)
-        write_text(root / "inbox" / file_name(outcome.record.number, result.date),
-                   yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+        put(root / "inbox", file_name(outcome.record.number, result.date), doc)
         written += 1
     return written

@@ -38,6 +38,17 @@ def amount(text: str) -> Decimal | None:
     return -value if negative else value
 
 
+def stored(value) -> Decimal | None:
+    """A money value as a record holds it (checked by the form when it was typed: a number or its text) to the
+    fen; ``None`` when empty or not a number."""
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value)).quantize(FEN, rounding=ROUND_HALF_UP)
+    except ArithmeticError:
+        return None
+
+
 def yuan(value: Decimal) -> str:
     """An amount as a supervisor reads it: thousands separated, two decimals (12,345.60)."""
     return f"{value:,.2f}"

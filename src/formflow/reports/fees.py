@@ -31,7 +31,9 @@ from formflow.definitions.feecollectors import building_of
 from formflow.engine.records import Record, RecordView, replay
 from formflow.fees import promises as pr
 from formflow.fees.owing import ZERO, per_unit, unit_order
+from formflow.fees.placeholders import months_owed, owed_now
 from formflow.fees.snapshots import Snapshot
+from formflow.fees.values import stored
 from formflow.reports.base import Period, Ratio, records_as_of
 
 FORM = "fee_collection"
@@ -48,13 +50,6 @@ def building(unit: str) -> str:
     :data:`fees.collectors <formflow.definitions.feecollectors.building_of>` assigns by)."""
     first = building_of(unit) or (unit.split("-")[0] if unit else "") or "未写"
     return f"{first}栋" if first.isdigit() else first
-
-
-def _money(value) -> Decimal | None:
-    try:
-        return Decimal(str(value)).quantize(Decimal("0.01")) if value not in (None, "") else None
-    except ArithmeticError:
-        return None
 
 
 def choose_days(days: Sequence[str], period: Period, today: dt.date) -> tuple[str | None, str | None]:
@@ -213,7 +208,7 @@ def fee_summary(defs, records: Iterable[Record], start: Snapshot | None, end: Sn
                 for t in targets:
                     t.promises[promise.status] += 1
         closing = [e for e in rec.view.record.events if e.action == PAID_ACTION]
-        paid_amount = _money(rec.view.values.get("paid_amount"))
+        paid_amount = stored(rec.view.values.get("paid_amount"))
         if rec.view.state == PAID_ACTION and closing and closing[-1].at in period:
             no_amount += paid_amount is None
             for t in targets:
@@ -246,9 +241,9 @@ def _still_owing(defs, end: Snapshot | None, recs: list[_Rec], latest: dict[str,
     for rec in recs:
         if latest.get(rec.unit) is rec and not workflow.states[rec.view.state].final:
             v = rec.view.values
-            owed = (_money(v.get("amount")) or ZERO) - (_money(v.get("paid_amount")) or ZERO)
             phones = tuple(p for p in str(v.get("phone") or "").split("、") if p)
-            out.append(_owing(rec.unit, str(v.get("owner") or ""), phones, owed, 0, rec, workflow, tz))
+            out.append(_owing(rec.unit, str(v.get("owner") or ""), phones, owed_now(v), months_owed(v.get("items"))[0],
+                              rec, workflow, tz))
     return tuple(sorted(out, key=lambda o: (-o.owed, unit_order(o.unit))))
 
 

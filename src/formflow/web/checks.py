@@ -15,6 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from formflow.adapters.inbox import submission_text
 from formflow.definitions.forms import Form
 from formflow.definitions.loader import Definitions
 from formflow.engine.actions import ActionRefused, apply_action
@@ -22,7 +23,6 @@ from formflow.engine.records import CORRECT, Record, replay
 from formflow.engine.validate import DataProblem
 from formflow.intake import read_content
 from formflow.web import fields as fx
-from formflow.web.submit import envelope_yaml
 
 _BY_PREFIX = "「经办人」："
 
@@ -97,7 +97,7 @@ def check_new(defs: Definitions, form: Form, values: fx.MultiDict, now: dt.datet
     doc = {"form": form.id, "version": form.version, "by": values.first(fx.BY).strip(), "at": _moment(now),
            "data": posted.data}
     check = Check(doc, posted)
-    checked, problems = read_content(envelope_yaml(doc).encode("utf-8"), "desk.yaml", defs, now, lines=False)
+    checked, problems = read_content(submission_text(doc).encode("utf-8"), "desk.yaml", defs, now, lines=False)
     validated = checked[0].validated if checked else None
     found = validated.problems if validated is not None else ()
     for problem in found:
@@ -146,7 +146,7 @@ def check_action(defs: Definitions, record: Record, action_key: str, values: fx.
     if note:
         doc["note"] = note
     check = Check(doc, posted)
-    _, problems = read_content(envelope_yaml(doc).encode("utf-8"), "desk.yaml", defs, now, lines=False)
+    _, problems = read_content(submission_text(doc).encode("utf-8"), "desk.yaml", defs, now, lines=False)
     for text in problems:
         check.add_text(text)
     if check.ok:

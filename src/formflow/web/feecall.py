@@ -13,17 +13,16 @@ what became of the call.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from formflow.definitions.forms import form_labels
 from formflow.engine.possible import may_do
 from formflow.engine.records import replay
 from formflow.fees import calls
-from formflow.fees.calllist import masked_phones, owed_now
-from formflow.fees.placeholders import figures, fill, part_paid, period_words
+from formflow.fees.calllist import masked_phones
+from formflow.fees.placeholders import figures, fill, owed_now, part_paid, period_words
 from formflow.fees.promises import outstanding_broken
 from formflow.fees.situations import SITUATIONS, choose
-from formflow.fees.values import yuan
+from formflow.fees.values import stored, yuan
 from formflow.web import fields as fx
 from formflow.web import pages
 from formflow.web.checks import check_action
@@ -37,10 +36,8 @@ CALL_LIST = "/fees"
 
 
 def _amount(value) -> str:
-    try:
-        return yuan(Decimal(str(value))) if value not in (None, "") else ""
-    except InvalidOperation:
-        return str(value)
+    amount = stored(value)
+    return yuan(amount) if amount is not None else str(value or "")
 
 
 def _record(desk, number: str):

@@ -22,12 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from formflow.adapters import inbox
-from formflow.adapters.atomic import write_text
 from formflow.adapters.audit import AuditLog
-from formflow.adapters.inbox import safe_name
 from formflow.adapters.lock import WorkspaceBusy, WorkspaceLock
 from formflow.app import App
 from formflow.errors import FormflowError
@@ -40,11 +36,6 @@ QUIET = 0.2
 RETRY = 2.0
 #: Seconds a ticket is remembered (its status page works that long).
 KEEP = 24 * 3600
-
-
-def envelope_yaml(doc: dict[str, Any]) -> str:
-    """The submission file's text (the YAML ``formflow act`` writes)."""
-    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
 
 
 def _unlined(problem: str) -> str:
@@ -93,10 +84,9 @@ class Processor:
 
     def submit(self, doc: dict[str, Any], stem: str, kind: str, target: str, action: str = "") -> Ticket:
         """Write ``doc`` into ``inbox/`` and ask for a pass; returns the ticket to follow it by."""
-        text = envelope_yaml(doc)
+        text = inbox.submission_text(doc)
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-        name = safe_name(f"{stem}-{stamp}-{secrets.token_hex(2)}.yaml")
-        write_text(self.desk.root / "inbox" / name, text)
+        name = inbox.put(self.desk.root / "inbox", f"{stem}-{stamp}-{secrets.token_hex(2)}.yaml", doc).name
         AuditLog(self.desk.root / "data", self.desk.defs().settings.station).append(
             "written", str(doc.get("by", "")), "desk", file=name)
         ticket = Ticket(secrets.token_urlsafe(12), name, hashlib.sha256(text.encode("utf-8")).hexdigest(), kind,
