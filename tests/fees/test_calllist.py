@@ -125,13 +125,9 @@ def test_the_printed_list_and_the_spreadsheet_mask_the_phones(workspace):
     assert "138****7094" in cells
 
 
-def test_the_calling_hours_are_shown_when_the_settings_have_them():
-    import datetime as dt
+def test_a_mobile_and_a_landline_masked():
+    from formflow.fees.calllist import masked_phones
 
-    from formflow.fees.calllist import hours_text, masked_phones
-
-    assert hours_text(((dt.time(9), dt.time(12)), (dt.time(14), dt.time(20)))) == "9:00–12:00、14:00–20:00"
-    assert hours_text(["9:00–12:00"]) == "9:00–12:00" and hours_text(()) == ""
     assert masked_phones("13826517094、0755-12345678") == "138****7094、****5678"
 
 

@@ -15,7 +15,7 @@ from formflow.definitions.duties import Duty
 from formflow.definitions.forms import form_labels
 from formflow.engine.calendar import BusinessCalendar
 from formflow.engine.clocks import DUE_SOON, OVERDUE, UPCOMING, ClockState, fmt, record_clocks
-from formflow.engine.records import CONFLICT, CONFLICT_LABEL, Record, replay, typed_values
+from formflow.engine.records import CONFLICT, CONFLICT_LABEL, Record, RecordView, replay, typed_values
 
 _ORDER = {OVERDUE: 0, DUE_SOON: 1, UPCOMING: 2}
 
@@ -76,6 +76,12 @@ def _read(defs, record: Record, workflow, now: dt.datetime):
             _READ.clear()
         _READ[record.number] = (record, workflow, form, settings, view, typed, labels)
     return view, typed, labels
+
+
+def record_view(defs, record: Record, now: dt.datetime) -> RecordView:
+    """``record`` replayed under its workflow, from the same cache :func:`record_tasks` reads (a page that
+    shows a record and its tasks replays it once)."""
+    return _read(defs, record, defs.workflows[record.form], now)[0]
 
 
 def record_tasks(defs, record: Record, now: dt.datetime) -> list[Task]:

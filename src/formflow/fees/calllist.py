@@ -27,8 +27,9 @@ from decimal import Decimal
 
 from formflow.definitions.feecollectors import CALL_ACTIONS, COLLECTION_FORM
 from formflow.engine.clocks import DUE_SOON, OVERDUE
-from formflow.engine.records import Record, replay
-from formflow.engine.todo import Task, is_mine, record_tasks
+from formflow.engine.hours import hours_text
+from formflow.engine.records import Record
+from formflow.engine.todo import Task, is_mine, record_tasks, record_view
 from formflow.fees.owing import ZERO, unit_order
 from formflow.fees.placeholders import months_owed, owed_now
 from formflow.fees.promises import broken_count
@@ -124,25 +125,6 @@ def masked_phones(text: str, area: bool = False) -> str:
     return mask(_NUMBER.sub(lambda m: _hidden(m, area), text or ""))
 
 
-def hours_text(hours) -> str:
-    """The office's calling hours (``fees.calling_hours``, whatever shape its items take: text, a pair of times,
-    or an object with ``start``/``end``) as one line: ``9:00–12:00、14:00–20:00``."""
-    def clock(value) -> str:
-        return f"{value.hour}:{value.minute:02d}" if isinstance(value, (dt.time, dt.datetime)) else str(value)
-
-    parts = []
-    for item in hours or ():
-        if isinstance(item, str):
-            parts.append(item)
-        elif isinstance(item, (tuple, list)) and len(item) == 2:
-            parts.append(f"{clock(item[0])}–{clock(item[1])}")
-        elif hasattr(item, "start") and hasattr(item, "end"):
-            parts.append(f"{clock(item.start)}–{clock(item.end)}")
-        else:
-            parts.append(str(item))
-    return "、".join(parts)
-
-
 def _next_step(state: str, values: Mapping, due: Task | None, today: dt.date, broken: int) -> str:
     if due is not None:
         return ("已逾期：" if due.status == OVERDUE else "") + due.task
@@ -167,16 +149,17 @@ def _next_step(state: str, values: Mapping, due: Task | None, today: dt.date, br
     return "再次电话催缴" if broken else "电话催缴"
 
 
-def call_row(defs, record: Record, now: dt.datetime) -> CallRow | None:
-    """``record`` as a row of a call list at ``now``; ``None`` when it is closed (paid or stopped)."""
+def call_row(defs, record: Record, now: dt.datetime, only: str = "") -> CallRow | None:
+    """``record`` as a row of a call list at ``now``; ``None`` when it is closed (paid or stopped), or when
+    ``only`` names a collector and the record is another's (its deadlines are then not worked out)."""
     workflow = defs.workflows[COLLECTION_FORM]
-    view = replay(record, workflow)
-    if workflow.states[view.state].final:
-        return None
+    view = record_view(defs, record, now)
     values = view.values
+    collector = str(values.get("collector") or "")
+    if workflow.states[view.state].final or (only and collector != only):
+        return None
     zone = defs.settings.timezone
     today = now.astimezone(zone).date()
-    collector = str(values.get("collector") or "")
     person = defs.settings.person(collector)
     tasks = [t for t in record_tasks(defs, record, now) if t.status in (OVERDUE, DUE_SOON)
              and (person is None or is_mine(t, person, defs.settings))]
@@ -204,11 +187,11 @@ def call_list(defs, records: Iterable[Record], now: dt.datetime, collector: str 
     for record in records:
         if record.form != COLLECTION_FORM:
             continue
-        row = call_row(defs, record, now)
-        if row is not None and (not collector or row.collector == collector):
+        row = call_row(defs, record, now, collector)
+        if row is not None:
             rows.append(row)
     rows.sort(key=CallRow.sort_key)
-    return CallList(collector, tuple(rows), hours_text(getattr(defs.settings.fees, "calling_hours", ())))
+    return CallList(collector, tuple(rows), hours_text(defs.settings.fees.calling_hours))
 
 
 def collectors_of(rows: Iterable[CallRow]) -> list[str]:
