@@ -19,6 +19,7 @@ from typing import Any
 
 from formflow.engine.fieldtypes import is_empty
 from formflow.engine.records import CREATE, RecordView
+from formflow.fees.calllist import masked_phones
 
 #: Results of a call that reached the owner, and of one that did not (the form's 最近一次结果 options).
 REACHED = ("承诺缴费", "已缴费", "拒绝缴费", "有异议")
@@ -146,3 +147,10 @@ def phones(text: Any) -> list[tuple[str, str]]:
     """Each number of a 联系电话 value as shown and as dialled (``tel:`` takes digits, + and -)."""
     return [(part, re.sub(r"[^\d+\-]", "", part)) for chunk in _SPLIT.split(str(text or ""))
             for part in _numbers(chunk)]
+
+
+def phones_for(text: Any, whole: bool) -> list[tuple[str, str]]:
+    """:func:`phones` as a screen shows them: whole with a number to dial for the record's collector (``whole``),
+    masked with nothing to dial for anyone else."""
+    found = phones(text)
+    return found if whole else [(masked_phones(shown), "") for shown, _ in found]

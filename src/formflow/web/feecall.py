@@ -18,7 +18,6 @@ from formflow.definitions.forms import form_labels
 from formflow.engine.possible import may_do
 from formflow.engine.records import replay
 from formflow.fees import calls
-from formflow.fees.calllist import masked_phones
 from formflow.fees.placeholders import figures, fill, owed_now, part_paid, period_words
 from formflow.fees.promises import outstanding_broken
 from formflow.fees.situations import SITUATIONS, choose
@@ -59,10 +58,7 @@ def _may_log(defs, view, person) -> bool:
 def _phones(values, person) -> list[tuple[str, str]]:
     """The record's phones as shown and as dialled: whole for its collector only; masked, without a number to
     dial, for anyone else (a supervisor looking over a collector's list)."""
-    found = calls.phones(values.get("phone"))
-    if person is not None and person.name == values.get("collector"):
-        return found
-    return [(masked_phones(shown), "") for shown, _ in found]
+    return calls.phones_for(values.get("phone"), person is not None and person.name == values.get("collector"))
 
 
 def _scripts(defs, view, now: dt.datetime, caller: str) -> tuple[list[dict], str]:

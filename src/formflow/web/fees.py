@@ -13,7 +13,7 @@ from urllib.parse import quote, urlencode
 
 from formflow.definitions.feecollectors import COLLECTION_FORM, call_roles
 from formflow.fees import calls
-from formflow.fees.calllist import CallList, call_list, collectors_of, masked_phones
+from formflow.fees.calllist import CallList, call_list, collectors_of
 from formflow.fees.values import yuan
 from formflow.web.http import HTTPError, Request, Response
 
@@ -34,17 +34,12 @@ def collects(defs, person) -> bool:
     return bool(roles & set(person.roles))
 
 
-def _tel(phone: str) -> str:
-    return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
-
-
 def _rows(one: CallList, whole: bool) -> list[dict]:
     rows = []
     for r in one.rows:
-        phones = [shown for shown, _ in calls.phones(r.phones)]
         rows.append({
             "number": r.number, "url": call_page_url(r.number), "unit": r.unit, "owner": r.owner,
-            "phones": [{"text": p, "tel": _tel(p)} if whole else {"text": masked_phones(p), "tel": ""} for p in phones],
+            "phones": [{"text": shown, "tel": f"tel:{dial}" if dial else ""} for shown, dial in calls.phones_for(r.phones, whole)],
             "amount": yuan(r.amount), "months": r.months, "outcome": r.outcome, "promised": r.promised_date,
             "last": r.last_text, "attempts": r.attempts, "broken": r.broken, "due": r.due is not None,
             "next": r.next_step, "state": r.state})
