@@ -258,7 +258,9 @@ def test_sign_in_with_a_pin_switching_asks_the_others_and_a_form_is_signed_by_wh
         page.select_option("#f-channel", "来电")
         page.fill("#f-complainant", "张先生")
         page.fill("#f-unit", "3-2-1502")
-        page.fill("#f-phone", "13812345678")
+        page.press("#f-unit", "Tab")  # the register's answer first: it fills the phone while the field is empty
+        page.locator("#f-unit-unit:has-text('黄秀英')").wait_for()
+        page.fill("#f-phone", "13812345678")  # the caller's own number, over the register's
         page.fill("#f-details", "楼上漏水")
         page.select_option("#f-category", "工程维修")
         page.select_option("#f-severity", "轻微")
