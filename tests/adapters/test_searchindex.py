@@ -1,11 +1,12 @@
 """Search over the values written into records: every partition, casefolded, one value at a time, pending
-changes included, and the search texts kept in a snapshot that is used only where the partitions are unchanged."""
+changes included, through a trigram index kept on disk and read again only where partitions changed."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 
-from formflow.adapters import indexsnapshot
+from formflow.adapters import searchindex
 from formflow.adapters import store as store_module
 from formflow.adapters.store import Store
 from formflow.engine.records import Event
@@ -63,12 +64,12 @@ def test_a_change_is_found_by_what_the_record_says_now_pending_or_committed(tmp_
     assert Store(tmp_path / "db").search("garden") == {"TS-2026-00002"}
 
 
-def test_the_search_texts_come_from_their_snapshot_where_nothing_changed(tmp_path, small_partitions,  # noqa: F811
-                                                                        monkeypatch):
+def test_the_index_is_kept_on_disk_and_only_changed_partitions_are_read_again(tmp_path, small_partitions,  # noqa: F811
+                                                                              monkeypatch):
     db = tmp_path / "db"
     fill(Store(db), range(1, 13))
-    assert Store(db).search("住户7") == {"TS-2026-00007"}  # the first search saves the snapshot
-    assert indexsnapshot.snapshot_path(db, "search").is_file()
+    assert Store(db).search("住户7") == {"TS-2026-00007"}  # the first search makes the index
+    assert (db / "index" / searchindex.DATABASE).is_file()
     read = summaries_read(monkeypatch)
     assert Store(db).search("住户7") == {"TS-2026-00007"}
     assert read == []
@@ -81,10 +82,93 @@ def test_the_search_texts_come_from_their_snapshot_where_nothing_changed(tmp_pat
     read.clear()
     assert reader.search("王五") == {"TS-2026-00005"} and reader.search("住户5") == set()
     assert read == ["records-complaint-2026.2"]
-    # a damaged snapshot is ignored
-    indexsnapshot.snapshot_path(db, "search").write_bytes(b"formflow-index\n\0\0\0\0garbage")
+    # a partition gone (a store restored from an older backup): its records are no longer found
+    partition.unlink()
+    assert Store(db).search("王五") == set() and Store(db).search("住户11") == {"TS-2026-00011"}
+
+
+def test_prepared_ahead_the_first_search_reads_no_partition(tmp_path, small_partitions, monkeypatch):  # noqa: F811
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 13))
+    read = summaries_read(monkeypatch)
+    store = Store(db)
+    store.prepare_search()
+    assert len(read) == 3
     read.clear()
-    assert Store(db).search("王五") == {"TS-2026-00005"} and len(read) == 3
+    assert store.search("住户12") == {"TS-2026-00012"} and read == []
+
+
+def test_a_damaged_index_is_made_again_and_an_unwritable_one_lives_in_memory(tmp_path, small_partitions,  # noqa: F811
+                                                                            monkeypatch):
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 13))
+    index = db / "index" / searchindex.DATABASE
+    index.write_bytes(b"formflow\0garbage" * 100)
+    read = summaries_read(monkeypatch)
+    assert Store(db).search("住户7") == {"TS-2026-00007"} and len(read) == 3
+    read.clear()
+    assert Store(db).search("住户8") == {"TS-2026-00008"} and read == []  # made again, on disk
+    # an index of another format (an older formflow) is made again too
+    with sqlite3.connect(index) as old:
+        old.execute("PRAGMA user_version = 0")
+    old.close()
+    assert Store(db).search("住户9") == {"TS-2026-00009"} and len(read) == 3
+    # where nothing can be written (here: a folder in its place), searching still works
+    index.unlink()
+    index.mkdir()
+    (index / "kept.txt").write_text("not the index's", encoding="utf-8")
+    assert Store(db).search("住户10") == {"TS-2026-00010"}
+    assert (index / "kept.txt").is_file()
+
+
+def test_an_index_damaged_past_its_header_is_made_again_at_the_search_that_finds_it(tmp_path,
+                                                                                   small_partitions):  # noqa: F811
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 13))
+    assert Store(db).search("住户7") == {"TS-2026-00007"}
+    index = db / "index" / searchindex.DATABASE
+    with sqlite3.connect(index) as other:
+        other.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the file itself
+    other.close()
+    size = index.stat().st_size
+    with open(index, "r+b") as file:  # the header intact, every page after it garbage
+        file.seek(4096)
+        file.write(b"\xff" * (size - 4096))
+    assert Store(db).search("住户8") == {"TS-2026-00008"}
+    with sqlite3.connect(index) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert check.execute("SELECT count(*) FROM recs").fetchone() == (12,)
+    check.close()
+
+
+def test_needles_of_any_length_find_what_a_scan_of_the_values_finds(tmp_path, small_partitions,  # noqa: F811
+                                                                   monkeypatch):
+    """The index answers one-, two- and longer needles (trigrams, trigram prefixes, a scan) exactly as
+    ``needle in value`` over every record's values would: random values from a small alphabet, every
+    substring of them searched."""
+    import random
+
+    from formflow.adapters.partitions import search_text
+    from formflow.engine.records import Record
+
+    rng = random.Random(7)
+    alphabet = "王秀英3-2a\"%_*"
+    store = Store(tmp_path / "db")
+    values = {}
+    for n in range(1, 41):
+        data = {f"f{i}": "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6))) for i in range(3)}
+        number = f"TS-2026-{n:05d}"
+        store.put(Record(number, "complaint", (Event("create", "李娜", AT, data),), 1, 1, ""), "registered")
+        values[number] = search_text({"events": [{"data": data}]}).split("\x1f") + [number.casefold()]
+    store.commit()
+    reader = Store(tmp_path / "db")
+    needles = {v[i:j] for vs in values.values() for v in vs for i in range(len(v)) for j in range(i + 1, len(v) + 1)}
+    assert len(needles) > 300
+    for most_terms in (searchindex.MAX_PREFIX_TERMS, 1):  # then two characters too are a scan
+        monkeypatch.setattr(searchindex, "MAX_PREFIX_TERMS", most_terms)
+        for needle in sorted(needles) + ["王王王王", "Ab", "ts-2026-0001"]:
+            expected = {number for number, vs in values.items() if any(needle.casefold() in v for v in vs)}
+            assert reader.search(needle) == expected, needle
 
 
 def test_cells_of_table_rows_are_searched(tmp_path):

@@ -63,6 +63,11 @@ def test_records_page_searches_numbers_units_names_and_phones(client, workspace)
     assert listed(client.get("/records?q=住户5").body) == [numbers[i] for i in (58, 57, 56, 55, 54, 53, 52, 51, 50, 49, 4)]
     nothing = client.get("/records?q=没有这个")
     assert nothing.status == 200 and listed(nothing.body) == [] and "共 0 条" in nothing.body
+    # hits placed newest first from the kept list, paged, and filtered by form and state like the list itself
+    assert listed(client.get("/records?q=住户&page=2").body) == numbers[::-1][50:]
+    assert listed(client.get("/records?q=住户5&form=complaint&state=registered").body)[-1] == numbers[4]
+    assert listed(client.get("/records?q=住户5&form=repair").body) == []
+    assert listed(client.get("/records?q=住户5&state=resolved").body) == []
 
 
 def test_the_desk_rereads_the_store_only_after_a_commit(desk_app, workspace):

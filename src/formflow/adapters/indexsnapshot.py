@@ -31,14 +31,13 @@ _MAGIC = b"formflow-index\n"
 
 
 def snapshot_path(folder: Path, kind: str = "records") -> Path:
-    """Where the snapshot of ``kind`` ("records": the record index; "search": the search texts) is kept."""
+    """Where the snapshot of ``kind`` ("records": the record index) is kept."""
     return folder / "index" / f"{kind}.snapshot"
 
 
 def save(folder: Path, partitions: dict, state: tuple, kind: str = "records") -> None:
     """Write the snapshot ``kind``: ``partitions`` (partition name -> what was taken from it, its file stamp
-    first) and ``state`` (the record index: :meth:`RecordIndex.export`; nothing for the search texts, which
-    are all in ``partitions``). Plain dicts, lists, tuples, strings and numbers only.
+    first) and ``state`` (the record index: :meth:`RecordIndex.export`). Plain dicts, lists, tuples, strings and numbers only.
 
     Atomic replace, not fsynced: a lost or half-written snapshot is only ignored at the next open."""
     payload = marshal.dumps(((SNAPSHOT_FORMAT, SUMMARY_VERSION), partitions, state), 4)

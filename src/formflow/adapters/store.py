@@ -33,8 +33,8 @@ size, mtime and inode of the file it describes, and one that is missing, damaged
 replay, a hand copy) is ignored and the partition itself read. The built record index is kept as
 ``index/records.snapshot`` (:mod:`formflow.adapters.indexsnapshot`): an open reads it, checks each
 partition's stamp, and re-indexes only the partitions changed since (:mod:`formflow.adapters.storeopen`).
-The desk's search reads the partitions' search texts (:mod:`formflow.adapters.searchindex`), never the
-records themselves. After that a look-up is O(1)
+The desk's search goes through a trigram index of the partitions' search texts
+(:mod:`formflow.adapters.searchindex`), never the records themselves. After that a look-up is O(1)
 and reads one partition (a few recently used ones stay parsed). The to-do list only needs
 records that are not closed: :meth:`Store.records_where` selects them by stored state without
 touching the closed history. Files written by earlier versions (one unbounded file per form and
@@ -238,6 +238,10 @@ class Store:
                     needle in number.casefold() or needle in search_text(record_to_doc(record))):
                 found.add(number)
         return found
+
+    def prepare_search(self) -> None:
+        """Bring the search index of the committed records up to date (:meth:`SearchIndex.prepare`)."""
+        self._search.prepare()
 
     def count(self) -> int:
         """How many records are stored (committed or pending)."""

@@ -218,7 +218,7 @@ class DeskApp:
         defs = self.desk.defs()
         query = request.query
         app = self.desk.app()
-        context = pages.records_context(defs, app, lambda form, state: self.desk.newest_first(app, form, state),
+        context = pages.records_context(defs, app, lambda form, state, among: self.desk.newest_first(app, form, state, among),
                                         query.first("form") or "", query.first("state") or "", query.first("q") or "",
                                         query.first("page") or "")
         return self.render("records.html", request, **context)

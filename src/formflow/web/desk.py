@@ -110,16 +110,27 @@ class Desk:
                 self._store_key = key
             return self._store
 
+    def prepare_search(self) -> None:
+        """Bring the records' search index up to date (at start, in a thread of its own: see
+        :meth:`formflow.adapters.searchindex.SearchIndex.prepare`); a failure is said on the console and left to
+        the first search, which tries again."""
+        try:
+            self.store().prepare_search()
+        except Exception as exc:  # noqa: BLE001 - the search itself tries again and answers for it
+            self.log(f"查找索引未能准备好，将在第一次查找时再试 search index not prepared: {exc}")
+
     def app(self) -> App:
         """A read-only :class:`App` over the current definitions and records (todo, explain, records)."""
         return App(self.root, self.defs(), _Engineless(self.store()))
 
-    def newest_first(self, app: App, form: str = "", state: str = "") -> list[tuple[str, str, str, float]]:
-        """The records of ``app`` (of ``form``, in ``state``: empty for all) as :meth:`App.indexed` gives them,
-        newest first.
+    def newest_first(self, app: App, form: str = "", state: str = "",
+                     among: set[str] | None = None) -> list[tuple[str, str, str, float]]:
+        """The records of ``app`` (of ``form``, in ``state``: empty for all; only those numbered in ``among``, when
+        given) as :meth:`App.indexed` gives them, newest first.
 
         Kept until the store or the definitions change: a clerk paging through 全部记录 of 100k records
-        then costs a slice, not a pass over the index and a sort per page (~170 ms).
+        then costs a slice, not a pass over the index and a sort per page (~170 ms); a search's hits are placed
+        by their position in the kept list, not by a pass over it (~10 ms at 100k records).
         """
         key = (app.defs, app.store, app.store.version)
         cached = self._newest
@@ -129,6 +140,13 @@ class Desk:
             cached = (key, {("", ""): rows})
             self._newest = cached  # (one assignment: a request thread sees the old pair or the new one)
         lists = cached[1]
+        if among is not None:
+            everything = lists[("", "")]
+            position = lists.get(None)
+            if position is None:
+                position = lists[None] = {row[0]: i for i, row in enumerate(everything)}
+            rows = (everything[i] for i in sorted(position[n] for n in among if n in position))
+            return [row for row in rows if (not form or row[1] == form) and (not state or row[2] == state)]
         chosen = lists.get((form, state))
         if chosen is None:  # one list per (form, state) asked for: at most forms x states of them
             chosen = lists[(form, state)] = [row for row in lists[("", "")]

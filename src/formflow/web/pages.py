@@ -87,10 +87,11 @@ def start_context(defs: Definitions, app, now: dt.datetime, person: Staff | None
 PAGE_SIZE = 50
 
 
-def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tuple[str, str, str, float]]],
+def records_context(defs: Definitions, app,
+                    newest: Callable[[str, str, set[str] | None], list[tuple[str, str, str, float]]],
                     form_id: str, state: str, text: str, page_text: str, page_size: int | None = PAGE_SIZE) -> dict:
-    """One page of the 全部记录 list: ``newest(form, state)`` gives those records as :meth:`App.indexed` does,
-    newest first (no record is read for that); ``text`` matches their numbers and every value written into
+    """One page of the 全部记录 list: ``newest(form, state, among)`` gives those records (numbered in ``among``, a
+    search's hits, unless ``None``) as :meth:`App.indexed` does, newest first (no record is read for that); ``text`` matches their numbers and every value written into
     them (房号, 姓名, 电话 ...: :meth:`Store.search`, no record read either; long free text is not searched); only the page's records are read."""
     form = form_id if form_id in defs.forms else ""
     workflows = [defs.workflows[form]] if form in defs.workflows else list(defs.workflows.values())
@@ -101,11 +102,8 @@ def records_context(defs: Definitions, app, newest: Callable[[str, str], list[tu
                 labels[key].append(st.label)
     states = [{"key": k, "label": "/".join(v)} for k, v in labels.items()]
     chosen_state = state if state in labels else ""
-    found = newest(form, chosen_state)
     text = text.strip()[:100]
-    if text:
-        hits = app.store.search(text, form or None)
-        found = [row for row in found if row[0] in hits]
+    found = newest(form, chosen_state, app.store.search(text, form or None) if text else None)
     total = len(found)
     if page_size is None:  # every record of the list (the Excel download), none read here
         return {"numbers": [row[0] for row in found], "total": total}

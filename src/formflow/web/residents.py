@@ -116,7 +116,7 @@ def records_xlsx(desk, request: Request) -> Response:
     app = desk.desk.app()
     query = request.query
     form, state = query.first("form") or "", query.first("state") or ""
-    context = pages.records_context(defs, app, lambda f, s: desk.desk.newest_first(app, f, s), form, state,
+    context = pages.records_context(defs, app, lambda f, s, among: desk.desk.newest_first(app, f, s, among), form, state,
                                     query.first("q") or "", "1", page_size=None)
     records = [app.store.get(number) for number in context["numbers"]]
     headers, rows = exporting.records_table(defs, [r for r in records if r is not None], desk.desk.now())

@@ -292,6 +292,7 @@ def start(root: Path, port: int = 0, *, log: Callable[[str], None] | None = None
     ``OSError`` when the port is taken.
     """
     desk = Desk(Path(root), log, defs)
+    threading.Thread(target=desk.prepare_search, daemon=True, name="search-index").start()
     server = _DeskServer((LOOPBACK, port), _QuietHandler, workers=workers, idle_timeout=idle_timeout)
     guard = Guard(server.server_port)
     processor = Processor(desk)
