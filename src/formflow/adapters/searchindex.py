@@ -86,20 +86,20 @@ class SearchIndex:
     """The trigram index of a store's record partitions, opened and brought up to date on first use; safe for
     the desk's threads (one connection behind a lock) and for several processes (SQLite's own locking)."""
 
-    def __init__(self, folder: Path, summary: Callable[[str, str], dict], partitions: Callable[[], list[str]]):
-        """``summary(name, path)``: partition ``name``'s summary as it is now; ``partitions()``: the names of
-        the record partitions, new ones included."""
+    def __init__(self, folder: Path, summary: Callable[[str, str], dict]):
+        """``summary(name, path)``: partition ``name``'s summary as it is now."""
         self._folder = folder
         self._summary = summary
-        self._partitions = partitions
         self._db: sqlite3.Connection | None = None
-        self._fresh: set[str] = set()  # partitions whose rows match their file, as this process knows
+        # Partitions this process wrote since the index was brought up to date (another process's writes are
+        # found by their file stamps when a store is opened again, as the desk does after every commit).
+        self._stale: set[str] = set()
         self._lock = threading.Lock()
 
     def forget(self, names: Iterable[str]) -> None:
         """Partitions ``names`` were just written: read them again at the next search."""
         with self._lock:
-            self._fresh.difference_update(names)
+            self._stale.update(name for name in names if name.startswith("records-"))
 
     def prepare(self) -> None:
         """Bring the index up to date now (the desk does at start, in the background: the index of a store of
@@ -125,7 +125,6 @@ class SearchIndex:
                 if self._db is not None:
                     self._db.close()
                 self._db = None
-                self._fresh.clear()
                 with contextlib.suppress(OSError):
                     self._remove(self._folder / "index" / DATABASE)
                 return self._find(needle, prefix)
@@ -162,12 +161,11 @@ class SearchIndex:
             # Closed with its index: an open sqlite3 connection is a reference cycle (its statement cache), so
             # without this each store dropped would keep one until the cyclic collector ran.
             weakref.finalize(self, self._db.close)
+            self._stale.clear()  # (the files as they are now: written since or not)
             self._reconcile()
-        for name in self._partitions():
-            if name not in self._fresh:
-                path = self._folder / f"{name}.json"
-                if path.exists():  # (not one a commit is still to write)
-                    self._read([(name, str(path))])
+        if self._stale:
+            stale, self._stale = sorted(self._stale), set()
+            self._read([(name, str(self._folder / f"{name}.json")) for name in stale])
         return self._db
 
     def _open(self) -> sqlite3.Connection:
@@ -224,11 +222,8 @@ class SearchIndex:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 for name in gone:
-                    db.execute("INSERT INTO fts (fts, rowid, text) SELECT 'delete', id, text FROM recs "
-                               "WHERE part = ?", (name,))
-                    db.execute("DELETE FROM recs WHERE part = ?", (name,))
+                    _drop(db, name)
                     db.execute("DELETE FROM parts WHERE name = ?", (name,))
-        self._fresh.update(name for name, (_, stamp) in files.items() if kept.get(name) == stamp)
         changed = [(name, path) for name, (path, stamp) in files.items() if kept.get(name) != stamp]
         for start in range(0, len(changed), READ_TOGETHER):
             self._read(changed[start:start + READ_TOGETHER])
@@ -239,15 +234,20 @@ class SearchIndex:
         with self._db as db:
             db.execute("BEGIN IMMEDIATE")
             for name, path in partitions:
+                _drop(db, name)
+                if not Path(path).exists():  # (written by a commit that then went back)
+                    db.execute("DELETE FROM parts WHERE name = ?", (name,))
+                    continue
                 summary = self._summary(name, path)
-                # The trigram index kept by statements over a partition's rows, not by triggers: a trigger per
-                # row made an index of 100k records in 17 s, these in 5.
-                db.execute("INSERT INTO fts (fts, rowid, text) SELECT 'delete', id, text FROM recs WHERE part = ?",
-                           (name,))
-                db.execute("DELETE FROM recs WHERE part = ?", (name,))
                 db.executemany("INSERT INTO recs (part, number, text) VALUES (?, ?, ?)",
                                ((name, number, text) for number, text in split_records(summary.get("search", ""))))
                 db.execute("INSERT INTO fts (rowid, text) SELECT id, text FROM recs WHERE part = ?", (name,))
                 db.execute("INSERT OR REPLACE INTO parts (name, stamp) VALUES (?, ?)",
                            (name, _stamp(summary["file"])))
-        self._fresh.update(name for name, _ in partitions)
+
+
+def _drop(db: sqlite3.Connection, name: str) -> None:
+    """Partition ``name``'s rows out of the index and the table. The trigram index is kept by statements over a
+    partition's rows, not by triggers: a trigger per row made the index of 100k records in 17 s, these in 5."""
+    db.execute("INSERT INTO fts (fts, rowid, text) SELECT 'delete', id, text FROM recs WHERE part = ?", (name,))
+    db.execute("DELETE FROM recs WHERE part = ?", (name,))

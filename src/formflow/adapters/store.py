@@ -93,8 +93,7 @@ class Store:
         self._submissions = self._opened.submissions
         # (no reference back to the store: a store in a reference cycle outlives its last user until the cyclic
         # collector runs, and a rebuild's reopen then held two indexes of 100k records at once)
-        self._search = SearchIndex(folder, functools.partial(partition_summary, folder),
-                                   functools.partial(self._files.known, "records-"))
+        self._search = SearchIndex(folder, functools.partial(partition_summary, folder))
         self._cache: OrderedDict[str, Record] = OrderedDict()
         self._pending_records: dict[str, Record] = {}
         self._pending_states: dict[str, str] = {}
