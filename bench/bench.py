@@ -415,6 +415,9 @@ def formflow_cmd() -> list[str]:
 
 def subprocess_env() -> dict:
     env = dict(os.environ, FORMFLOW_NOW=NOW_TEXT, PYTHONUNBUFFERED="1")
+    # An office's Python keeps compiled bytecode (__pycache__); some sandboxes and CI images switch that off,
+    # which adds ~0.2 s of compiling formflow's modules to every command measured.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO / "src"), env.get("PYTHONPATH", "")]))
     return env
 
