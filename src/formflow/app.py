@@ -86,9 +86,8 @@ class App:
         """Queue the PDFs of ``changed`` records and of the records they came from and made: each PDF lists the
         others with their state (关联记录), so a callback made or visited prints its repair order again, and a
         repair that moves prints its callback again."""
-        parents = {record.parent for number in changed if (record := self.store.get(number)) is not None}
-        children = self.store.children_of(set(changed))
-        self.outbox.queue(set(changed) | children | (parents - {""}))
+        changed = set(changed)
+        self.outbox.queue(changed | self.store.children_of(changed) | self.store.parents_of(changed))
 
     def related(self, record: Record) -> list[Record]:
         """The record ``record`` came from and those it made, as stored (one that has not arrived left out)."""

@@ -198,6 +198,23 @@ def test_documents_not_shaped_as_formflow_writes_them_do_not_stop_the_store(tmp_
     assert store.search("3-2-1502") == {"4"} and store.search("住户3") == set()
 
 
+def test_odd_characters_in_values_and_needles_stop_nothing(tmp_path):
+    """A lone surrogate (JSON can spell one, Python keeps it, UTF-8 cannot) or a NUL in a value or a needle."""
+    db = tmp_path / "db"
+    db.mkdir()
+    odd = {"1": {"number": "TS-2026-00001", "form": "complaint", "state": "registered",
+                 "events": [{"data": {"complainant": "住户\ud800一", "unit": "3-2-1502"}}]},
+           "2": {"number": "TS-2026-00002", "form": "complaint", "state": "registered",
+                 "events": [{"data": {"complainant": "住户\u0000二"}}]}}
+    (db / "records-complaint-2026.json").write_text(json.dumps({"_default": odd}), "utf-8")
+    store = Store(db)
+    assert store.search("3-2-1502") == {"TS-2026-00001"}
+    assert store.search("住户") == {"TS-2026-00001", "TS-2026-00002"}
+    assert store.search("户\ud800一") == store.search("住户?一") == {"TS-2026-00001"}
+    assert store.search("\x00二") == {"TS-2026-00002"}
+    assert store.search("?") == {"TS-2026-00001", "TS-2026-00002"}  # both read as ?
+
+
 def test_reading_a_partition_again_leaves_no_garbage_for_the_cyclic_collector(tmp_path, small_partitions):  # noqa: F811
     """A store opened where every partition file changed (copied to a new disk, a backup restored) reads each
     file again with the cyclic collector off: nothing made on the way may be a reference cycle, or every

@@ -143,6 +143,31 @@ def test_children_are_indexed(tmp_path):
     assert store.children("TS-2026-00001") == ["TS-2026-00002"]
 
 
+def test_parents_of_many_records_read_each_partition_once(tmp_path, small_partitions, monkeypatch):
+    """A fold queues the PDFs of every record it changed and of their parents: the parents come from records
+    read in stored order, each partition parsed once, pending ones from memory."""
+    from formflow.adapters import partitions as partitions_module
+
+    db = tmp_path / "db"
+    store = Store(db)
+    for n in range(1, 21):
+        store.put(record(n), "closed")
+    for n in range(21, 41):  # callbacks made from the complaints, five partitions of four
+        store.put(record(n, "callback", parent=f"TS-2026-{n - 20:05d}"), "pending")
+    store.commit()
+    store.put(record(41, "callback", parent="TS-2026-00020"), "pending")  # pending
+    parsed = []
+    real = partitions_module.parse_partition
+    monkeypatch.setattr(partitions_module, "parse_partition", lambda *a, **k: parsed.append(a) or real(*a, **k))
+    reader = Store(db)
+    reader.put(record(41, "callback", parent="TS-2026-00020"), "pending")
+    numbers = {f"TS-2026-{n:05d}" for n in range(40, 0, -1)} | {"TS-2026-00041", "TS-2026-99999"}
+    parsed.clear()
+    assert reader.parents_of(numbers) == {f"TS-2026-{n:05d}" for n in range(1, 21)}
+    assert len(parsed) <= 10  # ten partitions of four, each read once (at most)
+    assert reader.parents_of(set()) == set() and store.parents_of({"TS-2026-00041"}) == {"TS-2026-00020"}
+
+
 def test_a_partition_of_the_old_unbounded_layout_is_read_and_continued(tmp_path, small_partitions):
     db = tmp_path / "db"
     db.mkdir()

@@ -321,7 +321,11 @@ def write_summary(folder: Path, name: str, summary: dict) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(exist_ok=True)
-        tmp.write_bytes(json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        try:
+            data = json.dumps(summary, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate in a hand-edited partition: JSON's escapes carry it
+            data = json.dumps(summary, separators=(",", ":")).encode("ascii")
+        tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError:
         tmp.unlink(missing_ok=True)  # read-only folder, disk full...: the next open reads the partition

@@ -64,8 +64,19 @@ def clean_query(text: str) -> str:
     return text.replace(VALUE_SEP, " ").replace(RECORD_SEP, " ").casefold()
 
 
+def storable(text: str) -> str:
+    """``text`` as the index can take it: a lone surrogate (which a hand-edited JSON file can hold and ``str``
+    keeps, but UTF-8 cannot) and NUL (where FTS5's terms end) become ``?``, in the texts and the needles alike."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.replace("\x00", "?")
+
+
 def split_records(search: str) -> Iterable[tuple[str, str]]:
     """``(number, indexed text)`` of each record in a partition summary's search text."""
+    search = storable(search)
     for entry in search.split(RECORD_SEP) if search else ():
         number, _, text = entry.partition(VALUE_SEP)
         yield number, text + _TAIL
@@ -111,7 +122,7 @@ class SearchIndex:
     def find(self, text: str, form: str | None = None) -> set[str]:
         """Numbers of the committed records (of ``form``) whose number or searched values (what
         :func:`formflow.adapters.partitions.search_text` keeps) contain ``text``."""
-        needle = clean_query(text)
+        needle = storable(clean_query(text))
         if not needle:
             return set()
         prefix = f"records-{form}-" if form else "records-"

@@ -206,6 +206,27 @@ class Store:
         found += [n for n, r in self._pending_records.items() if r.parent == number]
         return found
 
+    def parents_of(self, numbers: set[str]) -> set[str]:
+        """Numbers of the records that ``numbers`` were made from (committed or pending; none left out).
+
+        The committed ones are read in the order they are stored, each partition once: in the set's own order
+        a fold of 12,000 records read a partition again for nearly every record (the few kept parsed were never
+        the next one's), and that was three quarters of the fold (65 s)."""
+        found = set()
+        stored = []
+        for number in numbers:
+            record = self._pending_records.get(number) or self._cache.get(number)
+            if record is not None:
+                found.add(record.parent)
+            else:
+                where = self._index.locate(number)
+                if where is not None:
+                    stored.append((where, number))
+        stored.sort()
+        found.update(record.parent for _, number in stored if (record := self.get(number)) is not None)
+        found.discard("")
+        return found
+
     def children_of(self, numbers: set[str]) -> set[str]:
         """Numbers of the records whose parent is one of ``numbers``: :meth:`children` for a whole commit's
         changes, with one look at the pending records instead of one per number."""
