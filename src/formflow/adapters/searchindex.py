@@ -6,13 +6,13 @@ and the record's values (casefolded, :func:`formflow.adapters.partitions.search_
 database (the standard library's ``sqlite3``, FTS5's ``trigram`` tokenizer) in ``index/search.sqlite`` beside
 the partitions' summaries, one row per record, kept per partition with the file stamp it was read at.
 
-Why an index and not a scan: the texts are about 15 million characters at 100k records, and ``str.find`` over
+Why an index and not a scan: the texts are about 18 million characters at 100k records, and ``str.find`` over
 all of them took 21–26 ms a search, growing with the store (9× from 1k to 100k records), besides holding them
 in the desk's memory and reading them all at the first search (~0.4 s). A trigram index answers a needle of
 three characters or more from the postings of its trigrams, so the time follows the hits, not the store:
 about 2 ms for a 房号 or a phone's last four digits at 100k records. A needle of two characters is every
-indexed trigram that starts with it (each value is followed by two separators, so every occurrence starts
-one); a single character is a scan of the texts inside SQLite (its hits are a tenth of the store anyway).
+indexed trigram that starts with it (each value is followed by a separator and the last by two, so every
+occurrence starts one); a single character is a scan of the texts inside SQLite (its hits are a tenth of the store anyway).
 
 The database is derived data: a partition whose file stamp differs from the one kept is read again, a
 database that cannot be opened or is of another format is made again, and where none can be written (a

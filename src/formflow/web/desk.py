@@ -142,7 +142,7 @@ class Desk:
         lists = cached[1]
         if among is not None:
             everything = lists[("", "")]
-            position = lists.get(None)
+            position = lists.get(None)  # (under None: number -> its place in the full list, made at a first search)
             if position is None:
                 position = lists[None] = {row[0]: i for i, row in enumerate(everything)}
             rows = (everything[i] for i in sorted(position[n] for n in among if n in position))
