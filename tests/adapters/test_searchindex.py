@@ -141,6 +141,29 @@ def test_an_index_damaged_past_its_header_is_made_again_at_the_search_that_finds
     check.close()
 
 
+def test_without_the_trigram_tokenizer_the_rows_are_scanned_with_the_same_answers(tmp_path, small_partitions,  # noqa: F811
+                                                                                   monkeypatch):
+    """An SQLite without FTS5's trigram tokenizer (older than 3.34, or built without FTS5): searching still
+    answers, by a scan; where the tokenizer is there again, the index is made again with it."""
+    db = tmp_path / "db"
+    fill(Store(db), range(1, 13))
+    asked = ["住户1", "住户11", "3-2-1502", "ts-2026-0000", "11", "户", "没有"]
+    expected = {needle: Store(db).search(needle) for needle in asked}
+    assert expected["住户1"] == {"TS-2026-00001", "TS-2026-00010", "TS-2026-00011", "TS-2026-00012"}
+    monkeypatch.setattr(searchindex, "TOKENIZER", "no_such_tokenizer")
+    assert not searchindex.trigrams_available()
+    assert {needle: Store(db).search(needle) for needle in asked} == expected
+    with sqlite3.connect(db / "index" / searchindex.DATABASE) as made:
+        assert made.execute("PRAGMA user_version").fetchone() == (-searchindex.SCHEMA_VERSION,)
+        assert made.execute("SELECT count(*) FROM sqlite_master WHERE name = 'fts'").fetchone() == (0,)
+    made.close()
+    monkeypatch.undo()
+    assert {needle: Store(db).search(needle) for needle in asked} == expected
+    with sqlite3.connect(db / "index" / searchindex.DATABASE) as made:
+        assert made.execute("PRAGMA user_version").fetchone() == (searchindex.SCHEMA_VERSION,)
+    made.close()
+
+
 def test_needles_of_any_length_find_what_a_scan_of_the_values_finds(tmp_path, small_partitions,  # noqa: F811
                                                                    monkeypatch):
     """The index answers one-, two- and longer needles (trigrams, trigram prefixes, a scan) exactly as

@@ -16,12 +16,14 @@ occurrence starts one); a single character is a scan of the texts inside SQLite 
 
 The database is derived data: a partition whose file stamp differs from the one kept is read again, a
 database that cannot be opened or is of another format is made again, and where none can be written (a
-read-only or full disk) the index lives in memory for the process. Nothing is lost by deleting it.
+read-only or full disk) the index lives in memory for the process. Nothing is lost by deleting it. Where
+SQLite lacks FTS5's trigram tokenizer (older than 3.34), the same rows are searched by a scan inside SQLite.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import threading
 import weakref
@@ -47,16 +49,39 @@ MAX_PREFIX_TERMS = 2000
 #: one- or two-character needle starts a trigram.
 _TAIL = VALUE_SEP * 2
 
-_SCHEMA = (
+#: FTS5's tokenizer (SQLite 3.34 or later); case_sensitive: the texts and the needles are casefolded already
+#: (str.casefold), nothing more to fold.
+TOKENIZER = "trigram case_sensitive 1"
+_TABLES = (
     "CREATE TABLE parts (name TEXT PRIMARY KEY, stamp TEXT NOT NULL)",
     "CREATE TABLE recs (id INTEGER PRIMARY KEY, part TEXT NOT NULL, number TEXT NOT NULL, text TEXT NOT NULL)",
     "CREATE INDEX recs_part ON recs (part)",
-    # case_sensitive: the texts and the needle are casefolded already (str.casefold), nothing more to fold
-    ("CREATE VIRTUAL TABLE fts USING fts5 (text, content='recs', content_rowid='id', "
-     "tokenize='trigram case_sensitive 1')"),
-    "CREATE VIRTUAL TABLE vocab USING fts5vocab (fts, 'row')",
-    f"PRAGMA user_version = {SCHEMA_VERSION}",
 )
+
+
+def _index_tables() -> tuple[str, ...]:
+    return (f"CREATE VIRTUAL TABLE fts USING fts5 (text, content='recs', content_rowid='id', tokenize='{TOKENIZER}')",
+            "CREATE VIRTUAL TABLE vocab USING fts5vocab (fts, 'row')")
+
+
+def trigrams_available() -> bool:
+    """Whether this Python's SQLite has FTS5 and its trigram tokenizer. Without them (an SQLite older than
+    3.34, or built without FTS5) the rows are kept all the same and searched by a scan inside SQLite: the same
+    answers, at the speed of the old scan."""
+    return _available(TOKENIZER)
+
+
+@functools.cache
+def _available(tokenizer: str) -> bool:  # (asked once per process and tokenizer)
+    probe = sqlite3.connect(":memory:")
+    try:
+        for statement in (*_TABLES, *_index_tables()):
+            probe.execute(statement)
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        probe.close()
 
 
 def clean_query(text: str) -> str:
@@ -102,6 +127,7 @@ class SearchIndex:
         self._folder = folder
         self._summary = summary
         self._db: sqlite3.Connection | None = None
+        self._trigrams = True  # (as the database was made: see trigrams_available)
         # Partitions this process wrote since the index was brought up to date (another process's writes are
         # found by their file stamps when a store is opened again, as the desk does after every commit).
         self._stale: set[str] = set()
@@ -142,7 +168,9 @@ class SearchIndex:
 
     def _find(self, needle: str, prefix: str) -> set[str]:
         db = self._current()
-        if len(needle) >= 3:
+        if not self._trigrams:
+            rows = db.execute("SELECT number, part, text FROM recs WHERE instr(text, ?) > 0", (needle,))
+        elif len(needle) >= 3:
             rows = db.execute("SELECT number, part, text FROM recs WHERE id IN "
                               "(SELECT rowid FROM fts WHERE fts MATCH ?)", (_phrase(needle),))
         else:
@@ -183,16 +211,20 @@ class SearchIndex:
         path = self._folder / "index" / DATABASE
         try:
             path.parent.mkdir(exist_ok=True)
-            return self._ready(path)
+            return self._ready_here(path)
         except sqlite3.OperationalError:  # cannot be opened or written (read-only, full, locked for long)
             pass
         except sqlite3.DatabaseError:  # damaged, or not a database: it holds nothing that cannot be made again
             with contextlib.suppress(OSError, sqlite3.Error):
                 self._remove(path)
-                return self._ready(path)
+                return self._ready_here(path)
         except OSError:
             pass
-        return self._ready(":memory:")  # searching still works, for this process
+        return self._ready_here(":memory:")  # searching still works, for this process
+
+    def _ready_here(self, path: Path | str) -> sqlite3.Connection:
+        db, self._trigrams = self._ready(path)
+        return db
 
     @staticmethod
     def _remove(path: Path) -> None:
@@ -200,26 +232,31 @@ class SearchIndex:
             leftover.unlink(missing_ok=True)
 
     @staticmethod
-    def _ready(path: Path | str) -> sqlite3.Connection:
+    def _ready(path: Path | str) -> tuple[sqlite3.Connection, bool]:
+        """The database at ``path`` in the format this process makes (with the trigram index where SQLite has
+        it: ``user_version`` is :data:`SCHEMA_VERSION`, or its negative without), and whether it has the index."""
+        trigrams = trigrams_available()
+        wanted = SCHEMA_VERSION if trigrams else -SCHEMA_VERSION
         db = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
         try:
             # WAL: a reader never waits for another process writing, and a power cut loses at most the last
             # transactions, never the file (each partition's rows and its stamp are written together).
             db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
-            if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            if db.execute("PRAGMA user_version").fetchone()[0] != wanted:
                 with db:
                     db.execute("BEGIN IMMEDIATE")
-                    if db.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:  # (not made meanwhile)
-                        for table in ("vocab", "fts", "recs", "parts"):  # (their triggers and indexes go with them)
+                    if db.execute("PRAGMA user_version").fetchone()[0] != wanted:  # (not made meanwhile)
+                        for table in ("vocab", "fts", "recs", "parts"):  # (their indexes go with them)
                             db.execute(f"DROP TABLE IF EXISTS {table}")
-                        for statement in _SCHEMA:
+                        for statement in (*_TABLES, *(_index_tables() if trigrams else ())):
                             db.execute(statement)
+                        db.execute(f"PRAGMA user_version = {wanted}")
             db.execute("SELECT count(*) FROM parts").fetchone()
         except BaseException:
             db.close()
             raise
-        return db
+        return db, trigrams
 
     def _reconcile(self) -> None:
         """Every record partition's rows against its file: rows of a changed file read again, of a gone one
@@ -233,7 +270,7 @@ class SearchIndex:
             with db:
                 db.execute("BEGIN IMMEDIATE")
                 for name in gone:
-                    _drop(db, name)
+                    _drop(db, name, self._trigrams)
                     db.execute("DELETE FROM parts WHERE name = ?", (name,))
         changed = [(name, path) for name, (path, stamp) in files.items() if kept.get(name) != stamp]
         for start in range(0, len(changed), READ_TOGETHER):
@@ -245,20 +282,22 @@ class SearchIndex:
         with self._db as db:
             db.execute("BEGIN IMMEDIATE")
             for name, path in partitions:
-                _drop(db, name)
+                _drop(db, name, self._trigrams)
                 if not Path(path).exists():  # (written by a commit that then went back)
                     db.execute("DELETE FROM parts WHERE name = ?", (name,))
                     continue
                 summary = self._summary(name, path)
                 db.executemany("INSERT INTO recs (part, number, text) VALUES (?, ?, ?)",
                                ((name, number, text) for number, text in split_records(summary.get("search", ""))))
-                db.execute("INSERT INTO fts (rowid, text) SELECT id, text FROM recs WHERE part = ?", (name,))
+                if self._trigrams:
+                    db.execute("INSERT INTO fts (rowid, text) SELECT id, text FROM recs WHERE part = ?", (name,))
                 db.execute("INSERT OR REPLACE INTO parts (name, stamp) VALUES (?, ?)",
                            (name, _stamp(summary["file"])))
 
 
-def _drop(db: sqlite3.Connection, name: str) -> None:
+def _drop(db: sqlite3.Connection, name: str, trigrams: bool = True) -> None:
     """Partition ``name``'s rows out of the index and the table. The trigram index is kept by statements over a
     partition's rows, not by triggers: a trigger per row made the index of 100k records in 17 s, these in 5."""
-    db.execute("INSERT INTO fts (fts, rowid, text) SELECT 'delete', id, text FROM recs WHERE part = ?", (name,))
+    if trigrams:
+        db.execute("INSERT INTO fts (fts, rowid, text) SELECT 'delete', id, text FROM recs WHERE part = ?", (name,))
     db.execute("DELETE FROM recs WHERE part = ?", (name,))
