@@ -59,6 +59,10 @@ _TABLES = (
 )
 
 
+#: The rows whose text an FTS5 query matches.
+_MATCHED = "SELECT number, part, text FROM recs WHERE id IN (SELECT rowid FROM fts WHERE fts MATCH ?)"
+
+
 def _index_tables() -> tuple[str, ...]:
     return (f"CREATE VIRTUAL TABLE fts USING fts5 (text, content='recs', content_rowid='id', tokenize='{TOKENIZER}')",
             "CREATE VIRTUAL TABLE vocab USING fts5vocab (fts, 'row')")
@@ -167,28 +171,21 @@ class SearchIndex:
                 return self._find(needle, prefix)
 
     def _find(self, needle: str, prefix: str) -> set[str]:
-        db = self._current()
-        if not self._trigrams:
-            rows = db.execute("SELECT number, part, text FROM recs WHERE instr(text, ?) > 0", (needle,))
-        elif len(needle) >= 3:
-            rows = db.execute("SELECT number, part, text FROM recs WHERE id IN "
-                              "(SELECT rowid FROM fts WHERE fts MATCH ?)", (_phrase(needle),))
-        else:
-            rows = self._short(db, needle)
+        rows = self._rows(self._current(), needle)
         # (the index answers exactly; the check is what makes that a fact, not a hope)
         return {number for number, part, haystack in rows if part.startswith(prefix) and needle in haystack}
 
-    @staticmethod
-    def _short(db: sqlite3.Connection, needle: str):
-        """Rows that may hold a needle of one or two characters."""
-        if len(needle) == 2:
+    def _rows(self, db: sqlite3.Connection, needle: str):
+        """``(number, part, text)`` of the rows that may hold ``needle``: from the trigram index where it can
+        tell (three characters or more; two, as the trigrams starting with them), else by a scan."""
+        if self._trigrams and len(needle) >= 3:
+            return db.execute(_MATCHED, (_phrase(needle),))
+        if self._trigrams and len(needle) == 2:
             terms = [term for (term,) in db.execute(
                 "SELECT term FROM vocab WHERE term >= ? AND term < ? LIMIT ?",
                 (needle, needle + "\U0010ffff", MAX_PREFIX_TERMS + 1))]
             if len(terms) <= MAX_PREFIX_TERMS:
-                return db.execute("SELECT number, part, text FROM recs WHERE id IN "
-                                  "(SELECT rowid FROM fts WHERE fts MATCH ?)",
-                                  (" OR ".join(map(_phrase, terms)),)) if terms else []
+                return db.execute(_MATCHED, (" OR ".join(map(_phrase, terms)),)) if terms else []
         return db.execute("SELECT number, part, text FROM recs WHERE instr(text, ?) > 0", (needle,))
 
     # -- keeping the index ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ URLs are looked up in the definitions and the store (a record number is matched 
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 import re
 import time
@@ -218,7 +219,7 @@ class DeskApp:
         defs = self.desk.defs()
         query = request.query
         app = self.desk.app()
-        context = pages.records_context(defs, app, lambda form, state, among: self.desk.newest_first(app, form, state, among),
+        context = pages.records_context(defs, app, functools.partial(self.desk.newest_first, app),
                                         query.first("form") or "", query.first("state") or "", query.first("q") or "",
                                         query.first("page") or "")
         return self.render("records.html", request, **context)

@@ -7,6 +7,7 @@ they only read (a search, a unit's records), so they need no form token. What th
 
 from __future__ import annotations
 
+import functools
 import tempfile
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -116,7 +117,7 @@ def records_xlsx(desk, request: Request) -> Response:
     app = desk.desk.app()
     query = request.query
     form, state = query.first("form") or "", query.first("state") or ""
-    context = pages.records_context(defs, app, lambda f, s, among: desk.desk.newest_first(app, f, s, among), form, state,
+    context = pages.records_context(defs, app, functools.partial(desk.desk.newest_first, app), form, state,
                                     query.first("q") or "", "1", page_size=None)
     records = [app.store.get(number) for number in context["numbers"]]
     headers, rows = exporting.records_table(defs, [r for r in records if r is not None], desk.desk.now())
